@@ -1,0 +1,183 @@
+"""Stage 2, clean: `Decoded` → `Cleaned`.
+
+Drops site chrome (metadata tables, widgets, footers: patterns in
+lexicons/structure.yaml), drops a body that the page published twice, rejoins
+paragraphs that PDF extraction broke (`实\\n\\n施县域…`), removes bullet marks and folds
+whitespace around Chinese text (`101 个` → `101个`, `到 2025 年` → `到2025年`).
+
+The result keeps one paragraph per line and a map from every cleaned character back
+to its offset in the decoded text, so provenance survives cleaning. Removed chrome
+lines are kept as the document header: metadata (发文字号, 发布日期 …) is read there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import regex
+
+from .lexicons import Lexicons
+from .model import Cleaned, Decoded
+from .normalize import t2s
+
+# Terminal punctuation: a line ending in one of these is a complete paragraph.
+_TERMINAL = set("。！？!?；;：:…」』”\"）)】]〕》>")
+# A line ending in these is certainly continued on the next line.
+_CONTINUED = set(",，、(（[［【〔《“‘-—")
+_BULLET = regex.compile(r"[-–•·●▪■◆*]\s*(?=\S)")  # used with .match(pos): anchored there
+_WIDE = r"\p{Han}\p{Ps}\p{Pe}\u3000-\u303f\uff00-\uffef“”‘’、。，：；！？"
+# Whitespace with Chinese text on at least one side is an artefact (PDF, web layout).
+_SPACE_NEAR_WIDE = regex.compile(rf"(?<=[{_WIDE}])[^\S\n]+|[^\S\n]+(?=[{_WIDE}])")
+_DATE_END = regex.compile(r"(\d{1,2}日|\d{8}|印发|[〇零一二三四五六七八九十]日)$")
+MIN_BROKEN_LINE = 40  # a shorter line without final punctuation is a title, not a broken paragraph
+MAX_LABEL_VALUE = 60
+MAX_ISLAND = 10
+MIN_REPEAT_CHARS = 30  # a repeated run this long is a second copy, not a heading used twice
+
+
+@dataclass(frozen=True)
+class _Line:
+    start: int  # raw offsets of the trimmed content
+    end: int
+    simp: str  # trimmed content in Simplified script, for matching
+
+
+def clean(decoded: Decoded, lex: Lexicons) -> Cleaned:
+    raw = decoded.text
+    simp = t2s(raw)
+    lines = _split_lines(raw, simp)
+    kinds = _classify(lines, lex)
+    header = tuple(raw[ln.start:ln.end] for ln, k in zip(lines, kinds) if k == "chrome")
+    body = [ln for ln, k in zip(lines, kinds) if k == "body"]
+    body = _drop_repeated_run(body)
+    paragraphs = _join_broken_lines(body, lex)
+    text, offsets = _assemble(raw, paragraphs)
+    return Cleaned(decoded=decoded, text=text, raw_offsets=tuple(offsets), header=header)
+
+
+def _split_lines(raw: str, simp: str) -> list[_Line]:
+    out = []
+    for m in regex.finditer(r"[^\r\n\u2028\u2029\x0b\x0c\x1c-\x1e\x85]+", raw):
+        start, end = m.span()
+        while start < end and raw[start].isspace():
+            start += 1
+        while end > start and raw[end - 1].isspace():
+            end -= 1
+        bullet = _BULLET.match(raw, start, end)
+        if bullet and end > bullet.end():
+            start = bullet.end()
+        if start < end:
+            out.append(_Line(start, end, simp[start:end]))
+    return out
+
+
+def _classify(lines: list[_Line], lex: Lexicons) -> list[str]:
+    kinds = []
+    expect_value = False
+    for line in lines:
+        text = line.simp
+        label = lex.chrome_label.match(text)
+        if label:
+            kinds.append("chrome")
+            expect_value = not label.group("value").strip()
+            continue
+        if lex.chrome_line.search(text):
+            kinds.append("chrome")
+        elif expect_value and len(text) <= MAX_LABEL_VALUE and text[-1] not in "。；;":
+            kinds.append("chrome")  # the value of a label that stood alone on its line
+        else:
+            kinds.append("body")
+        expect_value = False
+    # A short line stranded between chrome lines is chrome too (widget captions).
+    for i, line in enumerate(lines):
+        if kinds[i] == "body" and len(line.simp) <= MAX_ISLAND and 0 < i < len(lines) - 1:
+            if kinds[i - 1] == "chrome" and kinds[i + 1] == "chrome":
+                kinds[i] = "chrome"
+    return kinds
+
+
+def _key(line: _Line) -> str:
+    return regex.sub(r"\s+", "", line.simp)
+
+
+def _drop_repeated_run(body: list[_Line]) -> list[_Line]:
+    """Drop every run of paragraphs (≥30 chars in all) that repeats an earlier run verbatim.
+
+    Web pages sometimes carry the whole notice twice (print view + screen view), or
+    repeat its title line. Short repeats (a heading such as `(一)加强领导` used in two
+    sections) stay.
+    """
+    keys = [_key(ln) for ln in body]
+    first: dict[str, int] = {}
+    keep = [True] * len(body)
+    j = 0
+    while j < len(body):
+        i = first.get(keys[j])
+        if i is not None:
+            k = 0
+            while j + k < len(body) and i + k < j and keys[i + k] == keys[j + k]:
+                k += 1
+            if sum(len(keys[j + n]) for n in range(k)) >= MIN_REPEAT_CHARS:
+                for n in range(k):
+                    keep[j + n] = False
+                j += k
+                continue
+        first.setdefault(keys[j], j)
+        j += 1
+    return [ln for ln, kept in zip(body, keep) if kept]
+
+
+def _heading_start(lex: Lexicons) -> regex.Pattern:
+    return regex.compile("|".join(f"(?:{h.pattern.pattern})" for h in lex.headings))
+
+
+def _join_broken_lines(body: list[_Line], lex: Lexicons) -> list[list[_Line]]:
+    """Group lines into paragraphs, rejoining lines that PDF extraction split."""
+    heading = _heading_start(lex)
+    title_end = regex.compile(f"(?:{'|'.join(map(regex.escape, lex.doc_types))}|年\\)|年）)$")
+    paragraphs: list[list[_Line]] = []
+    for line in body:
+        if paragraphs and _continues(paragraphs[-1][-1], line, heading, title_end):
+            paragraphs[-1].append(line)
+        else:
+            paragraphs.append([line])
+    return paragraphs
+
+
+def _continues(prev: _Line, line: _Line, heading: regex.Pattern, title_end: regex.Pattern) -> bool:
+    last = prev.simp[-1]
+    if last in _TERMINAL or heading.match(line.simp) or _DATE_END.search(prev.simp):
+        return False
+    if last in _CONTINUED:
+        return True
+    if "。" in prev.simp:  # a sentence ended inside the line, and the next one runs on
+        return True
+    return len(prev.simp) >= MIN_BROKEN_LINE and not title_end.search(prev.simp)
+
+
+def _assemble(raw: str, paragraphs: list[list[_Line]]) -> tuple[str, list[int]]:
+    chars: list[str] = []
+    offsets: list[int] = []
+    for p, lines in enumerate(paragraphs):
+        if p:
+            chars.append("\n")
+            offsets.append(paragraphs[p - 1][-1].end)
+        for line in lines:
+            segment = raw[line.start:line.end]
+            # Map each kept character of the line to its raw offset, dropping the
+            # whitespace that sits next to Chinese text and folding other runs to one space.
+            drop = {i for m in _SPACE_NEAR_WIDE.finditer(segment) for i in range(*m.span())}
+            prev_space = False
+            for i, ch in enumerate(segment):
+                if i in drop:
+                    continue
+                if ch.isspace():
+                    if prev_space:
+                        continue
+                    ch, prev_space = " ", True
+                else:
+                    prev_space = False
+                chars.append(ch)
+                offsets.append(line.start + i)
+    offsets.append(paragraphs[-1][-1].end if paragraphs else 0)
+    return "".join(chars), offsets

@@ -1,0 +1,136 @@
+"""Frozen records passed from stage to stage.
+
+Each stage is a plain function from one of these records to the next:
+
+    Source --read--> Decoded --clean--> Cleaned --normalize--> Normalized
+           --structure--> Structured --segment--> Segmented
+
+Offsets are half-open character offsets. `Cleaned.text` is the original-script text
+after cleaning; `Normalized.text` is its Simplified, punctuation-folded twin of exactly
+the same length, so one offset addresses both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input file as bytes, with the ids derived from them."""
+
+    path: str  # as shown to the user and stored in source_path (POSIX separators)
+    data: bytes
+    sha256: str
+
+    @property
+    def doc_id(self) -> str:
+        return self.sha256[:16]
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """Text of a source; for HTML, the visible text of the page body."""
+
+    source: Source
+    text: str
+    encoding: str
+    media_type: str  # "text" | "html"
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """Body text without site chrome, duplicates or PDF breaks, in the original script.
+
+    `raw_offsets[i]` is the offset in `Decoded.text` of cleaned character i;
+    `raw_offsets[len(text)]` is the end. `header` keeps the chrome lines that were
+    removed (web-page metadata tables), because metadata is read from them.
+    """
+
+    decoded: Decoded
+    text: str
+    raw_offsets: tuple[int, ...]
+    header: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Normalized:
+    cleaned: Cleaned
+    text: str  # Simplified (OpenCC t2s), punctuation folded; len == len(cleaned.text)
+    header: tuple[str, ...]  # the removed chrome lines, normalized the same way
+    script: str  # simplified | traditional | mixed
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading found at the start of a paragraph (possibly inline)."""
+
+    marker: str  # "二、", "(三)", "13." …
+    rank: int  # marker family rank: smaller = higher in the tree
+    title: str  # heading text without the trailing punctuation, marker included
+    start: int
+    end: int  # end of the heading sentence (excluding its terminal punctuation)
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    seq: int
+    start: int
+    end: int
+    heading: Heading | None
+    section_path: str
+    section_level: int
+
+
+@dataclass(frozen=True)
+class Metadata:
+    title: str | None = None
+    title_original: str | None = None
+    doc_number: str | None = None
+    issuers: tuple[str, ...] = ()
+    issue_date: date | None = None
+    publish_date: date | None = None
+    region: str | None = None
+    province: str | None = None
+    prefecture: str | None = None
+    county: str | None = None
+    admin_code: str | None = None
+    admin_level: str | None = None
+    plan_start_year: int | None = None
+    plan_end_year: int | None = None
+
+
+@dataclass(frozen=True)
+class Structured:
+    normalized: Normalized
+    metadata: Metadata
+    paragraphs: tuple[Paragraph, ...]
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A responsibility tag cut out of the clause text (parsed in a later stage)."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Clause:
+    seq: int
+    paragraph_seq: int
+    sentence_seq: int
+    start: int
+    end: int
+    is_heading: bool
+    section_path: str
+    section_level: int
+    tags: tuple[Tag, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Segmented:
+    structured: Structured
+    clauses: tuple[Clause, ...]

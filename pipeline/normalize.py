@@ -1,0 +1,80 @@
+"""Stage 3, normalize: `Cleaned` → `Normalized`.
+
+Converts Traditional to Simplified with OpenCC `t2s` and folds punctuation variants to
+one form (full-width ASCII → ASCII: `，：；（）` → `,:;()`; exotic spaces → space).
+Both steps replace one character by one character, so an offset into the normalized
+text is an offset into the cleaned original-script text; `normalize` checks it.
+Also decides the document's script (simplified | traditional | mixed).
+"""
+
+from __future__ import annotations
+
+import opencc
+
+from .errors import StageError
+from .model import Cleaned, Normalized
+
+_T2S = opencc.OpenCC("t2s")
+_S2T = opencc.OpenCC("s2t")
+
+_FOLD = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}  # full-width ASCII block
+_FOLD.update({ord(c): ord(" ") for c in "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+              "\u2007\u2008\u2009\u200a\u202f\u205f\u3000"})
+_FOLD.update({ord("﹐"): ord(","), ord("﹑"): ord("、"), ord("﹔"): ord(";"), ord("﹕"): ord(":"),
+              ord("﹖"): ord("?"), ord("﹗"): ord("!"), ord("﹙"): ord("("), ord("﹚"): ord(")"),
+              ord("︰"): ord(":"), ord("｡"): ord("。"), ord("､"): ord("、")})
+
+# Above this share of script-specific characters a text is that script; between, mixed.
+SCRIPT_THRESHOLD = 0.9
+
+
+def t2s(text: str) -> str:
+    """OpenCC t2s, guaranteed length-preserving (char by char where a phrase is not)."""
+    out = _T2S.convert(text)
+    if len(out) == len(text):
+        return out
+    # A phrase rule changed the length: convert character by character instead.
+    out = "".join(c if len(s := _T2S.convert(c)) != 1 else s for c in text)
+    if len(out) != len(text):  # pragma: no cover - guarded by the line above
+        raise StageError("t2s changed the text length; offsets would break")
+    return out
+
+
+def fold_punctuation(text: str) -> str:
+    return text.translate(_FOLD)
+
+
+def detect_script(original: str, simplified: str) -> str:
+    """simplified | traditional | mixed, from characters that only one script uses."""
+    traditional = sum(a != b for a, b in zip(original, simplified))
+    # Simplified-only characters: unchanged by t2s but changed by s2t. Characters
+    # shared by both scripts (于, 并, 范 …) change under s2t only in some words, so
+    # compare against the s2t of the simplified text, then discount shared forms.
+    s2t = _S2T.convert(simplified)
+    if len(s2t) != len(simplified):
+        s2t = "".join(_S2T.convert(c) if len(_S2T.convert(c)) == 1 else c for c in simplified)
+    simplified_only = sum(a == b != t for a, b, t in zip(original, simplified, s2t) if a not in _SHARED)
+    total = traditional + simplified_only
+    if total == 0:
+        return "simplified"
+    share = traditional / total
+    if share >= SCRIPT_THRESHOLD:
+        return "traditional"
+    if share <= 1 - SCRIPT_THRESHOLD:
+        return "simplified"
+    return "mixed"
+
+
+# Characters that are correct in both scripts in common words, which s2t still
+# rewrites in some contexts (于→於, 并→並 …): they say nothing about the script.
+_SHARED = set("于并范系台准里后面发干只才钟历采云松志制复尽余")
+
+
+def normalize(cleaned: Cleaned) -> Normalized:
+    simplified = t2s(cleaned.text)
+    text = fold_punctuation(simplified)
+    if len(text) != len(cleaned.text):
+        raise StageError("normalization changed the text length; offsets would break")
+    header = tuple(fold_punctuation(t2s(line)) for line in cleaned.header)
+    return Normalized(cleaned=cleaned, text=text, header=header,
+                      script=detect_script(cleaned.text, simplified))

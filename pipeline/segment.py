@@ -1,0 +1,185 @@
+"""Stage 5, segment: `Structured` → `Segmented` (clauses with offsets).
+
+Paragraphs → sentences (split at `。！？；!?;`) → clauses (split at `,，:：`), never
+inside brackets or quotes; `、` never splits. A heading (possibly inline) is a clause of
+its own. Responsibility tags (`〔责任单位:…〕`, `[责任单位:…;…]`, `牵头单位:…`) are cut
+out of the clause text and attached, with their offsets, to the clause they close.
+
+Brackets are matched per paragraph with a stack; an opener that is never closed
+(`《…规定(2023年版)要求` with its `》` lost) protects nothing, so one typo cannot swallow
+the rest of a paragraph.
+"""
+
+from __future__ import annotations
+
+import regex
+
+from .lexicons import Lexicons
+from .model import Clause, Segmented, Structured, Tag
+
+PAIRS = {"(": ")", "[": "]", "〔": "〕", "【": "】", "《": "》", "〈": "〉", "“": "”", "‘": "’",
+         "「": "」", "『": "』", "{": "}", "<": ">"}
+CLOSERS = {v: k for k, v in PAIRS.items()}
+TAG_OPENERS = "(〔[【"
+TAG_CLOSERS = ")〕]】"
+SENTENCE_DELIMITERS = set("。！？；!?;")
+CLAUSE_DELIMITERS = set(",，:：")
+MAX_PROTECTED_SPAN = 300  # a "pair" wider than this is two unrelated brackets
+
+
+def segment(doc: Structured, lex: Lexicons) -> Segmented:
+    text = doc.normalized.text
+    tag_start = _tag_start_pattern(lex)
+    clauses: list[Clause] = []
+    orphan_tags: list[Tag] = []
+    for para in doc.paragraphs:
+        protected = protected_mask(text, para.start, para.end)
+        tags = find_tags(text, para.start, para.end, tag_start)
+        holes = [(t.start, t.end) for t in tags]
+        spans: list[tuple[int, int, int, bool]] = []  # start, end, sentence_seq, is_heading
+        body_start = para.start
+        h = para.heading
+        if h is not None and h.end > h.start + len(h.marker):
+            spans.append(_trim(text, h.start, h.end, 0, True))
+            body_start = h.end
+        sentence = len(spans)
+        for start, end in _minus(body_start, para.end, holes):
+            for s_start, s_end in _split(text, start, end, SENTENCE_DELIMITERS, protected, para.start):
+                pieces = [_trim(text, a, b, sentence, False)
+                          for a, b in _split(text, s_start, s_end, CLAUSE_DELIMITERS, protected, para.start)]
+                pieces = [p for p in pieces if p[1] > p[0]]
+                spans.extend(pieces)
+                sentence += bool(pieces)
+        para_clauses = [
+            Clause(seq=0, paragraph_seq=para.seq, sentence_seq=n, start=s, end=e, is_heading=hd,
+                   section_path=para.section_path, section_level=para.section_level)
+            for s, e, n, hd in spans
+        ]
+        if not para_clauses:
+            orphan_tags.extend(tags)
+            continue
+        attach: dict[int, list[Tag]] = {}
+        for tag in orphan_tags + tags:
+            before = [i for i, c in enumerate(para_clauses) if c.end <= tag.start]
+            attach.setdefault(before[-1] if before else 0, []).append(tag)
+        if orphan_tags and clauses:
+            # Tags from a paragraph with no text close the clause before them.
+            last = clauses[-1]
+            clauses[-1] = _with_tags(last, tuple(orphan_tags))
+            attach[0] = [t for t in attach.get(0, []) if t not in orphan_tags]
+        orphan_tags = []
+        for i, clause in enumerate(para_clauses):
+            clauses.append(_with_tags(clause, tuple(attach.get(i, ()))))
+    if orphan_tags and clauses:
+        clauses[-1] = _with_tags(clauses[-1], clauses[-1].tags + tuple(orphan_tags))
+    numbered = tuple(
+        Clause(seq=i, paragraph_seq=c.paragraph_seq, sentence_seq=c.sentence_seq, start=c.start, end=c.end,
+               is_heading=c.is_heading, section_path=c.section_path, section_level=c.section_level, tags=c.tags)
+        for i, c in enumerate(clauses)
+    )
+    return Segmented(structured=doc, clauses=numbered)
+
+
+def _with_tags(clause: Clause, tags: tuple[Tag, ...]) -> Clause:
+    if not tags:
+        return clause
+    return Clause(seq=clause.seq, paragraph_seq=clause.paragraph_seq, sentence_seq=clause.sentence_seq,
+                  start=clause.start, end=clause.end, is_heading=clause.is_heading,
+                  section_path=clause.section_path, section_level=clause.section_level,
+                  tags=clause.tags + tags)
+
+
+def protected_mask(text: str, start: int, end: int) -> bytearray:
+    """mask[i - start] == 1 where text[i] is inside a matched bracket or quote pair."""
+    stack: list[tuple[str, int]] = []
+    spans = []
+    for i in range(start, end):
+        ch = text[i]
+        if ch == '"':
+            if stack and stack[-1][0] == '"':
+                spans.append((stack.pop()[1], i))
+            else:
+                stack.append((ch, i))
+        elif ch in PAIRS:
+            stack.append((ch, i))
+        elif ch in CLOSERS:
+            opener = CLOSERS[ch]
+            for k in range(len(stack) - 1, -1, -1):
+                if stack[k][0] == opener:
+                    spans.append((stack[k][1], i))
+                    del stack[k:]
+                    break
+    mask = bytearray(end - start)
+    for a, b in spans:
+        if b - a <= MAX_PROTECTED_SPAN:
+            mask[a + 1 - start:b - start] = b"\x01" * (b - a - 1)
+    return mask
+
+
+def _tag_start_pattern(lex: Lexicons) -> regex.Pattern:
+    keywords = "|".join(map(regex.escape, lex.tag_keywords))
+    return regex.compile(
+        rf"(?P<open>[{regex.escape(TAG_OPENERS)}])\s*(?:{keywords})\s*[:：]"
+        rf"|(?:(?<=^|[。;；])\s*)(?:{keywords})\s*[:：]",
+        regex.M,
+    )
+
+
+def find_tags(text: str, start: int, end: int, pattern: regex.Pattern) -> list[Tag]:
+    """Responsibility tags inside text[start:end], brackets possibly mismatched."""
+    tags = []
+    pos = start
+    while True:
+        m = pattern.search(text, pos, end)
+        if not m:
+            return tags
+        if m.group("open"):
+            depth, i = 0, m.end()
+            stop = end
+            while i < end:
+                ch = text[i]
+                if ch in TAG_OPENERS:
+                    depth += 1
+                elif ch in TAG_CLOSERS:
+                    if depth == 0:
+                        stop = i + 1
+                        break
+                    depth -= 1
+                i += 1
+            tag_start = m.start()
+        else:
+            tag_start, stop = m.start(), end
+            while tag_start < m.end() and text[tag_start].isspace():
+                tag_start += 1
+        tags.append(Tag(text=text[tag_start:stop], start=tag_start, end=stop))
+        pos = stop
+
+
+def _minus(start: int, end: int, holes: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out, pos = [], start
+    for a, b in sorted(holes):
+        if a > pos:
+            out.append((pos, min(a, end)))
+        pos = max(pos, b)
+    if pos < end:
+        out.append((pos, end))
+    return out
+
+
+def _split(text, start, end, delimiters, protected, base):
+    """Yield (start, end) pieces of text[start:end] cut at unprotected delimiters."""
+    pos = start
+    for i in range(start, end):
+        if text[i] in delimiters and not protected[i - base]:
+            yield pos, i
+            pos = i + 1
+    if pos < end:
+        yield pos, end
+
+
+def _trim(text: str, start: int, end: int, *rest):
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end, *rest)

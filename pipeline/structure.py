@@ -1,0 +1,323 @@
+"""Stage 4, structure: `Normalized` → `Structured` (metadata + heading tree).
+
+Metadata (SPEC §5.1) comes from the document's own text: the removed page header
+(索引号 tables, `发文字号:` labels), the masthead, the cover letter (`现将《…》印发给你们`)
+and the signature block (issuers over a date). Region, province, prefecture, county and
+GB/T 2260 code come from lexicons/regions.tsv.
+
+The heading tree follows the marker families of lexicons/structure.yaml
+(`一、` › `(一)` › `1.` › `(1)` …, `第一章`/`第一条`); a heading may be inline, in which
+case its first sentence is the heading and the rest of the paragraph is body.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import regex
+
+from .lexicons import Lexicons, Region
+from .model import Heading, Metadata, Normalized, Paragraph, Structured
+
+MAX_HEADING_CHARS = 60  # a longer first sentence makes a numbered paragraph, not a heading
+MAX_ORG_LINE = 40
+SECTION_SEPARATOR = " > "
+
+_CN_DIGIT = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "Ｏ": 0, "O": 0}
+_CN_Y = "[〇零○O一二三四五六七八九]"
+_DATE = regex.compile(
+    rf"""(?P<y>(?:19|20)\d{{2}})\s*(?:年\s*(?P<m>\d{{1,2}})\s*月\s*(?P<d>\d{{1,2}})\s*日
+         |[-/.](?P<m2>\d{{1,2}})[-/.](?P<d2>\d{{1,2}})(?!\d)
+         |(?P<m3>(?:0[1-9]|1[0-2]))(?P<d3>(?:0[1-9]|[12]\d|3[01]))(?!\d))
+       |(?P<cy>{_CN_Y}{{4}})年(?P<cm>十[一二]?|[一二三四五六七八九])月(?P<cd>三十[一]?|二?十[一二三四五六七八九]?|[一二三四五六七八九])日""",
+    regex.X,
+)
+_DOC_NUMBER = regex.compile(
+    r"(?P<org>\p{Han}{1,12}?)\s*[〔\[(【]\s*(?P<year>(?:19|20)\d{2})\s*[〕\])】]\s*(?P<num>\d{1,5})\s*号"
+)
+_PERIOD = regex.compile(r"(?P<a>(?:19|20)\d{2})\s*年?\s*[-—–~至到]+\s*(?P<b>(?:19|20)\d{2})\s*年")
+_YEAR = regex.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*年(?!\s*[-—–~至到]?\s*\d{1,2}\s*月)")
+_DEADLINE = regex.compile(r"到\s*(?P<y>(?:19|20)\d{2})\s*年")
+_COVER_TITLE = regex.compile(r"《(?P<t>[^《》\n]{4,120})》")
+_COVER_CUE = regex.compile(r"印发|发给你们|现将|已经.{0,12}同意")
+_SENTENCE_END = regex.compile(r"[。!?;！？；]")
+_PUNCT = regex.compile(r"[,，。:：;；!！?？]")
+
+
+def structure(norm: Normalized, lex: Lexicons) -> Structured:
+    paragraphs = _paragraphs(norm.text, lex)
+    metadata = _metadata(norm, paragraphs, lex)
+    return Structured(normalized=norm, metadata=metadata, paragraphs=paragraphs)
+
+
+# --- headings -------------------------------------------------------------------
+
+def find_heading(text: str, start: int, end: int, lex: Lexicons) -> Heading | None:
+    """The heading that opens the paragraph text[start:end], if any."""
+    for family in lex.headings:
+        m = family.pattern.match(text, start, end)
+        if not m:
+            continue
+        sentence_end = _SENTENCE_END.search(text, m.end(), end)
+        stop = sentence_end.start() if sentence_end else end
+        if stop - start > MAX_HEADING_CHARS or stop == m.end():
+            # A numbered paragraph: the marker names the section, the text is body.
+            clause_end = _PUNCT.search(text, m.end(), min(end, m.end() + 30))
+            label_end = clause_end.start() if clause_end else min(end, m.end() + 20)
+            title = text[start:label_end].strip()
+            return Heading(marker=m.group(), rank=family.rank, title=title, start=start, end=m.end())
+        return Heading(marker=m.group(), rank=family.rank, title=text[start:stop].strip(), start=start, end=stop)
+    return None
+
+
+def _paragraphs(text: str, lex: Lexicons) -> tuple[Paragraph, ...]:
+    out: list[Paragraph] = []
+    stack: list[Heading] = []
+    pos = 0
+    for seq, line in enumerate(text.split("\n")):
+        start, end = pos, pos + len(line)
+        pos = end + 1
+        heading = find_heading(text, start, end, lex)
+        if heading is not None:
+            while stack and stack[-1].rank >= heading.rank:
+                stack.pop()
+            stack.append(heading)
+        path = SECTION_SEPARATOR.join(h.title for h in stack)
+        out.append(Paragraph(seq=seq, start=start, end=end, heading=heading, section_path=path,
+                             section_level=len(stack)))
+    return tuple(out)
+
+
+# --- metadata -------------------------------------------------------------------
+
+def parse_date(text: str) -> date | None:
+    """First date in `text`: 2024年10月21日, 2024-10-21, 2024/10/21, 20241021, 二〇二四年十月二十一日."""
+    for m in _DATE.finditer(text):
+        try:
+            if m.group("cy"):
+                y = int("".join(str(_CN_DIGIT[c]) for c in m.group("cy")))
+                return date(y, _cn_small(m.group("cm")), _cn_small(m.group("cd")))
+            y = int(m.group("y"))
+            mo = m.group("m") or m.group("m2") or m.group("m3")
+            d = m.group("d") or m.group("d2") or m.group("d3")
+            return date(y, int(mo), int(d))
+        except (TypeError, ValueError):
+            continue
+    return None
+
+
+def _cn_small(s: str) -> int:
+    """一 … 三十一."""
+    if "十" not in s:
+        return _CN_DIGIT[s]
+    tens, _, ones = s.partition("十")
+    return (_CN_DIGIT[tens] if tens else 1) * 10 + (_CN_DIGIT[ones] if ones else 0)
+
+
+def normalize_doc_number(text: str) -> str | None:
+    m = _DOC_NUMBER.search(text)
+    return f"{m['org']}〔{m['year']}〕{int(m['num'])}号" if m else None
+
+
+def _header_fields(header: tuple[str, ...], lex: Lexicons) -> dict[str, str]:
+    """label → value from the removed page header (label: value, label | value tables)."""
+    fields: dict[str, str] = {}
+    pending: str | None = None
+
+    def put(label: str, value: str) -> None:
+        label = regex.sub(r"\s+", "", label).rstrip(":")
+        value = value.strip().strip("|").strip()
+        if value and label not in fields:
+            fields[label] = value
+
+    for line in header:
+        parts = [p.strip() for p in line.split("|")]
+        if parts and parts[-1] == "":
+            parts.pop()
+        labelled = [lex.chrome_label.match(p) for p in parts]
+        if len(parts) > 1 and not all(labelled):
+            for i in range(0, len(parts) - 1, 2):  # a | label | value | label | value | table
+                put(parts[i], parts[i + 1])
+            pending = None
+            continue
+        if all(labelled):
+            for m in labelled:
+                put(m["label"], m["value"])
+            last = labelled[-1]
+            pending = regex.sub(r"\s+", "", last["label"]) if not last["value"].strip() else None
+            continue
+        if pending:
+            put(pending, line)
+        pending = None
+    return fields
+
+
+def _field(fields: dict[str, str], lex: Lexicons, key: str) -> str | None:
+    for label in lex.meta_labels.get(key, ()):
+        if fields.get(label):
+            return fields[label]
+    return None
+
+
+def split_orgs(line: str, lex: Lexicons) -> list[str]:
+    """中共广元市委办公室广元市人民政府办公室 → [中共广元市委办公室, 广元市人民政府办公室]."""
+    line = regex.sub(r"\s+", " ", line).strip()
+    if " " in line:
+        return [org for part in line.split(" ") for org in split_orgs(part, lex)]
+    strong = [s for s in lex.org_suffixes if len(s) >= 2 or s in ("局", "厅", "院", "部")]
+    ends = regex.compile(f"(?:{'|'.join(map(regex.escape, sorted(strong, key=len, reverse=True)))})")
+    any_suffix = regex.compile(f"(?:{'|'.join(map(regex.escape, lex.org_suffixes))})$")
+    starts_with_suffix = regex.compile(f"^(?:{'|'.join(map(regex.escape, lex.org_suffixes))})")
+    for m in ends.finditer(line):
+        left, right = line[: m.end()], line[m.end():]
+        if len(left) >= 3 and len(right) >= 4 and any_suffix.search(right) and not starts_with_suffix.match(right):
+            return [left, *split_orgs(right, lex)]
+    return [line] if line else []
+
+
+def _is_org_line(line: str, lex: Lexicons) -> bool:
+    if not line or len(line) > MAX_ORG_LINE or _PUNCT.search(line):
+        return False
+    return any(line.endswith(s) for s in lex.org_suffixes)
+
+
+def _front(paragraphs: tuple[Paragraph, ...]) -> tuple[Paragraph, ...]:
+    """Paragraphs before the first heading: masthead, cover letter, signature, title."""
+    for i, p in enumerate(paragraphs):
+        if p.heading is not None:
+            return paragraphs[:i]
+    return paragraphs[:20]
+
+
+def _metadata(norm: Normalized, paragraphs: tuple[Paragraph, ...], lex: Lexicons) -> Metadata:
+    text, original = norm.text, norm.cleaned.text
+    fields = _header_fields(norm.header, lex)
+    front = _front(paragraphs)
+    lines = [text[p.start:p.end] for p in front]
+
+    doc_number = normalize_doc_number(_field(fields, lex, "doc_number") or "")
+    if doc_number is None:
+        for line in lines:
+            m = _DOC_NUMBER.match(line)
+            if m and (m.end() == len(line) or line[m.end():].startswith("关于")):
+                doc_number = normalize_doc_number(line)
+                break
+
+    issuers: list[str] = []
+    issue_date = None
+    for i, line in enumerate(lines):
+        m = _signature_date(line)
+        if m is None:
+            continue
+        issue_date = parse_date(m.group())
+        before = line[: m.start()].strip()
+        names = split_orgs(before, lex) if before and _is_org_line(before, lex) else []
+        j = i - 1
+        while j >= 0 and i - j <= 3 and _is_org_line(lines[j], lex):
+            names = split_orgs(lines[j], lex) + names
+            j -= 1
+        issuers = names
+        break
+    if not issuers and _field(fields, lex, "issuer"):
+        issuers = split_orgs(_field(fields, lex, "issuer"), lex)
+    if issue_date is None:
+        issue_date = parse_date(_field(fields, lex, "issue_date") or "")
+    publish_date = parse_date(_field(fields, lex, "publish_date") or "")
+
+    title, title_original = _title(norm, front, fields, lex)
+    region = _region(issuers, title or "", text[: front[-1].end] if front else text[:500], lex)
+    start_year, end_year = _plan_years(title or "", text, paragraphs, lex)
+    region_fields = _region_fields(region, lex)
+    return Metadata(
+        title=title, title_original=title_original, doc_number=doc_number, issuers=tuple(issuers),
+        issue_date=issue_date, publish_date=publish_date, **region_fields,
+        plan_start_year=start_year, plan_end_year=end_year,
+    )
+
+
+def _signature_date(line: str) -> regex.Match | None:
+    """A date that ends a signature line (`…办公室 2024年2月18日`, `20241021`)."""
+    for m in _DATE.finditer(line):
+        if m.end() == len(line) or line[m.end():].strip() in ("", "印发", "发布"):
+            if len(line) <= MAX_ORG_LINE + 20 and not _PUNCT.search(line):
+                return m
+    return None
+
+
+def _title(norm: Normalized, front, fields, lex: Lexicons) -> tuple[str | None, str | None]:
+    text, original = norm.text, norm.cleaned.text
+    for p in front:
+        line = text[p.start:p.end]
+        if _COVER_CUE.search(line):
+            m = _COVER_TITLE.search(line)
+            if m:
+                s, e = p.start + m.start("t"), p.start + m.end("t")
+                return text[s:e], original[s:e]
+    header_title = _field(fields, lex, "title")
+    if header_title:
+        idx = norm.header.index(next(h for h in norm.header if header_title in h))
+        cut = regex.sub(r"^.*?号(?=关于)", "", header_title)
+        m = _COVER_TITLE.search(cut)
+        cut = m.group("t") if m and "印发" in cut else cut
+        pos = norm.header[idx].find(cut)
+        return cut, norm.cleaned.header[idx][pos:pos + len(cut)] if pos >= 0 else cut
+    ends = tuple(lex.doc_types)
+    for p in front:
+        line = text[p.start:p.end]
+        if line.endswith(ends) or _PERIOD.search(line):
+            return line, original[p.start:p.end]
+    if front:
+        p = front[0]
+        return text[p.start:p.end][:100], original[p.start:p.end][:100]
+    return None, None
+
+
+def _region(issuers: list[str], title: str, front_text: str, lex: Lexicons) -> Region | None:
+    for source in (" ".join(issuers), title, front_text):
+        found: list[Region] = []
+        for m in lex.region_names.finditer(source):
+            found.extend(lex.regions_by_name[m.group()])
+        if not found:
+            continue
+        codes = {r.code for r in found}
+        # Prefer the most specific division whose parents agree with the other names
+        # found (三江侗族自治县 + 柳州市 → the county; 朝阳区 + 北京市 → Beijing's).
+        def fit(r: Region) -> tuple[int, int, str]:
+            agree = (r.province_code in codes) + (r.prefecture_code in codes)
+            depth = {"province": 0, "prefecture": 1, "county": 2}[r.level]
+            return (-depth - 3 * (agree > 0), -agree, r.code)
+        if len({r.code for r in found}) > 1:
+            exact = [r for r in found if r.name in source]
+            found = exact or found
+        return sorted(found, key=fit)[0]
+    return None
+
+
+def _region_fields(region: Region | None, lex: Lexicons) -> dict:
+    if region is None:
+        return {}
+    name = lambda code: lex.regions[code].name if code in lex.regions else None  # noqa: E731
+    return {
+        "region": region.name,
+        "province": name(region.province_code),
+        "prefecture": name(region.prefecture_code) if region.level != "province" else None,
+        "county": region.name if region.level == "county" else None,
+        "admin_code": region.code,
+        "admin_level": region.level,
+    }
+
+
+def _plan_years(title: str, text: str, paragraphs, lex: Lexicons) -> tuple[int | None, int | None]:
+    m = _PERIOD.search(title)
+    if m:
+        return int(m["a"]), int(m["b"])
+    m = _YEAR.search(title)
+    if m:
+        return int(m["y"]), int(m["y"])
+    goal_years = [
+        int(d["y"])
+        for p in paragraphs
+        if p.section_path and any(w in p.section_path.split(SECTION_SEPARATOR)[0] for w in lex.goal_sections)
+        for d in _DEADLINE.finditer(text, p.start, p.end)
+    ]
+    return None, max(goal_years) if goal_years else None
