@@ -47,8 +47,8 @@ def clean(decoded: Decoded, lex: Lexicons) -> Cleaned:
     simp = t2s(raw)
     lines = _split_lines(raw, simp)
     kinds = _classify(lines, lex)
-    header = tuple(raw[ln.start:ln.end] for ln, k in zip(lines, kinds) if k == "chrome")
-    body = [ln for ln, k in zip(lines, kinds) if k == "body"]
+    header = tuple(raw[ln.start:ln.end] for ln, k in zip(lines, kinds, strict=True) if k == "chrome")
+    body = [ln for ln, k in zip(lines, kinds, strict=True) if k == "body"]
     body = _drop_repeated_run(body)
     paragraphs = _join_broken_lines(body, lex)
     text, offsets = _assemble(raw, paragraphs)
@@ -124,7 +124,7 @@ def _drop_repeated_run(body: list[_Line]) -> list[_Line]:
                 continue
         first.setdefault(keys[j], j)
         j += 1
-    return [ln for ln, kept in zip(body, keep) if kept]
+    return [ln for ln, kept in zip(body, keep, strict=True) if kept]
 
 
 def _heading_start(lex: Lexicons) -> regex.Pattern:

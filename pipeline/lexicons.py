@@ -144,7 +144,7 @@ def load_tsv(path: Path, columns: list[str], problems: _Problems) -> list[tuple[
         if len(fields) != len(columns):
             problems.add(path, lineno, f"expected {len(columns)} tab-separated fields, found {len(fields)}")
             continue
-        rows.append((lineno, dict(zip(columns, fields))))
+        rows.append((lineno, dict(zip(columns, fields, strict=True))))
     return rows
 
 

@@ -46,14 +46,14 @@ def fold_punctuation(text: str) -> str:
 
 def detect_script(original: str, simplified: str) -> str:
     """simplified | traditional | mixed, from characters that only one script uses."""
-    traditional = sum(a != b for a, b in zip(original, simplified))
+    traditional = sum(a != b for a, b in zip(original, simplified, strict=True))
     # Simplified-only characters: unchanged by t2s but changed by s2t. Characters
     # shared by both scripts (于, 并, 范 …) change under s2t only in some words, so
     # compare against the s2t of the simplified text, then discount shared forms.
     s2t = _S2T.convert(simplified)
     if len(s2t) != len(simplified):
         s2t = "".join(_S2T.convert(c) if len(_S2T.convert(c)) == 1 else c for c in simplified)
-    simplified_only = sum(a == b != t for a, b, t in zip(original, simplified, s2t) if a not in _SHARED)
+    simplified_only = sum(a == b != t for a, b, t in zip(original, simplified, s2t, strict=True) if a not in _SHARED)
     total = traditional + simplified_only
     if total == 0:
         return "simplified"

@@ -44,6 +44,7 @@ _HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 _CHARSET = regex.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_\-]{2,20})""", regex.I)
 _LOOKS_HTML = regex.compile(rb"^\s*(<!doctype html|<html|<head|<body|<meta|<div|<p[\s>])", regex.I)
 _HAN = regex.compile(r"\p{Han}")
+_WEIRD = regex.compile(r"[\p{Co}\p{Cn}\p{So}\p{Cs}\ufffd]")
 
 
 def load_source(path: Path, display: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Source:
@@ -113,12 +114,14 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         utf8_error = exc
     candidates = []
-    for name in ("gb18030", "big5"):
-        try:
-            text = data.decode(name)
-        except UnicodeDecodeError:
-            continue
-        candidates.append((_plausibility(text), name, text))
+    for names in (("gbk", "gb18030"), ("big5", "big5hkscs")):
+        for name in names:  # the narrower name when the bytes fit it
+            try:
+                text = data.decode(name)
+            except UnicodeDecodeError:
+                continue
+            candidates.append((_plausibility(text), name, text))
+            break
     candidates.sort(key=lambda c: -c[0])
     if candidates and candidates[0][0] >= 0.6:
         score, name, text = candidates[0]
@@ -133,17 +136,20 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
 
 
 def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
-    # UTF-16 text of CJK + ASCII has NULs at every other byte for the ASCII part.
+    # UTF-16 text has a NUL high byte for every ASCII character (newlines, digits,
+    # punctuation), all on one byte parity; CJK characters put a NUL on the other parity
+    # only for the rare code points U+xx00.
     if len(data) < 4 or len(data) % 2:
         return None
     even, odd = data[0::2].count(0), data[1::2].count(0)
     for nuls, other, name in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
-        if nuls > len(data) // 8 and other == 0:
+        if nuls >= max(2, len(data) // 64) and other * 4 < nuls:
             try:
                 text = data.decode(name)
             except UnicodeDecodeError:
                 return None
-            return text, name
+            if _plausibility(text) >= 0.6:
+                return text, name
     return None
 
 
@@ -159,22 +165,26 @@ _T2S = None
 
 
 def _plausibility(text: str) -> float:
-    """Share of Han characters among the 3,755 common ones (GB2312 level 1), after t2s.
+    """How much `text` looks like correctly decoded Chinese, from 0 to 1.
 
-    A right decoding of real Chinese scores ~0.95; Big5 read as GBK (or the reverse)
-    scores ~0.3, because the wrong decoding scatters over rare characters.
-    Text with no Han characters at all scores 1.0 (nothing speaks against it).
+    Common Han characters (the 3,755 of GB2312 level 1, after t2s) count for it;
+    rare Han, private-use, unassigned and drawing symbols count against it. A right
+    decoding of real Chinese scores ~0.95; Big5 read as GBK (or the reverse) scores
+    ~0.3, because the wrong decoding scatters over rare characters and symbols.
+    Text with neither scores 1.0 (nothing speaks against it).
     """
     global _T2S
-    han = _HAN.findall(text[:20000])
-    if not han:
+    sample = text[:20000]
+    han = _HAN.findall(sample)
+    weird = len(_WEIRD.findall(sample))
+    if not han and not weird:
         return 1.0
     if _T2S is None:
         import opencc
 
         _T2S = opencc.OpenCC("t2s")
-    simplified = _T2S.convert("".join(han))
-    return sum(map(_gb2312_level1, simplified)) / len(han)
+    common = sum(map(_gb2312_level1, _T2S.convert("".join(han))))
+    return common / (len(han) + weird)
 
 
 class _TextExtractor(HTMLParser):

@@ -190,7 +190,7 @@ def _front(paragraphs: tuple[Paragraph, ...]) -> tuple[Paragraph, ...]:
 
 
 def _metadata(norm: Normalized, paragraphs: tuple[Paragraph, ...], lex: Lexicons) -> Metadata:
-    text, original = norm.text, norm.cleaned.text
+    text = norm.text
     fields = _header_fields(norm.header, lex)
     front = _front(paragraphs)
     lines = [text[p.start:p.end] for p in front]
@@ -279,18 +279,18 @@ def _region(issuers: list[str], title: str, front_text: str, lex: Lexicons) -> R
             found.extend(lex.regions_by_name[m.group()])
         if not found:
             continue
-        codes = {r.code for r in found}
-        # Prefer the most specific division whose parents agree with the other names
-        # found (三江侗族自治县 + 柳州市 → the county; 朝阳区 + 北京市 → Beijing's).
-        def fit(r: Region) -> tuple[int, int, str]:
-            agree = (r.province_code in codes) + (r.prefecture_code in codes)
-            depth = {"province": 0, "prefecture": 1, "county": 2}[r.level]
-            return (-depth - 3 * (agree > 0), -agree, r.code)
         if len({r.code for r in found}) > 1:
-            exact = [r for r in found if r.name in source]
-            found = exact or found
-        return sorted(found, key=fit)[0]
+            found = [r for r in found if r.name in source] or found
+        return min(found, key=lambda r: _region_fit(r, {f.code for f in found}))
     return None
+
+
+def _region_fit(region: Region, codes: set[str]) -> tuple[int, int, str]:
+    """Sort key: the most specific division whose parents agree with the other names
+    found (三江侗族自治县 + 柳州市 → the county; 朝阳区 + 北京市 → Beijing's)."""
+    agree = (region.province_code in codes) + (region.prefecture_code in codes)
+    depth = {"province": 0, "prefecture": 1, "county": 2}[region.level]
+    return (-depth - 3 * (agree > 0), -agree, region.code)
 
 
 def _region_fields(region: Region | None, lex: Lexicons) -> dict:

@@ -1,0 +1,138 @@
+"""Command line: thin click commands over `pipeline.run` and `pipeline.tables`.
+
+The only module that turns exceptions into one-line messages and exit codes:
+0 success, 1 a run that processed nothing / a failed check / --strict with errors,
+2 bad usage or unusable lexicons.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import LexiconError, PipelineError
+from .lexicons import DEFAULT_DIR
+from .read import DEFAULT_MAX_BYTES
+
+EXIT_FAILED, EXIT_USAGE = 1, 2
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="policy-pipeline")
+def cli() -> None:
+    """Turn Chinese local-government policy notices into Parquet tables.
+
+    Typical use: `policy-pipeline run corpus/ -o outputs/`, then open
+    outputs/documents.parquet and outputs/clauses.parquet in pandas or DuckDB.
+    """
+
+
+@cli.command("run")
+@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False), default=Path("outputs"),
+              show_default=True, help="Folder for the tables (created if missing).")
+@click.option("-w", "--workers", type=click.IntRange(1, 256), default=1, show_default=True,
+              help="Worker processes.")
+@click.option("--full", is_flag=True, help="Reprocess every document, ignoring results of earlier runs.")
+@click.option("--strict", is_flag=True, help="Exit non-zero if any input ends as an errors row.")
+@click.option("--max-mb", type=click.FloatRange(0.001), default=DEFAULT_MAX_BYTES / 1024 / 1024,
+              show_default=True, help="Skip (and report) input files larger than this.")
+@click.option("--lexicons", "lexicon_dir", type=click.Path(path_type=Path, file_okay=False),
+              default=DEFAULT_DIR, show_default="the lexicons/ folder of the project",
+              help="Folder of lexicon files.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
+def run_command(inputs, output, workers, full, strict, max_mb, lexicon_dir, quiet) -> None:
+    """Process notice files and folders (default: corpus/) into tables in OUTPUT.
+
+    Each file (.txt, .html/.htm; encodings UTF-8/16, GB18030/GBK, Big5) becomes a row of
+    documents.parquet and its clauses rows of clauses.parquet; a file that cannot be
+    processed becomes a row of errors.parquet and the batch goes on. Documents unchanged
+    since the last run into the same OUTPUT are not reprocessed (use --full to force).
+    """
+    from .run import Options, run
+
+    summary = run(list(inputs) or [Path("corpus")], output, workers=workers, full=full,
+                  options=Options(lexicons=str(lexicon_dir), max_bytes=int(max_mb * 1024 * 1024)),
+                  progress=not quiet)
+    if not quiet:
+        reused = f", {summary.cached} unchanged since the last run" if summary.cached else ""
+        click.echo(f"{summary.documents} documents, {summary.clauses} clauses, {summary.errors} errors "
+                   f"in {summary.seconds:.1f} s{reused} → {summary.output}/", err=True)
+        if summary.errors:
+            import pyarrow.parquet as pq
+
+            errors = pq.read_table(Path(summary.output) / "errors.parquet").to_pylist()
+            for row in errors[:10]:
+                click.echo(f"  {row['source_path']}: {row['error_type']} at {row['stage']}: {row['message']}",
+                           err=True)
+            if len(errors) > 10:
+                click.echo(f"  … {len(errors) - 10} more in errors.parquet", err=True)
+        if summary.ignored:
+            click.echo(f"  ignored {len(summary.ignored)} file(s) that are not notices "
+                       f"(e.g. {summary.ignored[0]})", err=True)
+    if summary.inputs == 0:
+        raise click.ClickException("no input files found")
+    if summary.documents == 0:
+        raise click.ClickException("no document could be processed (see errors.parquet)")
+    if strict and summary.errors:
+        raise click.ClickException(f"--strict: {summary.errors} input(s) could not be processed")
+
+
+@cli.command("validate")
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False), default=Path("outputs"))
+def validate_command(directory: Path) -> None:
+    """Check the tables in DIRECTORY (default: outputs/) against schema v1.
+
+    For documents, clauses and errors: the file is readable Parquet, carries the schema
+    version, has every declared column with its declared type and no unexpected
+    column, has no nulls where a value is required, and every clause's text and
+    text_original are exactly what its start/end offsets point at in its document.
+    Prints each problem on its own line and exits 1 if there is any.
+    """
+    from .tables import SCHEMAS, validate
+
+    if not directory.is_dir():
+        raise click.ClickException(f"{directory}: no such folder")
+    problems = validate(directory)
+    if problems:
+        for problem in problems:
+            click.echo(problem, err=True)
+        raise click.ClickException(f"{len(problems)} problem(s) in {directory}")
+    click.echo(f"{directory}: {len(SCHEMAS)} tables match schema v1")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: never shows a traceback for expected failures."""
+    try:
+        cli.main(args=argv, prog_name="policy-pipeline", standalone_mode=False)
+        return 0
+    except click.exceptions.Abort:
+        click.echo("error: interrupted", err=True)
+        return 130
+    except click.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx else "policy-pipeline"
+        hint = f" (see `{command} --help`)"
+        click.echo(f"error: {exc.format_message()}{hint}", err=True)
+        return EXIT_USAGE
+    except click.ClickException as exc:
+        click.echo(f"error: {exc.format_message()}", err=True)
+        return EXIT_FAILED
+    except LexiconError as exc:
+        click.echo(f"error: lexicon problem: {exc}", err=True)
+        return EXIT_USAGE
+    except PipelineError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        click.echo("error: interrupted; earlier tables are intact", err=True)
+        return 130
+    except OSError as exc:
+        click.echo(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,294 @@
+"""The batch: input paths → tables in an output folder.
+
+`STAGES` is the whole pipeline, one explicit tuple. `process_source` runs it on one
+file and returns that file's rows (or one `errors` row); `run` does it for every input
+file, in worker processes if asked, reusing the rows of unchanged documents from the
+previous run (cache keyed by file hash, pipeline version and lexicon fingerprint),
+and writes the tables atomically under a lock so two runs never interleave.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import pickle
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .clean import clean
+from .errors import InputError, PipelineError
+from .lexicons import DEFAULT_DIR, Lexicons, cached_lexicons
+from .model import Segmented
+from .normalize import normalize
+from .read import DEFAULT_MAX_BYTES, load_source, read
+from .segment import segment
+from .structure import structure
+from .tables import SCHEMA_VERSION, write_json, write_table
+
+STAGES: tuple[tuple[str, Callable[[Any, Lexicons], Any]], ...] = (
+    ("read", lambda source, lex: read(source)),
+    ("clean", clean),
+    ("normalize", lambda cleaned, lex: normalize(cleaned)),
+    ("structure", structure),
+    ("segment", segment),
+)
+INPUT_SUFFIXES = {".txt", ".text", ".html", ".htm", ".xhtml", ".shtml", ".pdf", ".docx", ".doc", ""}
+TABLES = ("documents", "clauses", "errors")
+
+
+class RunError(PipelineError):
+    """The run as a whole cannot go on (output folder locked, no inputs …)."""
+
+    error_type = "run"
+
+
+@dataclass(frozen=True)
+class Options:
+    lexicons: str = str(DEFAULT_DIR)
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+
+@dataclass
+class DocResult:
+    source_path: str
+    sha256: str | None
+    rows: dict[str, list[dict]] = field(default_factory=dict)  # table → rows
+    cached: bool = False
+
+
+@dataclass
+class Summary:
+    inputs: int = 0
+    documents: int = 0
+    clauses: int = 0
+    errors: int = 0
+    cached: int = 0
+    ignored: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    output: str = ""
+
+
+# --- one document -----------------------------------------------------------------
+
+def document_rows(seg: Segmented) -> dict[str, list[dict]]:
+    st = seg.structured
+    norm = st.normalized
+    cleaned = norm.cleaned
+    source = cleaned.decoded.source
+    meta = st.metadata
+    doc_id = source.doc_id
+    text, original, raw = norm.text, cleaned.text, cleaned.raw_offsets
+    document = {
+        "doc_id": doc_id, "source_path": source.path, "sha256": source.sha256,
+        "encoding": cleaned.decoded.encoding, "script": norm.script,
+        "title": meta.title, "title_original": meta.title_original, "doc_number": meta.doc_number,
+        "issuers": list(meta.issuers), "issue_date": meta.issue_date, "publish_date": meta.publish_date,
+        "region": meta.region, "province": meta.province, "prefecture": meta.prefecture, "county": meta.county,
+        "admin_code": meta.admin_code, "admin_level": meta.admin_level,
+        "plan_start_year": meta.plan_start_year, "plan_end_year": meta.plan_end_year,
+        "n_chars": len(text), "n_clauses": len(seg.clauses), "n_targets": None,
+        "text": text, "text_original": original, "pipeline_version": __version__,
+    }
+    clauses = [
+        {
+            "clause_id": f"{doc_id}-{c.seq:05d}", "doc_id": doc_id, "seq": c.seq,
+            "paragraph_seq": c.paragraph_seq, "sentence_seq": c.sentence_seq,
+            "section_path": c.section_path, "section_level": c.section_level, "is_heading": c.is_heading,
+            "text": text[c.start:c.end], "text_original": original[c.start:c.end],
+            "start": c.start, "end": c.end, "categories": None,
+            "raw_start": raw[c.start], "raw_end": raw[c.end - 1] + 1,
+            "tags": [{"text": t.text, "start": t.start, "end": t.end} for t in c.tags],
+        }
+        for c in seg.clauses
+    ]
+    return {"documents": [document], "clauses": clauses}
+
+
+def process_source(source, options: Options) -> DocResult:
+    """Run every stage on one loaded source; a failure becomes one `errors` row."""
+    lex = cached_lexicons(options.lexicons)
+    stage = "read"
+    record: Any = source
+    try:
+        for stage, function in STAGES:  # noqa: B007 - `stage` names the failing stage below
+            record = function(record, lex)
+        return DocResult(source.path, source.sha256, document_rows(record))
+    except PipelineError as exc:
+        return _error(source.path, source.sha256, stage, exc.error_type, str(exc))
+    except RecursionError:
+        return _error(source.path, source.sha256, stage, "internal", "input nests too deeply to process")
+    except Exception as exc:  # a bug must not stop the batch; the row says where it happened
+        return _error(source.path, source.sha256, stage, "internal", f"{exc.__class__.__name__}: {exc}")
+
+
+def _error(path: str, sha256: str | None, stage: str, error_type: str, message: str) -> DocResult:
+    message = " ".join(message.split())[:500]
+    return DocResult(path, sha256, {"errors": [
+        {"source_path": path, "sha256": sha256, "stage": stage, "error_type": error_type, "message": message}
+    ]})
+
+
+def _process_path(args: tuple[str, str, Options, str, bool]) -> DocResult:
+    path, display, options, cache_dir, reuse = args
+    try:
+        source = load_source(Path(path), display, options.max_bytes)
+    except InputError as exc:
+        return _error(display, None, "read", exc.error_type, str(exc))
+    cache = _cache_path(cache_dir, source.sha256, options)
+    if reuse and cache.exists():
+        try:
+            rows = pickle.loads(cache.read_bytes())
+            for table in rows.values():
+                for row in table:
+                    row["source_path"] = display
+            return DocResult(display, source.sha256, rows, cached=True)
+        except Exception:
+            pass  # a damaged cache entry is simply recomputed
+    result = process_source(source, options)
+    tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(pickle.dumps(result.rows, protocol=pickle.HIGHEST_PROTOCOL))
+    os.replace(tmp, cache)
+    return result
+
+
+def _cache_path(cache_dir: str, sha256: str, options: Options) -> Path:
+    lex = cached_lexicons(options.lexicons)
+    key = hashlib.sha256(f"{__version__}|{SCHEMA_VERSION}|{lex.fingerprint}|{options.max_bytes}".encode())
+    return Path(cache_dir) / f"{sha256[:32]}-{key.hexdigest()[:12]}.pkl"
+
+
+# --- the batch ----------------------------------------------------------------------
+
+def collect_inputs(inputs: list[Path]) -> tuple[list[tuple[Path, str]], list[str], list[DocResult]]:
+    """(files to process with display names, ignored files, error rows for bad paths)."""
+    files: list[tuple[Path, str]] = []
+    ignored: list[str] = []
+    errors: list[DocResult] = []
+    for item in inputs:
+        display = _display(item)
+        if item.is_symlink() and not item.exists():
+            errors.append(_error(display, None, "read", "unreadable", "broken symbolic link"))
+        elif item.is_dir():
+            for root, dirs, names in os.walk(item, followlinks=False):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(names):
+                    path = Path(root) / name
+                    if name.startswith("."):
+                        continue
+                    if path.suffix.lower() not in INPUT_SUFFIXES:
+                        ignored.append(_display(path))
+                    elif path.is_symlink() and not path.exists():
+                        errors.append(_error(_display(path), None, "read", "unreadable", "broken symbolic link"))
+                    else:
+                        files.append((path, _display(path)))
+        elif item.exists():
+            files.append((item, display))
+        else:
+            errors.append(_error(display, None, "read", "unreadable", "no such file or directory"))
+    return files, ignored, errors
+
+
+def _display(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix() if not path.is_absolute() \
+            else path.as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+class _Lock:
+    """An exclusive lock on the output folder: a second run refuses instead of interleaving."""
+
+    def __init__(self, directory: Path) -> None:
+        self.path = directory / ".lock"
+        self.handle = None
+
+    def __enter__(self) -> _Lock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.handle = open(self.path, "a+")
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.handle.close()
+            raise RunError(f"another policy-pipeline run is writing to {self.path.parent}; "
+                           "wait for it to finish") from None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
+
+
+def run(inputs: list[Path], output: Path, workers: int = 1, full: bool = False,
+        options: Options = Options(), progress: bool = True) -> Summary:
+    started = time.perf_counter()
+    cached_lexicons(options.lexicons)  # fail on a broken lexicon before touching any document
+    files, ignored, early_errors = collect_inputs(inputs)
+    summary = Summary(inputs=len(files) + len(early_errors), ignored=ignored, output=str(output))
+    with _Lock(output):
+        cache_dir = output / ".cache"
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        jobs = [(str(p), d, options, str(cache_dir), not full) for p, d in files]
+        results = list(early_errors) + list(_progress(_map(jobs, workers, options), len(jobs), progress))
+        tables = _assemble(results)
+        for name in TABLES:
+            write_table(output, name, tables[name])
+        summary.documents = len(tables["documents"])
+        summary.clauses = len(tables["clauses"])
+        summary.errors = len(tables["errors"])
+        summary.cached = sum(r.cached for r in results)
+        write_json(output / "manifest.json", {
+            "pipeline_version": __version__, "schema_version": SCHEMA_VERSION,
+            "lexicons": cached_lexicons(options.lexicons).fingerprint,
+            "tables": {name: len(tables[name]) for name in TABLES},
+            "documents": [{"source_path": d["source_path"], "doc_id": d["doc_id"], "sha256": d["sha256"],
+                           "n_clauses": d["n_clauses"]} for d in tables["documents"]],
+            "errors": [{"source_path": e["source_path"], "error_type": e["error_type"]} for e in tables["errors"]],
+            "ignored": ignored,
+        })
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _map(jobs: list, workers: int, options: Options) -> Iterator[DocResult]:
+    if workers <= 1 or len(jobs) < 2:
+        yield from map(_process_path, jobs)
+        return
+    with ProcessPoolExecutor(max_workers=workers, initializer=cached_lexicons,
+                             initargs=(options.lexicons,)) as pool:
+        yield from pool.map(_process_path, jobs, chunksize=max(1, min(64, len(jobs) // (workers * 8))))
+
+
+def _progress(results: Iterator[DocResult], total: int, enabled: bool) -> Iterator[DocResult]:
+    if not enabled or total < 2:
+        yield from results
+        return
+    from tqdm import tqdm
+
+    yield from tqdm(results, total=total, unit="doc", file=sys.stderr, dynamic_ncols=True,
+                    disable=None)  # None: off when stderr is not a terminal
+
+
+def _assemble(results: list[DocResult]) -> dict[str, list[dict]]:
+    """Tables with a deterministic row order, whatever the worker order."""
+    tables: dict[str, list[dict]] = {name: [] for name in TABLES}
+    seen: dict[str, str] = {}
+    for result in sorted(results, key=lambda r: r.source_path):
+        docs = result.rows.get("documents", [])
+        if docs and docs[0]["doc_id"] in seen:
+            first = seen[docs[0]["doc_id"]]
+            tables["errors"].append({"source_path": result.source_path, "sha256": result.sha256, "stage": "read",
+                                     "error_type": "duplicate", "message": f"same content as {first}"})
+            continue
+        if docs:
+            seen[docs[0]["doc_id"]] = result.source_path
+        for name, rows in result.rows.items():
+            tables[name].extend(rows)
+    return tables

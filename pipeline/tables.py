@@ -1,0 +1,157 @@
+"""Stage 7, write: table schemas (declared once) and the only code that writes files.
+
+Takes row dicts, gives Parquet files. Each table's pyarrow schema is declared here and
+used both to write and to `validate`. Files are written to a temporary name in the
+output folder and renamed into place, so an interrupted run never leaves a
+half-written table: the previous one stays intact until the new one is complete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+SCHEMA_VERSION = "1"
+_META_KEY = b"policy_pipeline.schema_version"
+
+TAG = pa.struct([("text", pa.string()), ("start", pa.int32()), ("end", pa.int32())])
+
+SCHEMAS: dict[str, pa.Schema] = {
+    "documents": pa.schema([
+        ("doc_id", pa.string()), ("source_path", pa.string()), ("sha256", pa.string()),
+        ("encoding", pa.string()), ("script", pa.string()), ("title", pa.string()),
+        ("title_original", pa.string()), ("doc_number", pa.string()), ("issuers", pa.list_(pa.string())),
+        ("issue_date", pa.date32()), ("publish_date", pa.date32()), ("region", pa.string()),
+        ("province", pa.string()), ("prefecture", pa.string()), ("county", pa.string()),
+        ("admin_code", pa.string()), ("admin_level", pa.string()), ("plan_start_year", pa.int32()),
+        ("plan_end_year", pa.int32()), ("n_chars", pa.int32()), ("n_clauses", pa.int32()),
+        ("n_targets", pa.int32()), ("text", pa.string()), ("text_original", pa.string()),
+        ("pipeline_version", pa.string()),
+    ]),
+    "clauses": pa.schema([
+        ("clause_id", pa.string()), ("doc_id", pa.string()), ("seq", pa.int32()),
+        ("paragraph_seq", pa.int32()), ("sentence_seq", pa.int32()), ("section_path", pa.string()),
+        ("section_level", pa.int32()), ("is_heading", pa.bool_()), ("text", pa.string()),
+        ("text_original", pa.string()), ("start", pa.int32()), ("end", pa.int32()),
+        ("categories", pa.list_(pa.string())),
+        # Extensions beyond SPEC §5.2: offsets into the decoded source file, and the
+        # responsibility tags cut out of this clause (text and offsets in documents.text).
+        ("raw_start", pa.int32()), ("raw_end", pa.int32()), ("tags", pa.list_(TAG)),
+    ]),
+    "errors": pa.schema([
+        ("source_path", pa.string()), ("sha256", pa.string()), ("stage", pa.string()),
+        ("error_type", pa.string()), ("message", pa.string()),
+    ]),
+}
+# Columns that must never be null (checked by `validate`).
+REQUIRED = {
+    "documents": {"doc_id", "source_path", "sha256", "encoding", "script", "n_chars", "n_clauses", "text",
+                  "text_original", "pipeline_version"},
+    "clauses": {"clause_id", "doc_id", "seq", "paragraph_seq", "sentence_seq", "section_path", "section_level",
+                "is_heading", "text", "text_original", "start", "end"},
+    "errors": {"source_path", "stage", "error_type", "message"},
+}
+ROW_GROUP_SIZE = 64 * 1024
+
+
+def to_table(name: str, rows: list[dict[str, Any]]) -> pa.Table:
+    schema = SCHEMAS[name].with_metadata({_META_KEY: SCHEMA_VERSION.encode()})
+    columns = {field.name: [row.get(field.name) for row in rows] for field in schema}
+    return pa.Table.from_pydict(columns, schema=schema)
+
+
+def atomic_write(path: Path, write: callable) -> None:
+    """Call write(tmp_path), then rename tmp_path to path (same folder, same filesystem)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; tables are meant to be shared
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_table(directory: Path, name: str, rows: list[dict[str, Any]]) -> Path:
+    table = to_table(name, rows)
+    path = directory / f"{name}.parquet"
+    atomic_write(path, lambda tmp: pq.write_table(
+        table, tmp, compression="zstd", row_group_size=ROW_GROUP_SIZE, write_statistics=True,
+    ))
+    return path
+
+
+def write_json(path: Path, data: Any) -> None:
+    text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def validate(directory: Path, names: Iterable[str] | None = None) -> list[str]:
+    """Problems found in the tables of `directory` (empty list: all valid)."""
+    problems: list[str] = []
+    found = {}
+    for name in names or SCHEMAS:
+        path = directory / f"{name}.parquet"
+        if not path.exists():
+            problems.append(f"{path}: missing")
+            continue
+        try:
+            table = pq.read_table(path)
+        except Exception as exc:  # unreadable or truncated file
+            problems.append(f"{path}: unreadable Parquet ({exc.__class__.__name__}: {exc})")
+            continue
+        found[name] = table
+        expected = SCHEMAS[name]
+        version = (table.schema.metadata or {}).get(_META_KEY, b"?").decode()
+        if version != SCHEMA_VERSION:
+            problems.append(f"{path}: schema version {version}, expected {SCHEMA_VERSION}")
+        actual = {f.name: f.type for f in table.schema}
+        for field in expected:
+            if field.name not in actual:
+                problems.append(f"{path}: column {field.name} missing")
+            elif actual[field.name] != field.type:
+                problems.append(f"{path}: column {field.name} is {actual[field.name]}, expected {field.type}")
+        for extra in sorted(set(actual) - set(expected.names)):
+            problems.append(f"{path}: unexpected column {extra}")
+        for column in sorted(REQUIRED.get(name, ())):
+            if column in actual and table.column(column).null_count:
+                problems.append(f"{path}: column {column} has {table.column(column).null_count} nulls")
+    if "documents" in found and "clauses" in found:
+        problems.extend(_check_offsets(found["documents"], found["clauses"], directory))
+    return problems
+
+
+def _check_offsets(documents: pa.Table, clauses: pa.Table, directory: Path) -> list[str]:
+    ids = documents.column("doc_id").to_pylist()
+    texts = dict(zip(ids, documents.column("text").to_pylist(), strict=True))
+    originals = dict(zip(ids, documents.column("text_original").to_pylist(), strict=True))
+    problems = []
+    cols = clauses.select(["clause_id", "doc_id", "start", "end", "text", "text_original"]).to_pylist()
+    for row in cols:
+        text = texts.get(row["doc_id"])
+        if text is None:
+            problems.append(f"{directory}/clauses.parquet: {row['clause_id']} has no document")
+        elif text[row["start"]:row["end"]] != row["text"] or \
+                originals[row["doc_id"]][row["start"]:row["end"]] != row["text_original"]:
+            problems.append(f"{directory}/clauses.parquet: {row['clause_id']} text does not match its offsets")
+        if len(problems) > 20:
+            problems.append("… (more offset problems not shown)")
+            break
+    return problems

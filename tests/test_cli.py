@@ -1,0 +1,135 @@
+"""End to end: the command line on the sample corpus, as a researcher runs it."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pyarrow.parquet as pq
+from conftest import CORPUS, ROOT, cli
+
+TABLES = ("documents", "clauses", "errors")
+
+
+def test_run_writes_valid_tables(corpus_run):
+    for name in TABLES:
+        assert (corpus_run / f"{name}.parquet").exists()
+    result = cli("validate", str(corpus_run))
+    assert result.returncode == 0, result.stderr
+    assert "match schema v1" in result.stdout
+
+
+def test_offsets_point_into_both_texts(tables):
+    docs = tables["documents"].set_index("doc_id")
+    for row in tables["clauses"].itertuples():
+        doc = docs.loc[row.doc_id]
+        assert doc.text[row.start:row.end] == row.text
+        assert doc.text_original[row.start:row.end] == row.text_original
+
+
+def test_two_runs_give_identical_files(corpus_run, tmp_path):
+    cli("run", "corpus", "-o", str(tmp_path), "-q", "--workers", "2", check=True)
+    for name in TABLES:
+        assert (tmp_path / f"{name}.parquet").read_bytes() == (corpus_run / f"{name}.parquet").read_bytes(), name
+
+
+def test_rerun_skips_unchanged_documents(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    out = tmp_path / "out"
+    first = cli("run", str(corpus), "-o", str(out), cwd=tmp_path, check=True)
+    assert "unchanged since the last run" not in first.stderr
+    before = (out / "clauses.parquet").read_bytes()
+    second = cli("run", str(corpus), "-o", str(out), cwd=tmp_path, check=True)
+    assert "5 unchanged since the last run" in second.stderr
+    assert (out / "clauses.parquet").read_bytes() == before
+    # One changed document is reprocessed; the others are reused.
+    changed = corpus / "taicang" / "003_82af26369f33b24f.txt"
+    changed.write_bytes(changed.read_bytes() + "\n附件\n".encode())
+    third = cli("run", str(corpus), "-o", str(out), cwd=tmp_path, check=True)
+    assert "4 unchanged since the last run" in third.stderr
+    full = cli("run", str(corpus), "-o", str(out), "--full", cwd=tmp_path, check=True)
+    assert "unchanged since the last run" not in full.stderr
+
+
+def test_bad_files_become_error_rows_and_the_batch_goes_on(tmp_path):
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    shutil.copy(CORPUS / "xiji" / "002_238c332b42fc6cf1.txt", corpus / "xiji.txt")
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "fake.txt").write_bytes(b"%PDF-1.4 binary")
+    (corpus / "same-as-xiji.txt").write_bytes((corpus / "xiji.txt").read_bytes())
+    (corpus / "notes.md").write_text("not a notice")
+    out = tmp_path / "out"
+    result = cli("run", str(corpus), "-o", str(out), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    errors = pq.read_table(out / "errors.parquet").to_pylist()
+    by_file = {e["source_path"].rsplit("/", 1)[-1]: e for e in errors}
+    assert set(by_file) == {"empty.txt", "fake.txt", "xiji.txt"} or set(by_file) == {
+        "empty.txt", "fake.txt", "same-as-xiji.txt"}
+    assert by_file["empty.txt"]["error_type"] == "empty"
+    assert by_file["fake.txt"]["error_type"] == "unsupported_format"
+    assert pq.read_table(out / "documents.parquet").num_rows == 1
+    assert "ignored 1 file" in result.stderr
+    strict = cli("run", str(corpus), "-o", str(out), "--strict", cwd=tmp_path)
+    assert strict.returncode == 1 and strict.stderr.strip().splitlines()[-1].startswith("error: --strict")
+
+
+def test_nothing_processable_exits_non_zero(tmp_path):
+    (tmp_path / "empty.txt").write_bytes(b"")
+    result = cli("run", str(tmp_path / "empty.txt"), "-o", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == "error: no document could be processed (see errors.parquet)"
+
+
+def test_second_concurrent_run_is_refused(tmp_path):
+    import fcntl
+
+    out = tmp_path / "out"
+    out.mkdir()
+    with open(out / ".lock", "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        result = cli("run", "corpus", "-o", str(out))
+    assert result.returncode == 1
+    assert "another policy-pipeline run is writing to" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_validate_reports_a_broken_table(tmp_path, corpus_run):
+    out = tmp_path / "out"
+    shutil.copytree(corpus_run, out)
+    (out / "clauses.parquet").write_bytes(b"not parquet")
+    result = cli("validate", str(out))
+    assert result.returncode == 1
+    assert "clauses.parquet: unreadable Parquet" in result.stderr
+
+
+def test_bad_arguments_give_one_line_errors(tmp_path):
+    for args in (["run", "--workers", "zero"], ["run", "--nope"], ["frobnicate"], ["validate", str(tmp_path / "x")]):
+        result = cli(*args)
+        assert result.returncode != 0, args
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: "), (args, result.stderr)
+        assert "Traceback" not in result.stderr
+
+
+def test_broken_lexicon_is_reported_before_any_document(tmp_path):
+    lexicons = tmp_path / "lexicons"
+    shutil.copytree(ROOT / "lexicons", lexicons)
+    path = lexicons / "structure.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("'扫一扫'", "'扫一扫('"), encoding="utf-8")
+    result = cli("run", "corpus", "-o", str(tmp_path / "out"), "--lexicons", str(lexicons))
+    assert result.returncode == 2
+    assert re.search(r"structure\.yaml:\d+: bad pattern '扫一扫\('", result.stderr)
+    assert not (tmp_path / "out" / "documents.parquet").exists()
+
+
+def test_every_command_has_help_and_is_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    result = cli("--help")
+    commands = re.findall(r"^  (\w+)\s", result.stdout.split("Commands:")[1], re.M)
+    assert {"run", "validate"} <= set(commands)
+    for command in commands:
+        help_text = cli(command, "--help")
+        assert help_text.returncode == 0 and len(help_text.stdout) > 200, command
+        assert f"policy-pipeline {command}" in readme, f"`policy-pipeline {command}` is not documented in README"

@@ -1,0 +1,74 @@
+"""The lexicon loader validates files and says which line is wrong."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from conftest import ROOT
+
+from pipeline.errors import LexiconError
+from pipeline.lexicons import load_lexicons
+
+
+@pytest.fixture
+def lexdir(tmp_path):
+    target = tmp_path / "lexicons"
+    shutil.copytree(ROOT / "lexicons", target)
+    return target
+
+
+def edit(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_shipped_lexicons_load(lex):
+    assert lex.regions["450226"].name == "三江侗族自治县"
+    assert lex.regions_by_name["三江"][0].code == "450226"
+    assert len(lex.regions) > 3000
+
+
+def test_bad_region_rows_are_reported_with_their_line(lexdir):
+    path = lexdir / "regions.tsv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    n = next(i for i, line in enumerate(lines) if line.startswith("450226"))
+    lines[n] = "45022X\t三江侗族自治县\tcounty\t450000\t450200\t三江"
+    lines[n + 1] = lines[n + 1].replace("prefecture", "village")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(LexiconError) as info:
+        load_lexicons(lexdir)
+    message = str(info.value)
+    assert f"regions.tsv:{n + 1}: code must be 6 digits" in message
+    assert f"regions.tsv:{n + 2}: level must be province|prefecture|county" in message
+
+
+def test_bad_pattern_is_reported_with_its_line(lexdir):
+    path = lexdir / "structure.yaml"
+    edit(path, "'扫一扫'", "'扫一扫['")
+    line = next(i for i, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if "扫一扫[" in text)
+    with pytest.raises(LexiconError, match=rf"structure\.yaml:{line}: bad pattern"):
+        load_lexicons(lexdir)
+
+
+def test_invalid_yaml_is_reported(lexdir):
+    (lexdir / "structure.yaml").write_text("chrome_lines: [unclosed\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"structure\.yaml:\d+: not valid YAML"):
+        load_lexicons(lexdir)
+
+
+def test_a_chrome_pattern_added_by_a_researcher_takes_effect(lexdir):
+    from conftest import decoded
+
+    from pipeline.clean import clean
+
+    edit(lexdir / "structure.yaml", "chrome_lines:\n", "chrome_lines:\n  - '^本页责任编辑'\n")
+    text = "一、主要目标\n本页责任编辑:张三\n"
+    assert "责任编辑" in clean(decoded(text), load_lexicons()).text
+    assert "责任编辑" not in clean(decoded(text), load_lexicons(lexdir)).text
+
+
+def test_missing_folder():
+    with pytest.raises(LexiconError, match="lexicon folder not found"):
+        load_lexicons("/nonexistent/lexicons")

@@ -1,0 +1,74 @@
+"""tables: records and schema agree, write → read round-trips, writes are atomic and
+`validate` catches what it should."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+import pyarrow.parquet as pq
+import pytest
+from conftest import process_text
+
+from pipeline import tables
+from pipeline.run import document_rows
+
+
+def test_rows_and_schemas_agree(lex):
+    rows = document_rows(process_text("一、主要目标\n到2027年,培养县级骨干教师100名。(责任单位:县教育局)\n", lex))
+    for name in ("documents", "clauses"):
+        for row in rows[name]:
+            assert set(row) == set(tables.SCHEMAS[name].names), name
+            tables.to_table(name, [row])  # raises if a value does not fit its column type
+
+
+def test_write_then_read_round_trips(tmp_path, lex):
+    rows = document_rows(process_text("一、主要目标\n到2027年,培养县级骨干教师100名。\n", lex))
+    rows["documents"][0]["issue_date"] = date(2024, 2, 18)
+    for name in ("documents", "clauses"):
+        path = tables.write_table(tmp_path, name, rows[name])
+        assert pq.read_table(path).to_pylist() == rows[name]
+    assert tables.validate(tmp_path, ["documents", "clauses"]) == []
+
+
+def test_a_failed_write_leaves_the_previous_table_intact(tmp_path, monkeypatch):
+    row = {"source_path": "a.txt", "sha256": None, "stage": "read", "error_type": "empty", "message": "empty file"}
+    path = tables.write_table(tmp_path, "errors", [row])
+    before = path.read_bytes()
+
+    def explode(table, where, **kwargs):
+        with open(where, "wb") as fh:
+            fh.write(b"PAR1 half a file")
+        raise KeyboardInterrupt  # as if the user pressed ^C mid-write
+
+    monkeypatch.setattr(tables.pq, "write_table", explode)
+    with pytest.raises(KeyboardInterrupt):
+        tables.write_table(tmp_path, "errors", [row, row])
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["errors.parquet"]  # no temporary file left
+
+
+def test_validate_finds_schema_problems(tmp_path):
+    import pyarrow as pa
+
+    pq.write_table(pa.table({"source_path": ["a"], "stage": [1]}), tmp_path / "errors.parquet")
+    problems = tables.validate(tmp_path, ["errors"])
+    assert any("schema version" in p for p in problems)
+    assert any("column stage is int64, expected string" in p for p in problems)
+    assert any("column message missing" in p for p in problems)
+
+
+def test_validate_finds_offsets_that_do_not_match(tmp_path, lex):
+    rows = document_rows(process_text("到2027年,培养县级骨干教师100名。\n", lex))
+    rows["clauses"][1]["start"] += 1
+    tables.write_table(tmp_path, "documents", rows["documents"])
+    tables.write_table(tmp_path, "clauses", rows["clauses"])
+    assert any("does not match its offsets" in p for p in tables.validate(tmp_path, ["documents", "clauses"]))
+
+
+def test_records_are_frozen():
+    from pipeline import model
+
+    for record in (model.Source, model.Decoded, model.Cleaned, model.Normalized, model.Structured,
+                   model.Segmented, model.Clause, model.Metadata, model.Paragraph, model.Heading, model.Tag):
+        assert dataclasses.is_dataclass(record) and record.__dataclass_params__.frozen, record
