@@ -133,3 +133,38 @@ def test_every_command_has_help_and_is_in_the_readme():
         help_text = cli(command, "--help")
         assert help_text.returncode == 0 and len(help_text.stdout) > 200, command
         assert f"policy-pipeline {command}" in readme, f"`policy-pipeline {command}` is not documented in README"
+
+
+def test_files_in_every_encoding_give_the_same_document(tmp_path, tables):
+    """Seeds re-encoded as a crawler might deliver them: same text, encoding recorded."""
+    import codecs
+    import html
+
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    xiji = (CORPUS / "xiji" / "002_238c332b42fc6cf1.txt").read_text(encoding="utf-8")
+    taicang = (CORPUS / "taicang" / "003_82af26369f33b24f.txt").read_text(encoding="utf-8")
+    variants = {
+        "xiji-gbk.txt": (xiji.encode("gbk"), "gbk"),
+        "xiji-utf8-bom.txt": (codecs.BOM_UTF8 + xiji.encode(), "utf-8-sig"),
+        "xiji-utf16.txt": (xiji.encode("utf-16"), "utf-16-le"),
+        "xiji-crlf.txt": (xiji.replace("\n", "\r\n").encode(), "utf-8"),
+        "taicang-big5.txt": (taicang.encode("big5"), "big5"),
+        "taicang-utf16be.txt": (codecs.BOM_UTF16_BE + taicang.encode("utf-16-be"), "utf-16-be"),
+    }
+    page = "".join(f"<p>{html.escape(line)}</p>\n" for line in taicang.splitlines())
+    page = f'<html><head><meta charset="gbk"><script>var a=1;</script></head><body>{page}</body></html>'
+    variants["taicang.html"] = (page.encode("gbk"), "gbk")
+    for name, (data, _) in variants.items():
+        (corpus / name).write_bytes(data)
+    out = tmp_path / "out"
+    cli("run", "in", "-o", str(out), "-q", cwd=tmp_path, check=True)
+    docs = pq.read_table(out / "documents.parquet").to_pandas().set_index("source_path")
+    reference = tables["documents"].set_index("title")
+    assert len(docs) == len(variants)
+    for name, (_, encoding) in variants.items():
+        row = docs.loc[f"in/{name}"]
+        assert row.encoding == encoding, name
+        expected = reference.loc[row.title]
+        assert row.text == expected.text, name
+        assert row.n_clauses == expected.n_clauses, name
