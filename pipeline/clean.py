@@ -155,6 +155,11 @@ def _continues(prev: _Line, line: _Line, heading: regex.Pattern, title_end: rege
     return len(prev.simp) >= MIN_BROKEN_LINE and not title_end.search(prev.simp)
 
 
+def fold_spaces(text: str) -> str:
+    """The whitespace rule of `clean` on a single line: `1 万` → `1万`, `到 2025 年` → `到2025年`."""
+    return regex.sub(r"[^\S\n]{2,}", " ", _SPACE_NEAR_WIDE.sub("", text))
+
+
 def _assemble(raw: str, paragraphs: list[list[_Line]]) -> tuple[str, list[int]]:
     chars: list[str] = []
     offsets: list[int] = []

@@ -40,6 +40,52 @@ class HeadingFamily:
 
 
 @dataclass(frozen=True)
+class Unit:
+    written: str
+    unit: str
+    kind: str
+    base: str
+    factor: float
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    name: str
+    terms: regex.Pattern
+    context: regex.Pattern | None
+
+
+@dataclass(frozen=True)
+class TargetLexicon:
+    """Everything target extraction reads (units.tsv, comparators.tsv, targets.yaml, indicators.yaml)."""
+
+    units: dict[str, Unit]
+    unit_pattern: regex.Pattern  # alternation of written units, longest first
+    comparators: dict[str, dict[str, str]]  # position → word → comparator
+    comparator_patterns: dict[str, regex.Pattern]
+    periods: dict[str, str]
+    period_pattern: regex.Pattern
+    levels: dict[str, str]
+    level_pattern: regex.Pattern
+    verb_pattern: regex.Pattern
+    windows: tuple[regex.Pattern, ...]
+    coverage_pattern: regex.Pattern
+    names_pattern: regex.Pattern
+    not_targets: tuple[regex.Pattern, ...]
+    past_pattern: regex.Pattern
+    deadlines: tuple[regex.Pattern, ...]
+    bare_year: regex.Pattern
+    indicators: tuple[Indicator, ...]
+
+
+UNIT_KINDS = {"count", "frequency", "percentage", "multiple", "area", "money", "length", "duration",
+              "weight", "volume", "energy", "qualifier"}
+COMPARATORS = {"eq", "ge", "gt", "le", "lt", "approx"}
+YEAR = r"(?:19|20)\d{2}|[一二][〇零○九][〇零○一二三四五六七八九]{2}"
+
+
+@dataclass(frozen=True)
 class Lexicons:
     directory: str
     fingerprint: str  # hash of every lexicon file: part of the incremental-run cache key
@@ -54,6 +100,7 @@ class Lexicons:
     headings: tuple[HeadingFamily, ...]
     goal_sections: tuple[str, ...]
     tag_keywords: tuple[str, ...]
+    targets: TargetLexicon
 
 
 class _Problems:
@@ -213,6 +260,7 @@ def load_lexicons(directory: Path | str = DEFAULT_DIR) -> Lexicons:
                 pattern = _compile(fields["pattern"], path, line, problems)
                 if pattern is not None:
                     headings.append(HeadingFamily(fields["name"], int(fields["rank"]), pattern))
+    targets = _load_targets(directory, problems)
     problems.raise_if_any()
 
     by_name: dict[str, list[Region]] = {}
@@ -241,7 +289,149 @@ def load_lexicons(directory: Path | str = DEFAULT_DIR) -> Lexicons:
         headings=tuple(sorted(headings, key=lambda h: h.rank)),
         goal_sections=tuple(goals),
         tag_keywords=tuple(tag_kw),
+        targets=targets,
     )
+
+
+def _mapping(root, key, path, problems) -> dict[str, str]:
+    node = _section(root, key)
+    if not isinstance(node, yaml.MappingNode):
+        problems.add(path, node.start_mark.line + 1 if node else 1, f"'{key}' must be a mapping")
+        return {}
+    return {str(k.value): str(v.value) for k, v in node.value}
+
+
+def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
+    from .extract.numbers import NUMBER_PATTERN
+
+    units: dict[str, Unit] = {}
+    path = directory / "units.tsv"
+    for lineno, row in load_tsv(path, ["written", "unit", "kind", "base", "factor"], problems):
+        if row["kind"] not in UNIT_KINDS:
+            problems.add(path, lineno, f"kind must be one of {', '.join(sorted(UNIT_KINDS))}, found {row['kind']!r}")
+            continue
+        try:
+            factor = float(row["factor"])
+        except ValueError:
+            problems.add(path, lineno, f"factor must be a number, found {row['factor']!r}")
+            continue
+        if row["written"] in units:
+            problems.add(path, lineno, f"duplicate unit {row['written']!r}")
+            continue
+        units[row["written"]] = Unit(row["written"], row["unit"], row["kind"], row["base"], factor)
+
+    comparators: dict[str, dict[str, str]] = {"before": {}, "after": {}, "inside": {}}
+    path = directory / "comparators.tsv"
+    for lineno, row in load_tsv(path, ["word", "position", "comparator"], problems):
+        if row["position"] not in comparators:
+            problems.add(path, lineno, f"position must be before|after|inside, found {row['position']!r}")
+        elif row["comparator"] not in COMPARATORS:
+            problems.add(path, lineno, f"comparator must be one of {', '.join(sorted(COMPARATORS))}")
+        else:
+            comparators[row["position"]][row["word"]] = row["comparator"]
+
+    path = directory / "targets.yaml"
+    root = _yaml_nodes(path, problems)
+    indicators = _load_indicators(directory / "indicators.yaml", problems)
+    if root is None or not units:
+        return None
+    unit_alt = alternation(list(units))
+    duration_units = alternation([u.written for u in units.values() if u.kind == "duration"])
+    templates = {
+        "{NUMBER}": f"(?:{NUMBER_PATTERN})",
+        "{UNIT}": f"(?:{unit_alt})",
+        "{YEAR}": f"(?:{YEAR})",
+        "{DURATION}": rf"(?:{NUMBER_PATTERN})\s*(?:[-~至到]\s*(?:{NUMBER_PATTERN}))?\s*(?:{duration_units})",
+    }
+
+    def compile_list(key: str) -> tuple[regex.Pattern, ...]:
+        out = []
+        for pattern, line in _string_list(root, key, path, problems):
+            for name, value in templates.items():
+                pattern = pattern.replace(name, value)
+            compiled = _compile(pattern, path, line, problems)
+            if compiled is not None:
+                out.append(compiled)
+        return tuple(out)
+
+    periods = _mapping(root, "periods", path, problems)
+    levels = _mapping(root, "levels", path, problems)
+    for word, level in levels.items():
+        if level not in ("national", "provincial", "prefectural", "county", "school"):
+            problems.add(path, 1, f"levels.{word}: level must be national|provincial|prefectural|county|school")
+    verbs = [w for w, _ in _string_list(root, "verbs", path, problems)]
+    coverage = [w for w, _ in _string_list(root, "coverage", path, problems)]
+    names = [w for w, _ in _string_list(root, "names", path, problems)]
+    past = [w for w, _ in _string_list(root, "past", path, problems)]
+    bare = _section(root, "bare_year")
+    bare_pattern = None
+    if isinstance(bare, yaml.ScalarNode):
+        text = bare.value
+        for name, value in templates.items():
+            text = text.replace(name, value)
+        bare_pattern = _compile(text, path, bare.start_mark.line + 1, problems)
+    else:
+        problems.add(path, 1, "missing 'bare_year' pattern")
+    past_pattern = _compile("|".join(f"(?:{p})" for p in past) or "(?!)", path, 1, problems)
+    windows, not_targets, deadlines = compile_list("windows"), compile_list("not_targets"), compile_list("deadlines")
+    if problems.items:
+        return None
+    return TargetLexicon(
+        units=units,
+        unit_pattern=regex.compile(unit_alt),
+        comparators=comparators,
+        comparator_patterns={pos: regex.compile(alternation(list(words)) or "(?!)")
+                             for pos, words in comparators.items()},
+        periods=periods,
+        period_pattern=regex.compile(alternation(list(periods)) or "(?!)"),
+        levels=levels,
+        level_pattern=regex.compile(alternation(list(levels)) or "(?!)"),
+        verb_pattern=regex.compile(alternation(verbs) or "(?!)"),
+        windows=windows,
+        coverage_pattern=regex.compile(alternation(coverage) or "(?!)"),
+        names_pattern=regex.compile(alternation(names) or "(?!)"),
+        not_targets=not_targets,
+        past_pattern=past_pattern,
+        deadlines=deadlines,
+        bare_year=bare_pattern,
+        indicators=indicators,
+    )
+
+
+def _load_indicators(path: Path, problems: _Problems) -> tuple[Indicator, ...]:
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        problems.add(path, 1, f"cannot read: {exc}")
+        return ()
+    if not isinstance(node, yaml.SequenceNode):
+        problems.add(path, 1, "expected a list of indicators")
+        return ()
+    out, seen = [], set()
+    for item in node.value:
+        line = item.start_mark.line + 1
+        fields = {k.value: v for k, v in item.value} if isinstance(item, yaml.MappingNode) else {}
+        if not {"id", "name", "terms"} <= set(fields) or set(fields) - {"id", "name", "terms", "context"}:
+            problems.add(path, line, "an indicator needs id, name and terms (and optionally context)")
+            continue
+        ident = fields["id"].value
+        if ident in seen:
+            problems.add(path, line, f"duplicate indicator id {ident!r}")
+            continue
+        seen.add(ident)
+        patterns = {}
+        for key in ("terms", "context"):
+            if key not in fields:
+                continue
+            terms = [t.value for t in fields[key].value] if isinstance(fields[key], yaml.SequenceNode) else []
+            compiled = _compile("|".join(f"(?:{t})" for t in terms), path, fields[key].start_mark.line + 1,
+                                problems) if terms else None
+            if not terms:
+                problems.add(path, line, f"{ident}: '{key}' must be a non-empty list")
+            patterns[key] = compiled
+        if patterns.get("terms") is not None:
+            out.append(Indicator(ident, fields["name"].value, patterns["terms"], patterns.get("context")))
+    return tuple(out)
 
 
 @lru_cache(maxsize=4)
