@@ -59,7 +59,8 @@ def run_command(inputs, output, workers, full, strict, max_mb, lexicon_dir, quie
                   progress=not quiet)
     if not quiet:
         reused = f", {summary.cached} unchanged since the last run" if summary.cached else ""
-        click.echo(f"{summary.documents} documents, {summary.clauses} clauses, {summary.errors} errors "
+        click.echo(f"{summary.documents} documents, {summary.clauses} clauses, {summary.targets} targets, "
+                   f"{summary.errors} errors "
                    f"in {summary.seconds:.1f} s{reused} → {summary.output}/", err=True)
         if summary.errors:
             import pyarrow.parquet as pq
@@ -79,6 +80,38 @@ def run_command(inputs, output, workers, full, strict, max_mb, lexicon_dir, quie
         raise click.ClickException("no document could be processed (see errors.parquet)")
     if strict and summary.errors:
         raise click.ClickException(f"--strict: {summary.errors} input(s) could not be processed")
+
+
+@cli.command("extract")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True, help="table: aligned columns for reading; json/csv: every column, for scripts.")
+@click.option("--lexicons", "lexicon_dir", type=click.Path(path_type=Path, file_okay=False),
+              default=DEFAULT_DIR, show_default="the lexicons/ folder of the project", help="Folder of lexicon files.")
+def extract_command(file: Path, fmt: str, lexicon_dir: Path) -> None:
+    """Print the targets of one notice FILE (nothing is written).
+
+    Each row is a quantitative commitment: kind, what was written (mention), value and
+    unit in base units, comparator, period (per) and window (within), level, deadline
+    year with where it came from (clause, sentence, paragraph, document), and the
+    indicator it counts. json and csv give every column of targets.parquet.
+    """
+    from .errors import InputError
+    from .output import print_targets
+    from .read import load_source
+    from .run import Options, process_source
+
+    if not file.exists():
+        raise click.ClickException(f"{file}: no such file")
+    try:
+        source = load_source(file, file.as_posix())
+    except InputError as exc:
+        raise click.ClickException(f"{file}: {exc}") from None
+    result = process_source(source, Options(lexicons=str(lexicon_dir)))
+    if "errors" in result.rows:
+        error = result.rows["errors"][0]
+        raise click.ClickException(f"{file}: {error['error_type']} at {error['stage']}: {error['message']}")
+    print_targets(result.rows["targets"], fmt)
 
 
 @cli.command("validate")

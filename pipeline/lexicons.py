@@ -69,6 +69,8 @@ class TargetLexicon:
     levels: dict[str, str]
     level_pattern: regex.Pattern
     verb_pattern: regex.Pattern
+    np_stop_pattern: regex.Pattern
+    trim_words: tuple[str, ...]
     windows: tuple[regex.Pattern, ...]
     coverage_pattern: regex.Pattern
     names_pattern: regex.Pattern
@@ -360,6 +362,8 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
         if level not in ("national", "provincial", "prefectural", "county", "school"):
             problems.add(path, 1, f"levels.{word}: level must be national|provincial|prefectural|county|school")
     verbs = [w for w, _ in _string_list(root, "verbs", path, problems)]
+    np_stops = [w for w, _ in _string_list(root, "np_stops", path, problems)]
+    trim = [w for w, _ in _string_list(root, "trim", path, problems)]
     coverage = [w for w, _ in _string_list(root, "coverage", path, problems)]
     names = [w for w, _ in _string_list(root, "names", path, problems)]
     past = [w for w, _ in _string_list(root, "past", path, problems)]
@@ -387,6 +391,8 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
         levels=levels,
         level_pattern=regex.compile(alternation(list(levels)) or "(?!)"),
         verb_pattern=regex.compile(alternation(verbs) or "(?!)"),
+        np_stop_pattern=regex.compile(alternation(verbs + np_stops) or "(?!)"),
+        trim_words=tuple(sorted(set(trim), key=len, reverse=True)),
         windows=windows,
         coverage_pattern=regex.compile(alternation(coverage) or "(?!)"),
         names_pattern=regex.compile(alternation(names) or "(?!)"),

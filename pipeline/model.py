@@ -3,7 +3,7 @@
 Each stage is a plain function from one of these records to the next:
 
     Source --read--> Decoded --clean--> Cleaned --normalize--> Normalized
-           --structure--> Structured --segment--> Segmented
+           --structure--> Structured --segment--> Segmented --extract--> Extracted
 
 Offsets are half-open character offsets. `Cleaned.text` is the original-script text
 after cleaning; `Normalized.text` is its Simplified, punctuation-folded twin of exactly
@@ -134,3 +134,34 @@ class Clause:
 class Segmented:
     structured: Structured
     clauses: tuple[Clause, ...]
+
+
+@dataclass(frozen=True)
+class Target:
+    """One quantitative commitment (SPEC §6); offsets are those of `mention`."""
+
+    clause_seq: int
+    indicator: str | None
+    indicator_id: str | None
+    quantity_kind: str
+    value: float | None
+    value_max: float | None
+    comparator: str | None
+    unit: str | None
+    per: str | None
+    within: str | None
+    level: str | None
+    level_text: str | None
+    deadline_year: int | None
+    deadline_text: str | None
+    deadline_source: str
+    mention: str
+    start: int
+    end: int
+    rule: str
+
+
+@dataclass(frozen=True)
+class Extracted:
+    segmented: Segmented
+    targets: tuple[Target, ...]

@@ -24,8 +24,9 @@ from typing import Any
 from . import __version__
 from .clean import clean
 from .errors import InputError, PipelineError
+from .extract.targets import extract
 from .lexicons import DEFAULT_DIR, Lexicons, cached_lexicons
-from .model import Segmented
+from .model import Extracted
 from .normalize import normalize
 from .read import DEFAULT_MAX_BYTES, load_source, read
 from .segment import segment
@@ -38,9 +39,10 @@ STAGES: tuple[tuple[str, Callable[[Any, Lexicons], Any]], ...] = (
     ("normalize", lambda cleaned, lex: normalize(cleaned)),
     ("structure", structure),
     ("segment", segment),
+    ("extract", extract),
 )
 INPUT_SUFFIXES = {".txt", ".text", ".html", ".htm", ".xhtml", ".shtml", ".pdf", ".docx", ".doc", ""}
-TABLES = ("documents", "clauses", "errors")
+TABLES = ("documents", "clauses", "targets", "errors")
 
 
 class RunError(PipelineError):
@@ -68,6 +70,7 @@ class Summary:
     inputs: int = 0
     documents: int = 0
     clauses: int = 0
+    targets: int = 0
     errors: int = 0
     cached: int = 0
     ignored: list[str] = field(default_factory=list)
@@ -77,7 +80,8 @@ class Summary:
 
 # --- one document -----------------------------------------------------------------
 
-def document_rows(seg: Segmented) -> dict[str, list[dict]]:
+def document_rows(doc: Extracted) -> dict[str, list[dict]]:
+    seg = doc.segmented
     st = seg.structured
     norm = st.normalized
     cleaned = norm.cleaned
@@ -93,7 +97,7 @@ def document_rows(seg: Segmented) -> dict[str, list[dict]]:
         "region": meta.region, "province": meta.province, "prefecture": meta.prefecture, "county": meta.county,
         "admin_code": meta.admin_code, "admin_level": meta.admin_level,
         "plan_start_year": meta.plan_start_year, "plan_end_year": meta.plan_end_year,
-        "n_chars": len(text), "n_clauses": len(seg.clauses), "n_targets": None,
+        "n_chars": len(text), "n_clauses": len(seg.clauses), "n_targets": len(doc.targets),
         "text": text, "text_original": original, "pipeline_version": __version__,
     }
     clauses = [
@@ -108,7 +112,21 @@ def document_rows(seg: Segmented) -> dict[str, list[dict]]:
         }
         for c in seg.clauses
     ]
-    return {"documents": [document], "clauses": clauses}
+    by_seq = {c.seq: c for c in seg.clauses}
+    targets = []
+    for n, t in enumerate(doc.targets):
+        c = by_seq[t.clause_seq]
+        targets.append({
+            "target_id": f"{doc_id}-T{n:04d}", "doc_id": doc_id, "clause_id": f"{doc_id}-{c.seq:05d}",
+            "region": meta.region, "section_path": c.section_path, "indicator": t.indicator,
+            "indicator_id": t.indicator_id, "quantity_kind": t.quantity_kind, "value": t.value,
+            "value_max": t.value_max, "comparator": t.comparator, "unit": t.unit, "per": t.per, "within": t.within,
+            "level": t.level, "level_text": t.level_text, "deadline_year": t.deadline_year,
+            "deadline_text": t.deadline_text, "deadline_source": t.deadline_source, "mention": t.mention,
+            "start": t.start, "end": t.end, "text": text[c.start:c.end], "text_original": original[c.start:c.end],
+            "lead_unit": None, "units": None, "categories": None, "rule": t.rule,
+        })
+    return {"documents": [document], "clauses": clauses, "targets": targets}
 
 
 def process_source(source, options: Options) -> DocResult:
@@ -242,6 +260,7 @@ def run(inputs: list[Path], output: Path, workers: int = 1, full: bool = False,
             write_table(output, name, tables[name])
         summary.documents = len(tables["documents"])
         summary.clauses = len(tables["clauses"])
+        summary.targets = len(tables["targets"])
         summary.errors = len(tables["errors"])
         summary.cached = sum(r.cached for r in results)
         write_json(output / "manifest.json", {

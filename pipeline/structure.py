@@ -26,18 +26,18 @@ SECTION_SEPARATOR = " > "
 _CN_DIGIT = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "Ｏ": 0, "O": 0}
 _CN_Y = "[〇零○O一二三四五六七八九]"
 _DATE = regex.compile(
-    rf"""(?P<y>(?:19|20)\d{{2}})\s*(?:年\s*(?P<m>\d{{1,2}})\s*月\s*(?P<d>\d{{1,2}})\s*日
-         |[-/.](?P<m2>\d{{1,2}})[-/.](?P<d2>\d{{1,2}})(?!\d)
-         |(?P<m3>(?:0[1-9]|1[0-2]))(?P<d3>(?:0[1-9]|[12]\d|3[01]))(?!\d))
+    rf"""(?P<y>(?:19|20)[0-9]{{2}})\s*(?:年\s*(?P<m>[0-9]{{1,2}})\s*月\s*(?P<d>[0-9]{{1,2}})\s*日
+         |[-/.](?P<m2>[0-9]{{1,2}})[-/.](?P<d2>[0-9]{{1,2}})(?![0-9])
+         |(?P<m3>(?:0[1-9]|1[0-2]))(?P<d3>(?:0[1-9]|[12][0-9]|3[01]))(?![0-9]))
        |(?P<cy>{_CN_Y}{{4}})年(?P<cm>十[一二]?|[一二三四五六七八九])月(?P<cd>三十[一]?|二?十[一二三四五六七八九]?|[一二三四五六七八九])日""",
     regex.X,
 )
 _DOC_NUMBER = regex.compile(
-    r"(?P<org>\p{Han}{1,12}?)\s*[〔\[(【]\s*(?P<year>(?:19|20)\d{2})\s*[〕\])】]\s*(?P<num>\d{1,5})\s*号"
+    r"(?P<org>\p{Han}{1,12}?)\s*[〔\[(【]\s*(?P<year>(?:19|20)[0-9]{2})\s*[〕\])】]\s*(?P<num>[0-9]{1,5})\s*号"
 )
-_PERIOD = regex.compile(r"(?P<a>(?:19|20)\d{2})\s*年?\s*[-—–~至到]+\s*(?P<b>(?:19|20)\d{2})\s*年")
-_YEAR = regex.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*年(?!\s*[-—–~至到]?\s*\d{1,2}\s*月)")
-_DEADLINE = regex.compile(r"到\s*(?P<y>(?:19|20)\d{2})\s*年")
+_PERIOD = regex.compile(r"(?P<a>(?:19|20)[0-9]{2})\s*年?\s*[-—–~至到]+\s*(?P<b>(?:19|20)[0-9]{2})\s*年")
+_YEAR = regex.compile(r"(?<![0-9])(?P<y>(?:19|20)[0-9]{2})\s*年(?!\s*[-—–~至到]?\s*[0-9]{1,2}\s*月)")
+_DEADLINE = regex.compile(r"到\s*(?P<y>(?:19|20)[0-9]{2})\s*年")
 _COVER_TITLE = regex.compile(r"《(?P<t>[^《》\n]{4,120})》")
 _COVER_CUE = regex.compile(r"印发|发给你们|现将|已经.{0,12}同意")
 _SENTENCE_END = regex.compile(r"[。!?;！？；]")
@@ -224,9 +224,10 @@ def _metadata(norm: Normalized, paragraphs: tuple[Paragraph, ...], lex: Lexicons
         issue_date = parse_date(_field(fields, lex, "issue_date") or "")
     publish_date = parse_date(_field(fields, lex, "publish_date") or "")
 
-    title, title_original = _title(norm, front, fields, lex)
+    title, title_original, is_title = _title(norm, front, fields, lex)
     region = _region(issuers, title or "", text[: front[-1].end] if front else text[:500], lex)
-    start_year, end_year = _plan_years(title or "", text, paragraphs, lex)
+    # A first line taken as a stand-in title says nothing about the plan period.
+    start_year, end_year = _plan_years(title if is_title else "", text, paragraphs, lex)
     region_fields = _region_fields(region, lex)
     return Metadata(
         title=title, title_original=title_original, doc_number=doc_number, issuers=tuple(issuers),
@@ -244,7 +245,8 @@ def _signature_date(line: str) -> regex.Match | None:
     return None
 
 
-def _title(norm: Normalized, front, fields, lex: Lexicons) -> tuple[str | None, str | None]:
+def _title(norm: Normalized, front, fields, lex: Lexicons) -> tuple[str | None, str | None, bool]:
+    """(title, title in the original script, whether it is a real title, not a first line)."""
     text, original = norm.text, norm.cleaned.text
     for p in front:
         line = text[p.start:p.end]
@@ -252,7 +254,7 @@ def _title(norm: Normalized, front, fields, lex: Lexicons) -> tuple[str | None, 
             m = _COVER_TITLE.search(line)
             if m:
                 s, e = p.start + m.start("t"), p.start + m.end("t")
-                return text[s:e], original[s:e]
+                return text[s:e], original[s:e], True
     header_title = _field(fields, lex, "title")
     if header_title:
         idx = norm.header.index(next(h for h in norm.header if header_title in h))
@@ -260,16 +262,16 @@ def _title(norm: Normalized, front, fields, lex: Lexicons) -> tuple[str | None, 
         m = _COVER_TITLE.search(cut)
         cut = m.group("t") if m and "印发" in cut else cut
         pos = norm.header[idx].find(cut)
-        return cut, norm.cleaned.header[idx][pos:pos + len(cut)] if pos >= 0 else cut
+        return cut, norm.cleaned.header[idx][pos:pos + len(cut)] if pos >= 0 else cut, True
     ends = tuple(lex.doc_types)
     for p in front:
         line = text[p.start:p.end]
         if line.endswith(ends) or _PERIOD.search(line):
-            return line, original[p.start:p.end]
+            return line, original[p.start:p.end], True
     if front:
         p = front[0]
-        return text[p.start:p.end][:100], original[p.start:p.end][:100]
-    return None, None
+        return text[p.start:p.end][:100], original[p.start:p.end][:100], False
+    return None, None, False
 
 
 def _region(issuers: list[str], title: str, front_text: str, lex: Lexicons) -> Region | None:

@@ -45,6 +45,17 @@ SCHEMAS: dict[str, pa.Schema] = {
         # responsibility tags cut out of this clause (text and offsets in documents.text).
         ("raw_start", pa.int32()), ("raw_end", pa.int32()), ("tags", pa.list_(TAG)),
     ]),
+    "targets": pa.schema([
+        ("target_id", pa.string()), ("doc_id", pa.string()), ("clause_id", pa.string()), ("region", pa.string()),
+        ("section_path", pa.string()), ("indicator", pa.string()), ("indicator_id", pa.string()),
+        ("quantity_kind", pa.string()), ("value", pa.float64()), ("value_max", pa.float64()),
+        ("comparator", pa.string()), ("unit", pa.string()), ("per", pa.string()), ("within", pa.string()),
+        ("level", pa.string()), ("level_text", pa.string()), ("deadline_year", pa.int32()),
+        ("deadline_text", pa.string()), ("deadline_source", pa.string()), ("mention", pa.string()),
+        ("start", pa.int32()), ("end", pa.int32()), ("text", pa.string()), ("text_original", pa.string()),
+        ("lead_unit", pa.string()), ("units", pa.list_(pa.string())), ("categories", pa.list_(pa.string())),
+        ("rule", pa.string()),
+    ]),
     "errors": pa.schema([
         ("source_path", pa.string()), ("sha256", pa.string()), ("stage", pa.string()),
         ("error_type", pa.string()), ("message", pa.string()),
@@ -56,6 +67,8 @@ REQUIRED = {
                   "text_original", "pipeline_version"},
     "clauses": {"clause_id", "doc_id", "seq", "paragraph_seq", "sentence_seq", "section_path", "section_level",
                 "is_heading", "text", "text_original", "start", "end"},
+    "targets": {"target_id", "doc_id", "clause_id", "section_path", "quantity_kind", "deadline_source", "mention",
+                "start", "end", "text", "text_original", "rule"},
     "errors": {"source_path", "stage", "error_type", "message"},
 }
 ROW_GROUP_SIZE = 64 * 1024
@@ -135,6 +148,20 @@ def validate(directory: Path, names: Iterable[str] | None = None) -> list[str]:
                 problems.append(f"{path}: column {column} has {table.column(column).null_count} nulls")
     if "documents" in found and "clauses" in found:
         problems.extend(_check_offsets(found["documents"], found["clauses"], directory))
+    if "documents" in found and "targets" in found:
+        problems.extend(_check_mentions(found["documents"], found["targets"], directory))
+    return problems
+
+
+def _check_mentions(documents: pa.Table, targets: pa.Table, directory: Path) -> list[str]:
+    texts = dict(zip(documents.column("doc_id").to_pylist(), documents.column("text").to_pylist(), strict=True))
+    problems = []
+    for row in targets.select(["target_id", "doc_id", "start", "end", "mention"]).to_pylist():
+        text = texts.get(row["doc_id"])
+        if text is None or text[row["start"]:row["end"]] != row["mention"]:
+            problems.append(f"{directory}/targets.parquet: {row['target_id']} mention does not match its offsets")
+        if len(problems) > 20:
+            break
     return problems
 
 

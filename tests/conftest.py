@@ -67,4 +67,5 @@ def corpus_run(tmp_path_factory) -> Path:
 def tables(corpus_run):
     import pandas as pd
 
-    return {name: pd.read_parquet(corpus_run / f"{name}.parquet") for name in ("documents", "clauses", "errors")}
+    names = ("documents", "clauses", "targets", "errors")
+    return {name: pd.read_parquet(corpus_run / f"{name}.parquet") for name in names}

@@ -11,19 +11,22 @@ import pytest
 from conftest import process_text
 
 from pipeline import tables
+from pipeline.extract.targets import extract
 from pipeline.run import document_rows
 
 
 def test_rows_and_schemas_agree(lex):
-    rows = document_rows(process_text("一、主要目标\n到2027年,培养县级骨干教师100名。(责任单位:县教育局)\n", lex))
-    for name in ("documents", "clauses"):
+    text = "一、主要目标\n到2027年,培养县级骨干教师100名。(责任单位:县教育局)\n"
+    rows = document_rows(extract(process_text(text, lex), lex))
+    assert rows["targets"], "the example sentence states a target"
+    for name in ("documents", "clauses", "targets"):
         for row in rows[name]:
             assert set(row) == set(tables.SCHEMAS[name].names), name
             tables.to_table(name, [row])  # raises if a value does not fit its column type
 
 
 def test_write_then_read_round_trips(tmp_path, lex):
-    rows = document_rows(process_text("一、主要目标\n到2027年,培养县级骨干教师100名。\n", lex))
+    rows = document_rows(extract(process_text("一、主要目标\n到2027年,培养县级骨干教师100名。\n", lex), lex))
     rows["documents"][0]["issue_date"] = date(2024, 2, 18)
     for name in ("documents", "clauses"):
         path = tables.write_table(tmp_path, name, rows[name])
@@ -59,7 +62,7 @@ def test_validate_finds_schema_problems(tmp_path):
 
 
 def test_validate_finds_offsets_that_do_not_match(tmp_path, lex):
-    rows = document_rows(process_text("到2027年,培养县级骨干教师100名。\n", lex))
+    rows = document_rows(extract(process_text("到2027年,培养县级骨干教师100名。\n", lex), lex))
     rows["clauses"][1]["start"] += 1
     tables.write_table(tmp_path, "documents", rows["documents"])
     tables.write_table(tmp_path, "clauses", rows["clauses"])

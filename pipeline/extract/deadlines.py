@@ -22,9 +22,9 @@ from ..lexicons import TargetLexicon
 from .numbers import NUMBER_PATTERN, NumberError, parse_number
 
 CN_YEAR = r"[一二][〇零○一二三四五六七八九]{3}"
-YEAR_WORDS = rf"(?:19|20)\d{{2}}|{CN_YEAR}|[两二一]千零?[一二三四五六七八九十]+"
-MONTH = r"\d{1,2}|十[一二]?|[一二三四五六七八九]"
-DAY = r"\d{1,2}|三十一?|二?十[一二三四五六七八九]?|[一二三四五六七八九]"
+YEAR_WORDS = rf"(?:19|20)[0-9]{{2}}|{CN_YEAR}|[两二一]千零?[一二三四五六七八九十]+"
+MONTH = r"[0-9]{1,2}|十[一二]?|[一二三四五六七八九]"
+DAY = r"[0-9]{1,2}|三十一?|二?十[一二三四五六七八九]?|[一二三四五六七八九]"
 DATE = rf"""(?P<@y>{YEAR_WORDS})\s*年(?:\s*(?P<@m>{MONTH})\s*月(?:\s*(?P<@d>{DAY})\s*[日号])?)?"""
 _DATE_ONE = regex.compile(
     rf"""(?P<pre>截止到?|截至|到|至|从|在|公元|于)?\s*{DATE.replace('@', 'a')}
@@ -91,7 +91,7 @@ class Period:
 def year_value(text: str) -> int | None:
     """2025, 二〇二五, 两千零五 → the year; None when it is not a plausible year."""
     text = text.strip()
-    if regex.fullmatch(r"\d{4}", text):
+    if regex.fullmatch(r"[0-9]{4}", text):
         year = int(text)
     elif regex.fullmatch(CN_YEAR, text):
         year = int("".join(str(_CN_DIGIT[c]) for c in text))  # 二〇二五: digit by digit
@@ -203,7 +203,7 @@ def period_value(unit: str) -> tuple[float, str]:
 def _small(text: str | None) -> int | None:
     if not text:
         return None
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return int(text)
     try:
         return int(parse_number(text))

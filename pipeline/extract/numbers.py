@@ -20,16 +20,16 @@ SMALL_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟":
 BIG_UNITS = {"万": 10_000, "亿": 100_000_000}
 SPECIAL = {"廿": 20, "卅": 30}
 CN_CHARS = "".join(DIGITS) + "".join(SMALL_UNITS) + "".join(BIG_UNITS) + "".join(SPECIAL)
-ARABIC = r"\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+ARABIC = r"[0-9]+(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?"
 # A numeral without groups, for composing larger patterns (lexicon templates).
-NUMBER_PATTERN = rf"(?:{ARABIC}|[{CN_CHARS}])+(?:点(?:\d+|[{''.join(DIGITS)}]+))?"
+NUMBER_PATTERN = rf"(?:{ARABIC}|[{CN_CHARS}])+(?:点(?:[0-9]+|[{''.join(DIGITS)}]+))?"
 # One numeral: runs of Arabic numbers and Chinese numeral characters, a decimal point
 # written 点 between digits, an optional sign.
 NUMERAL = regex.compile(
     # a dash after a number, a dash or a bracket is a range separator, not a minus
     rf"""(?P<sign>(?:负的?|(?<![\w{CN_CHARS}\-—~－)）\]]\s{{0,2}})[-－])\s?)?
-        (?:(?!(?:百|千|万|仟)分之)(?P<den>(?:{ARABIC}|[{CN_CHARS}])+)分之(?=[\d{CN_CHARS}]))?   # 三分之一
-        (?P<body>一半|(?:{ARABIC}|[{CN_CHARS}])+(?:点(?:\d+|[{''.join(DIGITS)}]+)[万亿]*)?)""",
+        (?:(?!(?:百|千|万|仟)分之)(?P<den>(?:{ARABIC}|[{CN_CHARS}])+)分之(?=[0-9{CN_CHARS}]))?   # 三分之一
+        (?P<body>一半|(?:{ARABIC}|[{CN_CHARS}])+(?:点(?:[0-9]+|[{''.join(DIGITS)}]+)[万亿]*)?)""",
     regex.X,
 )
 _TOKEN = regex.compile(rf"{ARABIC}|[{CN_CHARS}]|点")
@@ -57,7 +57,7 @@ def parse_number(text: str) -> float:
         while frac and frac[-1] in BIG_UNITS:  # 二十点一万 = 20.1 × 10000
             scale *= BIG_UNITS[frac[-1]]
             frac = frac[:-1]
-        if not frac or not all(c in DIGITS or c.isdigit() for c in frac):
+        if not frac or not all(c in DIGITS or c in "0123456789" for c in frac):
             raise NumberError(f"bad decimal part in {text!r}")
         digits = "".join(str(DIGITS[c]) if c in DIGITS else c for c in frac)
         value = ((_integer(whole) if whole else 0.0) + float("0." + digits)) * scale
@@ -73,7 +73,7 @@ def _tokens(text: str) -> list[float | str]:
         if m.start() != pos:
             raise NumberError(f"not a numeral: {text!r}")
         tok = m.group()
-        if tok[0].isdigit():
+        if tok[0] in "0123456789":
             out.append(float(tok.replace(",", "")))
         elif tok in DIGITS:
             out.append(tok)  # a Chinese digit keeps its character: 零 and colloquial rules need it
@@ -172,7 +172,7 @@ class Number:
 
 # Numeral characters that are also ordinary words unless a measure or unit follows.
 _VAGUE = regex.compile(r"几|多少|数")
-_RANGE_NEXT = regex.compile(rf"\s*(?:至|到|-|~|—)\s*[\d{CN_CHARS}]")
+_RANGE_NEXT = regex.compile(rf"\s*(?:至|到|-|~|—)\s*[0-9{CN_CHARS}]")
 
 
 def find_numbers(text: str, units: regex.Pattern | None = None) -> list[Number]:  # noqa: C901
@@ -187,7 +187,7 @@ def find_numbers(text: str, units: regex.Pattern | None = None) -> list[Number]:
         start, end = m.span()
         if _VAGUE.match(text, end) or (start > 0 and text[start - 1] in "几第每"):
             continue
-        is_cn_only = not regex.search(r"\d", body)
+        is_cn_only = not regex.search(r"[0-9]", body)
         if is_cn_only and len(body) == 1:
             # A lone numeral character is a number only on its own or before a unit.
             before = text[start - 1] if start else ""

@@ -26,12 +26,12 @@ BETWEEN = regex.compile(r"\s*(?:与|和|到)\s*")
 BETWEEN_END = regex.compile(r"\s*(?:之间|间)")
 FILLER = regex.compile(r"(?:了|为|是|有|达|在)?\s*$")
 PERCENT_PREFIX = regex.compile(
-    r"(?P<neg>负的?)?(?P<p>百|千|万|仟)分之?(?=负?[\d零〇一二两三四五六七八九十百壹贰叁肆伍陆柒捌玖拾佰])")
-HALF_UNIT = regex.compile(r"(?<!每|[上下]|\d|[一二三四五六七八九十])半(?=\S)")
+    r"(?P<neg>负的?)?(?P<p>百|千|万|仟)分之?(?=负?[0-9零〇一二两三四五六七八九十百壹贰叁肆伍陆柒捌玖拾佰])")
+HALF_UNIT = regex.compile(r"(?<!每|[上下]|[0-9]|[一二三四五六七八九十])半(?=\S)")
 ADJACENT = regex.compile(r"(?P<a>[一二三四五六七八九])(?P<b>[二三四五六七八九])(?P<m>[十百千万亿]*)")
 BOUND_JOIN = regex.compile(r"\s*(?:的同时|并且|并|且|而且|而|同时|,|，|、)?\s*")
 HALF = regex.compile(r"半")
-MONEY_TAIL = regex.compile(r"(?P<jiao>[\d一二三四五六七八九])\s*[角毛](?:(?P<fen>[\d一二三四五六七八九])\s*分)?")
+MONEY_TAIL = regex.compile(r"(?P<jiao>[0-9一二三四五六七八九])\s*[角毛](?:(?P<fen>[0-9一二三四五六七八九])\s*分)?")
 CHENG_WORD = regex.compile(r"[为立功长果绩员本就熟效型才年人绩品]")  # 成为, 成立 … are verbs, not tenths
 
 
@@ -244,7 +244,7 @@ def _quantity(text: str, n: Number, rest: list[Number], prefixes: dict, lex: Tar
     return Quantity(start, end, value, value_max, unit, comparator, percent=percent, rule=rule)
 
 
-YEAR_NUMERAL = regex.compile(r"(?:19|20)\d{2}|[一二][〇零○九][〇零○一二三四五六七八九]{2}")
+YEAR_NUMERAL = regex.compile(r"(?:19|20)[0-9]{2}|[一二][〇零○九][〇零○一二三四五六七八九]{2}")
 
 
 def _give_back_unit_char(text: str, n: Number, lex: TargetLexicon) -> Number:
@@ -260,7 +260,7 @@ def _give_back_unit_char(text: str, n: Number, lex: TargetLexicon) -> Number:
 
 
 def _digit(ch: str) -> int:
-    return int(ch) if ch.isdigit() else "一二三四五六七八九".index(ch) + 1
+    return int(ch) if ch in "0123456789" else "一二三四五六七八九".index(ch) + 1
 
 
 def _trailing_multiplier(numeral: str) -> float | None:
