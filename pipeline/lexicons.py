@@ -83,7 +83,7 @@ class TargetLexicon:
 
 UNIT_KINDS = {"count", "frequency", "percentage", "multiple", "area", "money", "length", "duration",
               "weight", "volume", "energy", "qualifier"}
-COMPARATORS = {"eq", "ge", "gt", "le", "lt", "approx"}
+COMPARATORS = {"eq", "ge", "gt", "le", "lt", "approx", "none"}  # none: a word that is not one (通过)
 YEAR = r"(?:19|20)\d{2}|[一二][〇零○九][〇零○一二三四五六七八九]{2}"
 
 

@@ -75,3 +75,16 @@ def test_seed_metadata(path, tables):
         if value != expected:
             wrong[field] = (expected, value)
     assert not wrong, f"{path}: field: (expected, found) {wrong}"
+
+
+QUANTITIES = examples("quantities.yaml")
+
+
+@pytest.mark.parametrize("case", QUANTITIES, ids=[c["text"][:24] for c in QUANTITIES])
+def test_quantity(case, lex):
+    from pipeline.extract.quantities import find_quantities
+
+    text = case["text"]
+    found = [[text[q.start:q.end], q.value, q.value_max, q.unit_name, q.comparator]
+             for q in find_quantities(text, lex.targets)]
+    assert found == case["found"]

@@ -282,7 +282,7 @@ def _comparator_before(text: str, start: int, lex: TargetLexicon) -> tuple[str, 
     for word in lex.comparators["before"]:
         if squeezed.endswith(word) and (best is None or len(word) > len(best)):
             best = word
-    if best is None:
+    if best is None or lex.comparators["before"][best] == "none":
         return None
     return best, start - len(window) + kept[len(squeezed) - len(best)]
 

@@ -242,7 +242,7 @@ def _comparator(text, clause, q: Quantity, previous_end, tl: TargetLexicon) -> t
         return q.comparator, None
     lo = max(clause.start, previous_end or clause.start, q.start - GAP_COMPARATOR)
     matches = [m for m in tl.comparator_patterns["before"].finditer(text, lo, q.start, overlapped=True)
-               if tl.comparators["before"][m.group()] not in ("approx", "eq")]
+               if tl.comparators["before"][m.group()] not in ("approx", "eq", "none")]
     # 不少于 contains 少于: a match inside a longer one is part of that word.
     matches = [m for m in matches if not any(o is not m and o.start() <= m.start() and m.end() <= o.end()
                                              for o in matches)]
