@@ -32,6 +32,34 @@ class Region:
     short: str
 
 
+class NameIndex:
+    """Longest-match lookup of many literal names (6,000 region names) in linear time.
+
+    A regex alternation of that many words costs ~60 µs per character; a dictionary
+    keyed by first character, trying only the lengths names starting with it have,
+    costs well under 1 µs.
+    """
+
+    def __init__(self, names) -> None:
+        self.names = frozenset(n for n in names if n)
+        lengths: dict[str, set[int]] = {}
+        for name in self.names:
+            lengths.setdefault(name[0], set()).add(len(name))
+        self.lengths = {ch: sorted(ls, reverse=True) for ch, ls in lengths.items()}
+
+    def finditer(self, text: str):
+        """(start, end, name) for non-overlapping longest matches, left to right."""
+        i, n = 0, len(text)
+        while i < n:
+            for length in self.lengths.get(text[i], ()):
+                if i + length <= n and text[i:i + length] in self.names:
+                    yield i, i + length, text[i:i + length]
+                    i += length
+                    break
+            else:
+                i += 1
+
+
 @dataclass(frozen=True)
 class HeadingFamily:
     name: str
@@ -73,7 +101,7 @@ class TargetLexicon:
     trim_words: tuple[str, ...]
     windows: tuple[regex.Pattern, ...]
     coverage_pattern: regex.Pattern
-    names_pattern: regex.Pattern
+    names: NameIndex
     not_targets: tuple[regex.Pattern, ...]
     past_pattern: regex.Pattern
     deadlines: tuple[regex.Pattern, ...]
@@ -93,7 +121,7 @@ class Lexicons:
     fingerprint: str  # hash of every lexicon file: part of the incremental-run cache key
     regions: dict[str, Region]  # by code
     regions_by_name: dict[str, tuple[Region, ...]]  # full and short names
-    region_names: regex.Pattern  # alternation of every name, longest first
+    region_names: NameIndex  # every full and short name
     chrome_line: regex.Pattern
     chrome_label: regex.Pattern  # ^label : value?
     meta_labels: dict[str, tuple[str, ...]]
@@ -269,7 +297,6 @@ def load_lexicons(directory: Path | str = DEFAULT_DIR) -> Lexicons:
     for region in regions.values():
         for name in {region.name, region.short} - {""}:
             by_name.setdefault(name, []).append(region)
-    names = list(by_name)
     # Labels may be written with spaces between characters (索 引 号, 标  题).
     spaced = "|".join(r"\s*".join(regex.escape(ch) for ch in label) for label in sorted(labels, key=len, reverse=True))
     fingerprint = hashlib.sha256()
@@ -282,7 +309,7 @@ def load_lexicons(directory: Path | str = DEFAULT_DIR) -> Lexicons:
         fingerprint=fingerprint.hexdigest()[:16],
         regions=regions,
         regions_by_name={k: tuple(v) for k, v in by_name.items()},
-        region_names=regex.compile(alternation(names)) if names else regex.compile(r"(?!)"),
+        region_names=NameIndex(by_name),
         chrome_line=regex.compile("|".join(f"(?:{p})" for p in chrome)) if chrome else regex.compile(r"(?!)"),
         chrome_label=regex.compile(rf"^(?P<label>{spaced})\s*[:：]\s*(?P<value>.*)$"),
         meta_labels=meta_labels,
@@ -395,7 +422,7 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
         trim_words=tuple(sorted(set(trim), key=len, reverse=True)),
         windows=windows,
         coverage_pattern=regex.compile(alternation(coverage) or "(?!)"),
-        names_pattern=regex.compile(alternation(names) or "(?!)"),
+        names=NameIndex(names),
         not_targets=not_targets,
         past_pattern=past_pattern,
         deadlines=deadlines,

@@ -21,6 +21,7 @@ from .model import Heading, Metadata, Normalized, Paragraph, Structured
 
 MAX_HEADING_CHARS = 60  # a longer first sentence makes a numbered paragraph, not a heading
 MAX_ORG_LINE = 40
+MAX_REGION_SCAN = 3000  # the masthead and cover letter are at the top
 SECTION_SEPARATOR = " > "
 
 _CN_DIGIT = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "Ｏ": 0, "O": 0}
@@ -277,8 +278,8 @@ def _title(norm: Normalized, front, fields, lex: Lexicons) -> tuple[str | None, 
 def _region(issuers: list[str], title: str, front_text: str, lex: Lexicons) -> Region | None:
     for source in (" ".join(issuers), title, front_text):
         found: list[Region] = []
-        for m in lex.region_names.finditer(source):
-            found.extend(lex.regions_by_name[m.group()])
+        for _, _, name in lex.region_names.finditer(source[:MAX_REGION_SCAN]):
+            found.extend(lex.regions_by_name[name])
         if not found:
             continue
         if len({r.code for r in found}) > 1:

@@ -121,3 +121,28 @@ def test_extraction_never_raises(lex, text):
     norm_text = process_text(text, lex).structured.normalized.text
     for t in targets:
         assert norm_text[t.start:t.end] == t.mention
+
+
+HOSTILE = {
+    "numbers in a row": "".join(f"{i}个" for i in range(3000)),
+    "one long digit run": "7" * 30000,
+    "numeral characters": "一二三四五六七八九十百千万亿" * 2000,
+    "thousands separators": "1,000," * 5000,
+    "deadlines in a row": "到2025年," * 3000,
+    "years in a row": "2025年" * 3000,
+    "percent words": "百分之" * 5000,
+    "fractions": "三分之" * 5000,
+    "dashes": "1-" * 10000,
+    "enumeration": "、".join(f"示范校{i}所" for i in range(2000)),
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_text_is_processed_in_linear_time(name, lex):
+    """Inputs that once took minutes (nested quantifiers, pairwise span checks).
+    A regression to super-linear time shows as a suite that stops finishing."""
+    text = HOSTILE[name]
+    doc = process_text(text, lex)
+    norm = doc.structured.normalized.text
+    for t in extract_targets(doc, lex):
+        assert norm[t.start:t.end] == t.mention

@@ -22,7 +22,7 @@ from ..lexicons import TargetLexicon
 from .numbers import NUMBER_PATTERN, NumberError, parse_number
 
 CN_YEAR = r"[一二][〇零○一二三四五六七八九]{3}"
-YEAR_WORDS = rf"(?:19|20)[0-9]{{2}}|{CN_YEAR}|[两二一]千零?[一二三四五六七八九十]+"
+YEAR_WORDS = rf"(?:19|20)[0-9]{{2}}|{CN_YEAR}|[两二一]千零?[一二三四五六七八九十]{{1,4}}"
 MONTH = r"[0-9]{1,2}|十[一二]?|[一二三四五六七八九]"
 DAY = r"[0-9]{1,2}|三十一?|二?十[一二三四五六七八九]?|[一二三四五六七八九]"
 DATE = rf"""(?P<@y>{YEAR_WORDS})\s*年(?:\s*(?P<@m>{MONTH})\s*月(?:\s*(?P<@d>{DAY})\s*[日号])?)?"""
@@ -107,12 +107,14 @@ def find_deadlines(text: str, lex: TargetLexicon, start: int = 0, end: int | Non
     """Deadline phrases of the lexicon in text[start:end], longest first, non-overlapping."""
     end = len(text) if end is None else end
     found: list[Deadline] = []
+    covered: set[int] = set()
     for pattern in lex.deadlines:
         for m in pattern.finditer(text, start, end):
             year = year_value(m.group("y"))
-            if year is None or any(d.start < m.end() and m.start() < d.end for d in found):
+            if year is None or not covered.isdisjoint(range(m.start(), m.end())):
                 continue
             found.append(Deadline(m.start(), m.end(), year, m.group()))
+            covered.update(range(m.start(), m.end()))
     return sorted(found, key=lambda d: d.start)
 
 
@@ -131,8 +133,9 @@ def find_dates(text: str) -> list[DateExpr]:
         a, b = year_value(m["ay"]), year_value(m["by"])
         if a and b and a <= b:
             out.append(DateExpr(m.start(), m.end(), a, None, None, "span", b))
+    covered = {i for d in out for i in range(d.start, d.end)}
     for m in _DATE_ONE.finditer(text):
-        if any(d.start <= m.start("ay") < d.end for d in out):
+        if m.start("ay") in covered:
             continue
         year = year_value(m["ay"])
         if year is None:

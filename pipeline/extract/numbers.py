@@ -20,16 +20,19 @@ SMALL_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟":
 BIG_UNITS = {"万": 10_000, "亿": 100_000_000}
 SPECIAL = {"廿": 20, "卅": 30}
 CN_CHARS = "".join(DIGITS) + "".join(SMALL_UNITS) + "".join(BIG_UNITS) + "".join(SPECIAL)
-ARABIC = r"[0-9]+(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?"
+# Linear by construction: repetitions are bounded (an unbounded run would make each
+# start of a 100,000-digit line rescan the rest), Arabic tokens are maximal and groups
+# atomic, so a digit run can be split into tokens one way only (else: ReDoS).
+ARABIC = r"(?>[0-9]{1,3}(?:,[0-9]{3}){1,6}(?:\.[0-9]{1,12})?(?![0-9])|[0-9]{1,24}(?:\.[0-9]{1,12})?(?![0-9]))"
 # A numeral without groups, for composing larger patterns (lexicon templates).
-NUMBER_PATTERN = rf"(?:{ARABIC}|[{CN_CHARS}])+(?:点(?:[0-9]+|[{''.join(DIGITS)}]+))?"
+NUMBER_PATTERN = rf"(?>(?:{ARABIC}|[{CN_CHARS}]){{1,40}})(?:点(?:[0-9]{{1,12}}|[{''.join(DIGITS)}]{{1,12}}))?"
 # One numeral: runs of Arabic numbers and Chinese numeral characters, a decimal point
 # written 点 between digits, an optional sign.
 NUMERAL = regex.compile(
     # a dash after a number, a dash or a bracket is a range separator, not a minus
     rf"""(?P<sign>(?:负的?|(?<![\w{CN_CHARS}\-—~－)）\]]\s{{0,2}})[-－])\s?)?
-        (?:(?!(?:百|千|万|仟)分之)(?P<den>(?:{ARABIC}|[{CN_CHARS}])+)分之(?=[0-9{CN_CHARS}]))?   # 三分之一
-        (?P<body>一半|(?:{ARABIC}|[{CN_CHARS}])+(?:点(?:[0-9]+|[{''.join(DIGITS)}]+)[万亿]*)?)""",
+        (?:(?!(?:百|千|万|仟)分之)(?P<den>(?>(?:{ARABIC}|[{CN_CHARS}]){{1,40}}))分之(?=[0-9{CN_CHARS}]))?   # 三分之一
+        (?P<body>一半|(?>(?:{ARABIC}|[{CN_CHARS}]){{1,41}})(?:点(?:[0-9]{{1,12}}|[{''.join(DIGITS)}]{{1,12}})[万亿]{{0,2}})?)""",
     regex.X,
 )
 _TOKEN = regex.compile(rf"{ARABIC}|[{CN_CHARS}]|点")
@@ -171,6 +174,7 @@ class Number:
 
 
 # Numeral characters that are also ordinary words unless a measure or unit follows.
+MAX_NUMERAL_CHARS = 40
 _VAGUE = regex.compile(r"几|多少|数")
 _RANGE_NEXT = regex.compile(rf"\s*(?:至|到|-|~|—)\s*[0-9{CN_CHARS}]")
 
@@ -185,6 +189,8 @@ def find_numbers(text: str, units: regex.Pattern | None = None) -> list[Number]:
     for m in NUMERAL.finditer(text):
         body = m.group("body")
         start, end = m.span()
+        if len(body) > MAX_NUMERAL_CHARS:
+            continue  # 280,000 numeral characters in a row are no number
         if _VAGUE.match(text, end) or (start > 0 and text[start - 1] in "几第每"):
             continue
         is_cn_only = not regex.search(r"[0-9]", body)

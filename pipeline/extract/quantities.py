@@ -14,6 +14,7 @@ Values are as written with 万/亿 multiplied out; `base_value` converts to the 
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
 import regex
@@ -73,8 +74,8 @@ def find_quantities(text: str, lex: TargetLexicon) -> list[Quantity]:
     """Every quantity in `text`, left to right, non-overlapping."""
     prefixes = {m.end(): m for m in PERCENT_PREFIX.finditer(text)}
     prefix_spans = [(m.start(), m.end()) for m in prefixes.values()]
-    numbers = [n for n in find_numbers(text, _followers(lex))
-               if not any(a <= n.start < b for a, b in prefix_spans)]
+    in_prefix = {i for a, b in prefix_spans for i in range(a, b)}
+    numbers = [n for n in find_numbers(text, _followers(lex)) if n.start not in in_prefix]
     # After 百分之 any numeral is a number, even a lone character (百分之八, 百分之百).
     starts = {n.start for n in numbers}
     for pos in prefixes:
@@ -86,17 +87,19 @@ def find_quantities(text: str, lex: TargetLexicon) -> list[Quantity]:
                 pass
     numbers.sort(key=lambda n: n.start)
     out: list[Quantity] = []
+    starts = [n.start for n in numbers]
     for m in ADJACENT.finditer(text):
-        q = _adjacent(text, m, lex) if _adjacent_ok(m, numbers) else None
+        q = _adjacent(text, m, lex) if _adjacent_ok(m, numbers, starts) else None
         if q is not None:
             out.append(q)
-    taken = [(q.start, q.end) for q in out]
-    numbers = [n for n in numbers if not any(a <= n.start < b for a, b in taken)]
+    taken = {i for q in out for i in range(q.start, q.end)}
+    numbers = [n for n in numbers if n.start not in taken]
+    by_start = {n.start: n for n in numbers}
     consumed = -1
-    for i, n in enumerate(numbers):
+    for n in numbers:
         if n.start < consumed:
             continue
-        q = _quantity(text, n, numbers[i + 1:], prefixes, lex)
+        q = _quantity(text, n, by_start, prefixes, lex)
         if q is not None:
             out.append(q)
             consumed = q.end
@@ -120,12 +123,13 @@ def _followers(lex: TargetLexicon) -> regex.Pattern:
     return _FOLLOWERS[key]
 
 
-def _adjacent_ok(m: regex.Match, numbers: list[Number]) -> bool:
+def _adjacent_ok(m: regex.Match, numbers: list[Number], starts: list[int]) -> bool:
     """三五百 is a range only where no ordinary numeral reading covers the same characters."""
     a, b = "一二三四五六七八九".index(m["a"]), "一二三四五六七八九".index(m["b"])
     if b - a not in (1, 2) or (m.start() and m.string[m.start() - 1] in "十百千万亿第"):
         return False
-    return not any(n.start <= m.start() and n.end >= m.end() for n in numbers)
+    i = bisect_right(starts, m.start()) - 1  # numbers do not overlap: only this one can cover m
+    return not (i >= 0 and numbers[i].end >= m.end())
 
 
 def _adjacent(text: str, m: regex.Match, lex: TargetLexicon) -> Quantity | None:
@@ -151,7 +155,8 @@ def _unit_at(text: str, pos: int, lex: TargetLexicon) -> tuple[Unit, int] | None
     return lex.units[m.group()], m.end()
 
 
-def _quantity(text: str, n: Number, rest: list[Number], prefixes: dict, lex: TargetLexicon) -> Quantity | None:
+def _quantity(text: str, n: Number, by_start: dict[int, Number], prefixes: dict,
+              lex: TargetLexicon) -> Quantity | None:
     n = _give_back_unit_char(text, n, lex)
     if YEAR_NUMERAL.fullmatch(n.text) and text.startswith("年", n.end):
         return None  # 2025年 is a date, not a duration of 2025 years
@@ -175,11 +180,11 @@ def _quantity(text: str, n: Number, rest: list[Number], prefixes: dict, lex: Tar
         end = unit_first[1]
     # Range: 3-5名, 两升到三升, 1万-5万元, 百分之三十到(百分之)四十一
     sep = RANGE_SEP.match(text, end)
-    if sep and rest:
+    if sep:
         second_start = sep.end()
         if percent and text.startswith("百分之", second_start):
             second_start += 3
-        nxt = next((r for r in rest if r.start == second_start), None)
+        nxt = by_start.get(second_start)
         if nxt is not None and (unit_first is None or _unit_at(text, nxt.end, lex) is not None):
             second = nxt.value * (scale if prefix is not None else 1.0)
             first = value
@@ -191,9 +196,9 @@ def _quantity(text: str, n: Number, rest: list[Number], prefixes: dict, lex: Tar
                 first *= shared
             value, value_max, comparator, end = first, second, "range", nxt.end
             rule = "range"
-    elif rest and BETWEEN.match(text, end):
+    elif BETWEEN.match(text, end):
         m = BETWEEN.match(text, end)
-        nxt = next((r for r in rest if r.start == m.end()), None)
+        nxt = by_start.get(m.end())
         if nxt is not None and BETWEEN_END.match(text, nxt.end):
             value, value_max, comparator = value, nxt.value, "range"
             end = BETWEEN_END.match(text, nxt.end).end()

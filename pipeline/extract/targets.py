@@ -21,6 +21,7 @@ Indicator rules, in order (each a `rule` name on the row):
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, replace
 
 import regex
@@ -31,8 +32,16 @@ from .deadlines import Deadline, bare_year, find_dates, find_deadlines, find_per
 from .quantities import Quantity, find_quantities
 
 TARGET_KINDS = {"count", "percentage", "multiple", "area", "money", "length", "duration", "frequency"}
+HAN = regex.compile(r"\p{Han}")
+OPENING_WORDS = regex.compile(r"\s*(?:力争|争取|确保|计划|预计)?\s*")
+COVERAGE_TAIL = regex.compile(r"\s*覆盖")
+ITEM_SEPARATOR = regex.compile(r"\s*[、和及与]?\s*")
+NOT_NP_START = regex.compile(r"(?:的|等|左右|以上|以下|以内|、|和|及|或|是|为|已|要)")
 QUOTED = regex.compile(r"“[^”\n]{1,60}”|《[^》\n]{1,80}》|〈[^〉\n]{1,60}〉|\"[^\"\n]{1,60}\"|「[^」\n]{1,60}」")
 MIN_AFTER_DE = 2  # after the last 的, at least this many characters make the noun phrase
+MAX_BACKOFF = 8  # boundaries tried before the segment start
+MAX_NP = 60  # characters an indicator may span: no noun phrase in a notice is longer
+NEAR = 40  # characters around a quantity in which patterns about it are matched (≥ any lookahead)
 GAP_COMPARATOR = 10  # a comparator this far before the number still governs it (不低于教师总数5%)
 
 
@@ -73,8 +82,10 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
             if opener is not None:
                 opener_deadlines.append((i, opener))
             periods = find_periods(text, tl, clause.start, clause.end)
-            clause_windows = _windows(text, clause, tl)
-            found = [] if past else _clause_targets(text, clause, sentence, i, deadlines, clause_windows, tl)
+            quantities = [_shift(q, clause.start) for q in find_quantities(text[clause.start:clause.end], tl)]
+            clause_windows = _windows(text, clause, quantities, tl)
+            found = [] if past else _clause_targets(text, clause, sentence, i, quantities, deadlines, periods,
+                                                    clause_windows, tl)
             for target in found:
                 target = _with_context(target, carried_periods + periods, carried_windows + clause_windows,
                                        deadlines, i, opener_deadlines,
@@ -86,7 +97,14 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
         targets.extend(sentence_targets)
         milestones.extend(_milestones(text, sentence, opener_deadlines, sentence_targets, tl))
     out = sorted(targets + milestones, key=lambda t: (t.start, t.end, t.rule))
-    return tuple(_with_indicator_id(t, text, body, lex) for t in out)
+    spans = {c.seq: (c.start, c.end) for c in body}
+    return tuple(_with_indicator_id(t, _context(text, t, spans), lex) for t in out)
+
+
+def _context(text: str, t: Target, spans: dict[int, tuple[int, int]]) -> str:
+    """The clause around a target, at most MAX_NP characters either side of its mention."""
+    start, end = spans.get(t.clause_seq, (t.start, t.end))
+    return text[max(start, t.start - MAX_NP):min(end, t.end + MAX_NP)]
 
 
 # --- where targets may be ------------------------------------------------------------
@@ -101,32 +119,26 @@ def _body_clauses(doc: Segmented) -> list[Clause]:
 
 
 def _sentences(clauses: list[Clause]) -> list[_Sentence]:
-    out: list[_Sentence] = []
+    groups: dict[tuple[int, int], list[Clause]] = {}
     for c in clauses:
-        if out and out[-1].paragraph_seq == c.paragraph_seq and out[-1].sentence_seq == c.sentence_seq:
-            out[-1] = _Sentence(c.paragraph_seq, c.sentence_seq, out[-1].clauses + (c,))
-        else:
-            out.append(_Sentence(c.paragraph_seq, c.sentence_seq, (c,)))
-    return out
+        groups.setdefault((c.paragraph_seq, c.sentence_seq), []).append(c)
+    return [_Sentence(p, n, tuple(cs)) for (p, n), cs in groups.items()]
 
 
 def _opens(text: str, clause_start: int, pos: int) -> bool:
     """Nothing but 力争/争取/确保 between the clause start and `pos`."""
-    return regex.fullmatch(r"\s*(?:力争|争取|确保|计划|预计)?\s*", text[clause_start:pos]) is not None
+    return OPENING_WORDS.fullmatch(text, clause_start, pos) is not None
 
 
 def _paragraph_deadlines(text: str, sentences: list[_Sentence], tl: TargetLexicon) -> dict[int, Deadline]:
     """Deadline phrases that open a paragraph's first body sentence."""
     out: dict[int, Deadline] = {}
+    seen: set[int] = set()  # paragraphs whose first body sentence was looked at
     for sentence in sentences:
-        if sentence.paragraph_seq in out:
-            continue
         first = next((c for c in sentence.clauses if not c.is_heading), None)
-        if first is None:
+        if first is None or sentence.paragraph_seq in seen:
             continue
-        if any(s.paragraph_seq == sentence.paragraph_seq and s is not sentence and s.sentence_seq <
-               sentence.sentence_seq and any(not c.is_heading for c in s.clauses) for s in sentences):
-            continue
+        seen.add(sentence.paragraph_seq)
         found = find_deadlines(text, tl, first.start, first.end)
         opener = next((d for d in found if _opens(text, first.start, d.start)), None)
         opener = opener or bare_year(text, first.start, first.end + 1, tl)
@@ -135,36 +147,48 @@ def _paragraph_deadlines(text: str, sentences: list[_Sentence], tl: TargetLexico
     return out
 
 
-def _excluded(text: str, clause: Clause, deadlines: list[Deadline], windows, tl: TargetLexicon) -> list[tuple]:
-    spans = [(d.start, d.end) for d in deadlines]
+def _near(clause: Clause, q: Quantity) -> tuple[int, int]:
+    """The stretch of a clause around a quantity where patterns about it can match."""
+    return max(clause.start, q.start - NEAR), min(clause.end, q.end + NEAR)
+
+
+def _excluded(text, clause: Clause, quantities, deadlines, periods, windows, tl: TargetLexicon) -> list[tuple]:
+    """Spans whose numbers are no commitments. Patterns that start with a number run only
+    near the quantities found, so a line of 100,000 numerals costs linear time."""
+    spans = [(d.start, d.end) for d in deadlines] + [(p.start, p.end) for p in periods]
     spans += [(w[0], w[2]) for w in windows]
     piece = text[clause.start:clause.end]
     spans += [(clause.start + d.start, clause.start + d.end) for d in find_dates(piece)]
-    for pattern in (QUOTED, tl.names_pattern, *tl.not_targets):
-        spans += [m.span() for m in pattern.finditer(text, clause.start, clause.end)]
-    spans += [(p.start, p.end) for p in find_periods(text, tl, clause.start, clause.end)]
+    spans += [m.span() for m in QUOTED.finditer(text, clause.start, clause.end)]
+    spans += [(clause.start + a, clause.start + b) for a, b, _ in tl.names.finditer(piece)]
+    for q in quantities:
+        lo, hi = _near(clause, q)
+        for pattern in tl.not_targets:
+            spans += [m.span() for m in pattern.finditer(text, lo, hi)]
     return spans
 
 
-def _windows(text: str, clause: Clause, tl: TargetLexicon) -> list[tuple[int, int, int, str]]:
-    """(start, end, end of the duration, "5年") for each window phrase (5年内, 通过3~5年的努力)."""
-    out = []
-    for pattern in tl.windows:
-        for m in pattern.finditer(text, clause.start, clause.end):
-            if not any(a <= m.start("q") < b for a, b, _, _ in out):
-                out.append((m.start("q"), m.end(), m.end("q"), regex.sub(r"\s+", "", m.group("q"))))
+def _windows(text: str, clause: Clause, quantities, tl: TargetLexicon) -> list[tuple[int, int, int, str]]:
+    """(start, end, end of the duration, "5年") for each window phrase (5年内, 通过3~5年的努力).
+    Every window holds a duration, so only the stretches around durations are searched."""
+    out: list[tuple[int, int, int, str]] = []
+    for q in quantities:
+        if q.kind != "duration":
+            continue
+        lo, hi = _near(clause, q)
+        for pattern in tl.windows:
+            for m in pattern.finditer(text, lo, hi):
+                if not any(a <= m.start("q") < b for a, _, b, _ in out):
+                    out.append((m.start("q"), m.end(), m.end("q"), regex.sub(r"\s+", "", m.group("q"))))
     return sorted(out)
 
 
 # --- one clause ----------------------------------------------------------------------
 
-def _clause_targets(text, clause, sentence, index, deadlines, windows, tl: TargetLexicon) -> list[Target]:
-    excluded = _excluded(text, clause, deadlines, windows, tl)
-    piece = text[clause.start:clause.end]
-    quantities = [
-        _shift(q, clause.start) for q in find_quantities(piece, tl)
-        if not any(a <= q.start + clause.start < b or a < q.end + clause.start <= b for a, b in excluded)
-    ]
+def _clause_targets(text, clause, sentence, index, quantities, deadlines, periods, windows,
+                    tl: TargetLexicon) -> list[Target]:
+    excluded = _Spans(_excluded(text, clause, quantities, deadlines, periods, windows, tl))
+    quantities = [q for q in quantities if not excluded.overlaps(q.start, q.end)]
     quantities = [q for q in quantities if q.kind in TARGET_KINDS or _is_coverage(text, q, clause, tl)]
     out: list[Target] = []
     previous_end = None
@@ -197,8 +221,26 @@ def _clause_targets(text, clause, sentence, index, deadlines, windows, tl: Targe
         ))
         previous_end = q.end if not _coverage_after(text, q, tl) else _coverage_after(text, q, tl).end()
         previous_level = level
-    out.extend(_coverage_targets(text, clause, [(t.start, t.end) for t in out] + excluded, boundaries, tl))
+    out.extend(_coverage_targets(text, clause, _Spans([(t.start, t.end) for t in out] + excluded.spans),
+                                 boundaries, tl))
     return out
+
+
+class _Spans:
+    """Half-open spans with a logarithmic overlap test (clauses can hold thousands)."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self.spans = sorted(spans)
+        self.starts = [a for a, _ in self.spans]
+        self.max_end = []  # running maximum of ends, for the spans sorted by start
+        best = -1
+        for _, b in self.spans:
+            best = max(best, b)
+            self.max_end.append(best)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect_left(self.starts, end) - 1  # last span starting before `end`
+        return i >= 0 and self.max_end[i] > start
 
 
 def _shift(q: Quantity, offset: int) -> Quantity:
@@ -206,7 +248,7 @@ def _shift(q: Quantity, offset: int) -> Quantity:
 
 
 def _coverage_after(text: str, q: Quantity, tl: TargetLexicon):
-    return regex.compile(r"\s*覆盖").match(text, q.end) if q.kind == "percentage" and q.value == 100 else None
+    return COVERAGE_TAIL.match(text, q.end) if q.kind == "percentage" and q.value == 100 else None
 
 
 def _is_coverage(text: str, q: Quantity, clause: Clause, tl: TargetLexicon) -> bool:
@@ -216,7 +258,7 @@ def _is_coverage(text: str, q: Quantity, clause: Clause, tl: TargetLexicon) -> b
 def _coverage_targets(text, clause, taken, boundaries, tl: TargetLexicon) -> list[Target]:
     out = []
     for m in tl.coverage_pattern.finditer(text, clause.start, clause.end):
-        if any(a <= m.start() < b or a < m.end() <= b for a, b in taken):
+        if taken.overlaps(m.start(), m.end()):
             continue
         indicator = _np_before(text, clause.start, m.start(), boundaries, tl)
         level = _level(indicator or "", tl)
@@ -231,7 +273,7 @@ def _coverage_targets(text, clause, taken, boundaries, tl: TargetLexicon) -> lis
 
 
 def _after_separator(text: str, pos: int) -> int:
-    m = regex.compile(r"\s*[、和及与]?\s*").match(text, pos)
+    m = ITEM_SEPARATOR.match(text, pos)
     return m.end()
 
 
@@ -285,14 +327,15 @@ def _next_clause_np(text, sentence: _Sentence, index: int, tl: TargetLexicon) ->
 
 def _np_after(text: str, start: int, end: int, tl: TargetLexicon) -> str | None:
     """The noun phrase after a measure word: 40名|县级核心骨干教师, 2-3名|…影响力的|教育家型校(园)长."""
+    end = min(end, start + MAX_NP)
     lead = LEAD_NAME.match(text, start, end)  # 5年一周期的|全员轮训
     if lead:
         start = lead.end()
     if start >= end:
         return None
-    if not (regex.match(r"\p{Han}", text[start]) or text[start] in "“《\"("):
+    if not (HAN.match(text[start]) or text[start] in "“《\"("):
         return None
-    if regex.match(r"(?:的|等|左右|以上|以下|以内|、|和|及|或|是|为|已|要)", text[start:end]):
+    if NOT_NP_START.match(text, start, end):
         return None
     head = _head_after_de(text, start, end)
     stop = next((m for m in tl.np_stop_pattern.finditer(text, head + 1, end) if not _compound_final(text, m, end)),
@@ -312,7 +355,7 @@ def _head_after_de(text: str, start: int, end: int) -> int:
 
 def _compound_final(text: str, m: regex.Match, end: int) -> bool:
     """拔尖创新人才培养班: a verb followed by one last character belongs to a noun."""
-    return m.end() + 1 == end and regex.match(r"\p{Han}", text[m.end()]) is not None
+    return m.end() + 1 == end and HAN.match(text[m.end()]) is not None
 
 
 def _inside_word(text: str, pos: int, tl: TargetLexicon) -> bool:
@@ -321,8 +364,9 @@ def _inside_word(text: str, pos: int, tl: TargetLexicon) -> bool:
 
 
 def _np_before(text: str, start: int, end: int, boundaries: list[int], tl: TargetLexicon) -> str | None:
-    inside = [b for b in boundaries if start <= b < end]
-    candidates = sorted(set(inside + [start]), reverse=True)
+    start = max(start, end - MAX_NP)
+    inside = boundaries[bisect_left(boundaries, start):bisect_left(boundaries, end)]
+    candidates = sorted(set(inside[-MAX_BACKOFF:] + [start]), reverse=True)
     for b in candidates:  # the nearest boundary first; back off when nothing is left
         phrase = _strip_final_verb(_trim(_after_last_de(text[b:end]), tl), tl)
         if phrase and len(phrase) >= 2:
@@ -420,11 +464,14 @@ def _milestones(text, sentence: _Sentence, openers, targets: list[Target], tl) -
     for i, clause in enumerate(sentence.clauses):
         for d in find_deadlines(text, tl, clause.start, clause.end):
             all_deadlines.append((i, d))
-    all_deadlines += [(i, d) for i, d in openers if all(d.start != e.start for _, e in all_deadlines)]
+    starts = {d.start for _, d in all_deadlines}
+    all_deadlines += [(i, d) for i, d in openers if d.start not in starts]
+    target_starts = sorted(t.start for t in targets if t.quantity_kind != "milestone")
+    governed_end = sentence.clauses[-1].end
     for i, d in sorted(all_deadlines, key=lambda x: x[1].start):
-        governed_end = sentence.clauses[-1].end
-        if any(d.start <= t.start < governed_end and t.quantity_kind != "milestone" for t in targets):
-            continue
+        k = bisect_left(target_starts, d.start)
+        if k < len(target_starts) and target_starts[k] < governed_end:
+            continue  # the deadline governs a quantified target: it is on that row
         clause = sentence.clauses[i]
         rest = text[d.end:clause.end].strip(" ,")
         if not rest and i + 1 < len(sentence.clauses):
@@ -447,8 +494,7 @@ def _milestones(text, sentence: _Sentence, openers, targets: list[Target], tl) -
     return out
 
 
-def _with_indicator_id(t: Target, text: str, clauses: list[Clause], lex: Lexicons) -> Target:
-    clause_text = next((text[c.start:c.end] for c in clauses if c.seq == t.clause_seq), "")
+def _with_indicator_id(t: Target, clause_text: str, lex: Lexicons) -> Target:
     for indicator in lex.targets.indicators:
         if t.indicator and indicator.terms.search(t.indicator):
             return replace(t, indicator_id=indicator.id)
