@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -178,8 +179,17 @@ def _process_path(args: tuple[str, str, Options, str, bool]) -> DocResult:
 
 def _cache_path(cache_dir: str, sha256: str, options: Options) -> Path:
     lex = cached_lexicons(options.lexicons)
-    key = hashlib.sha256(f"{__version__}|{SCHEMA_VERSION}|{lex.fingerprint}|{options.max_bytes}".encode())
+    key = hashlib.sha256(f"{code_fingerprint()}|{SCHEMA_VERSION}|{lex.fingerprint}|{options.max_bytes}".encode())
     return Path(cache_dir) / f"{sha256[:32]}-{key.hexdigest()[:12]}.pkl"
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """Hash of the package's source: a changed pipeline reprocesses every document."""
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(Path(__file__).resolve().parent.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 # --- the batch ----------------------------------------------------------------------
