@@ -191,6 +191,11 @@ def _string_list(root, key, path, problems) -> list[tuple[str, int]]:
     return out
 
 
+def _words(root, key, path, problems) -> list[str]:
+    """The entries of a list section, without their line numbers."""
+    return [w for w, _ in _string_list(root, key, path, problems)]
+
+
 def _compile(pattern: str, path: Path, line: int, problems: _Problems) -> regex.Pattern | None:
     try:
         return regex.compile(pattern)
@@ -263,11 +268,11 @@ def load_lexicons(directory: Path | str = DEFAULT_DIR) -> Lexicons:
         for pattern, line in _string_list(root, "chrome_lines", path, problems):
             if _compile(pattern, path, line, problems) is not None:
                 chrome.append(pattern)
-        labels = [w for w, _ in _string_list(root, "chrome_labels", path, problems)]
-        doc_types = [w for w, _ in _string_list(root, "doc_types", path, problems)]
-        orgs = [w for w, _ in _string_list(root, "org_suffixes", path, problems)]
-        goals = [w for w, _ in _string_list(root, "goal_sections", path, problems)]
-        tag_kw = [w for w, _ in _string_list(root, "tag_keywords", path, problems)]
+        labels = _words(root, "chrome_labels", path, problems)
+        doc_types = _words(root, "doc_types", path, problems)
+        orgs = _words(root, "org_suffixes", path, problems)
+        goals = _words(root, "goal_sections", path, problems)
+        tag_kw = _words(root, "tag_keywords", path, problems)
         meta_node = _section(root, "meta_labels")
         if not isinstance(meta_node, yaml.MappingNode):
             problems.add(path, 1, "missing mapping 'meta_labels'")
@@ -388,12 +393,12 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
     for word, level in levels.items():
         if level not in ("national", "provincial", "prefectural", "county", "school"):
             problems.add(path, 1, f"levels.{word}: level must be national|provincial|prefectural|county|school")
-    verbs = [w for w, _ in _string_list(root, "verbs", path, problems)]
-    np_stops = [w for w, _ in _string_list(root, "np_stops", path, problems)]
-    trim = [w for w, _ in _string_list(root, "trim", path, problems)]
-    coverage = [w for w, _ in _string_list(root, "coverage", path, problems)]
-    names = [w for w, _ in _string_list(root, "names", path, problems)]
-    past = [w for w, _ in _string_list(root, "past", path, problems)]
+    verbs = _words(root, "verbs", path, problems)
+    np_stops = _words(root, "np_stops", path, problems)
+    trim = _words(root, "trim", path, problems)
+    coverage = _words(root, "coverage", path, problems)
+    names = _words(root, "names", path, problems)
+    past = _words(root, "past", path, problems)
     bare = _section(root, "bare_year")
     bare_pattern = None
     if isinstance(bare, yaml.ScalarNode):
