@@ -60,7 +60,7 @@ def run_command(inputs, output, workers, full, strict, max_mb, lexicon_dir, quie
     if not quiet:
         reused = f", {summary.cached} unchanged since the last run" if summary.cached else ""
         click.echo(f"{summary.documents} documents, {summary.clauses} clauses, {summary.targets} targets, "
-                   f"{summary.errors} errors "
+                   f"{summary.responsibilities} responsibilities, {summary.errors} errors "
                    f"in {summary.seconds:.1f} s{reused} → {summary.output}/", err=True)
         if summary.errors:
             import pyarrow.parquet as pq

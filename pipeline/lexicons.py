@@ -116,6 +116,58 @@ YEAR = r"(?:19|20)\d{2}|[一二][〇零○九][〇零○一二三四五六七八
 
 
 @dataclass(frozen=True)
+class UnitType:
+    id: str
+    name: str
+    system: str
+    prefix: str  # gov | party | youth | none: how a level prefix attaches
+    pattern: regex.Pattern
+
+
+@dataclass(frozen=True)
+class UnitLexicon:
+    prefixes: tuple[str, ...]  # longest first
+    types: tuple[UnitType, ...]
+
+
+SYSTEMS = {"gov", "party", "mass", "judicial", "company", "institution", "lower_gov", "collective", "school"}
+
+
+def _load_units(path: Path, problems: _Problems) -> UnitLexicon | None:
+    root = _yaml_nodes(path, problems)
+    if root is None:
+        return None
+    prefixes = _words(root, "prefixes", path, problems)
+    types_node = _section(root, "types")
+    types: list[UnitType] = []
+    if not isinstance(types_node, yaml.SequenceNode):
+        problems.add(path, 1, "missing list 'types'")
+        return None
+    seen = set()
+    for item in types_node.value:
+        line = item.start_mark.line + 1
+        fields = {k.value: v for k, v in item.value} if isinstance(item, yaml.MappingNode) else {}
+        if set(fields) != {"id", "name", "system", "prefix", "patterns"}:
+            problems.add(path, line, "a unit type needs exactly id, name, system, prefix and patterns")
+            continue
+        ident, system, prefix = fields["id"].value, fields["system"].value, fields["prefix"].value
+        if ident in seen:
+            problems.add(path, line, f"duplicate unit type {ident!r}")
+        elif system not in SYSTEMS:
+            problems.add(path, line, f"{ident}: system must be one of {', '.join(sorted(SYSTEMS))}")
+        elif prefix not in ("gov", "party", "youth", "none"):
+            problems.add(path, line, f"{ident}: prefix must be gov|party|youth|none")
+        else:
+            terms = [t.value for t in fields["patterns"].value] if isinstance(fields["patterns"], yaml.SequenceNode) \
+                else []
+            pattern = _compile("|".join(f"(?:{t})" for t in terms), path, line, problems) if terms else None
+            if pattern is not None:
+                types.append(UnitType(ident, fields["name"].value, system, prefix, pattern))
+        seen.add(ident)
+    return UnitLexicon(tuple(sorted(prefixes, key=len, reverse=True)), tuple(types))
+
+
+@dataclass(frozen=True)
 class Lexicons:
     directory: str
     fingerprint: str  # hash of every lexicon file: part of the incremental-run cache key
@@ -131,6 +183,7 @@ class Lexicons:
     goal_sections: tuple[str, ...]
     tag_keywords: tuple[str, ...]
     targets: TargetLexicon
+    units: UnitLexicon
 
 
 class _Problems:
@@ -296,6 +349,7 @@ def load_lexicons(directory: Path | str = DEFAULT_DIR) -> Lexicons:
                 if pattern is not None:
                     headings.append(HeadingFamily(fields["name"], int(fields["rank"]), pattern))
     targets = _load_targets(directory, problems)
+    units = _load_units(directory / "unit_types.yaml", problems)
     problems.raise_if_any()
 
     by_name: dict[str, list[Region]] = {}
@@ -324,6 +378,7 @@ def load_lexicons(directory: Path | str = DEFAULT_DIR) -> Lexicons:
         goal_sections=tuple(goals),
         tag_keywords=tuple(tag_kw),
         targets=targets,
+        units=units,
     )
 
 

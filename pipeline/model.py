@@ -162,6 +162,24 @@ class Target:
 
 
 @dataclass(frozen=True)
+class Responsibility:
+    """One (task, unit) pair (SPEC §7): from a responsibility tag or a subject in the text."""
+
+    clause_seq: int  # the clause the tag closes (for actors: the clause they are subject of)
+    section_path: str
+    scope: tuple[int, ...]  # clause seqs the responsibility covers
+    unit_raw: str
+    unit: str
+    unit_type: str | None
+    unit_level: str | None
+    role: str  # lead | co | actor
+    rank: int
+    lead_rule: str | None  # label | first_listed | before_semicolon | default_first
+    source: str  # tag | text
+
+
+@dataclass(frozen=True)
 class Extracted:
     segmented: Segmented
     targets: tuple[Target, ...]
+    responsibilities: tuple[Responsibility, ...] = ()

@@ -25,7 +25,7 @@ from typing import Any
 from . import __version__
 from .clean import clean
 from .errors import InputError, PipelineError
-from .extract.targets import extract
+from .extract import extract
 from .lexicons import DEFAULT_DIR, Lexicons, cached_lexicons
 from .model import Extracted
 from .normalize import normalize
@@ -43,7 +43,7 @@ STAGES: tuple[tuple[str, Callable[[Any, Lexicons], Any]], ...] = (
     ("extract", extract),
 )
 INPUT_SUFFIXES = {".txt", ".text", ".html", ".htm", ".xhtml", ".shtml", ".pdf", ".docx", ".doc", ""}
-TABLES = ("documents", "clauses", "targets", "errors")
+TABLES = ("documents", "clauses", "targets", "responsibilities", "errors")
 
 
 class RunError(PipelineError):
@@ -72,6 +72,7 @@ class Summary:
     documents: int = 0
     clauses: int = 0
     targets: int = 0
+    responsibilities: int = 0
     errors: int = 0
     cached: int = 0
     ignored: list[str] = field(default_factory=list)
@@ -114,6 +115,15 @@ def document_rows(doc: Extracted) -> dict[str, list[dict]]:
         for c in seg.clauses
     ]
     by_seq = {c.seq: c for c in seg.clauses}
+    clause_id = lambda seq: f"{doc_id}-{seq:05d}"  # noqa: E731
+    responsibilities = [
+        {"doc_id": doc_id, "clause_id": clause_id(r.clause_seq), "section_path": r.section_path,
+         "scope": [clause_id(s) for s in r.scope], "unit_raw": r.unit_raw, "unit": r.unit,
+         "unit_type": r.unit_type, "unit_level": r.unit_level, "role": r.role, "rank": r.rank,
+         "lead_rule": r.lead_rule, "source": r.source}
+        for r in doc.responsibilities
+    ]
+    covering = _units_by_clause(doc)
     targets = []
     for n, t in enumerate(doc.targets):
         c = by_seq[t.clause_seq]
@@ -125,9 +135,28 @@ def document_rows(doc: Extracted) -> dict[str, list[dict]]:
             "level": t.level, "level_text": t.level_text, "deadline_year": t.deadline_year,
             "deadline_text": t.deadline_text, "deadline_source": t.deadline_source, "mention": t.mention,
             "start": t.start, "end": t.end, "text": text[c.start:c.end], "text_original": original[c.start:c.end],
-            "lead_unit": None, "units": None, "categories": None, "rule": t.rule,
+            "lead_unit": covering.get(t.clause_seq, (None, None))[0],
+            "units": covering.get(t.clause_seq, (None, None))[1], "categories": None, "rule": t.rule,
         })
-    return {"documents": [document], "clauses": clauses, "targets": targets}
+    return {"documents": [document], "clauses": clauses, "targets": targets, "responsibilities": responsibilities}
+
+
+def _units_by_clause(doc: Extracted) -> dict[int, tuple[str | None, list[str]]]:
+    """clause seq → (lead unit(s), all units) of the responsibility covering it; a tag
+    wins over units named in the text."""
+    out: dict[int, tuple[str | None, list[str]]] = {}
+    for source in ("text", "tag"):  # tags last, so they overwrite
+        groups: dict[tuple[int, tuple[int, ...]], list] = {}
+        for r in doc.responsibilities:
+            if r.source == source:
+                groups.setdefault((r.clause_seq, r.scope), []).append(r)
+        for (_, scope), rows in groups.items():
+            rows.sort(key=lambda r: r.rank)
+            leads = [r.unit for r in rows if r.role == "lead"] or [rows[0].unit]
+            units = list(dict.fromkeys(r.unit for r in rows))
+            for seq in scope:
+                out[seq] = ("、".join(leads), units)
+    return out
 
 
 def process_source(source, options: Options) -> DocResult:
@@ -271,6 +300,7 @@ def run(inputs: list[Path], output: Path, workers: int = 1, full: bool = False,
         summary.documents = len(tables["documents"])
         summary.clauses = len(tables["clauses"])
         summary.targets = len(tables["targets"])
+        summary.responsibilities = len(tables["responsibilities"])
         summary.errors = len(tables["errors"])
         summary.cached = sum(r.cached for r in results)
         write_json(output / "manifest.json", {

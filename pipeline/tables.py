@@ -56,6 +56,12 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("lead_unit", pa.string()), ("units", pa.list_(pa.string())), ("categories", pa.list_(pa.string())),
         ("rule", pa.string()),
     ]),
+    "responsibilities": pa.schema([
+        ("doc_id", pa.string()), ("clause_id", pa.string()), ("section_path", pa.string()),
+        ("scope", pa.list_(pa.string())), ("unit_raw", pa.string()), ("unit", pa.string()),
+        ("unit_type", pa.string()), ("unit_level", pa.string()), ("role", pa.string()), ("rank", pa.int32()),
+        ("lead_rule", pa.string()), ("source", pa.string()),
+    ]),
     "errors": pa.schema([
         ("source_path", pa.string()), ("sha256", pa.string()), ("stage", pa.string()),
         ("error_type", pa.string()), ("message", pa.string()),
@@ -69,6 +75,8 @@ REQUIRED = {
                 "is_heading", "text", "text_original", "start", "end"},
     "targets": {"target_id", "doc_id", "clause_id", "section_path", "quantity_kind", "deadline_source", "mention",
                 "start", "end", "text", "text_original", "rule"},
+    "responsibilities": {"doc_id", "clause_id", "section_path", "scope", "unit_raw", "unit", "role", "rank",
+                         "source"},
     "errors": {"source_path", "stage", "error_type", "message"},
 }
 ROW_GROUP_SIZE = 64 * 1024

@@ -11,7 +11,7 @@ import pytest
 from conftest import process_text
 
 from pipeline import tables
-from pipeline.extract.targets import extract
+from pipeline.extract import extract
 from pipeline.run import document_rows
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 import regex
 
 from ..lexicons import Lexicons, TargetLexicon
-from ..model import Clause, Extracted, Segmented, Target
+from ..model import Clause, Segmented, Target
 from .deadlines import Deadline, bare_year, find_dates, find_deadlines, find_periods
 from .quantities import Quantity, find_quantities
 
@@ -50,11 +50,6 @@ class _Sentence:
     paragraph_seq: int
     sentence_seq: int
     clauses: tuple[Clause, ...]
-
-
-def extract(doc: Segmented, lex: Lexicons) -> Extracted:
-    """The extract stage: a segmented document with its targets."""
-    return Extracted(segmented=doc, targets=extract_targets(doc, lex))
 
 
 def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:

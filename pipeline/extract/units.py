@@ -1,0 +1,233 @@
+"""Responsible units (SPEC §7): `Segmented` → `Responsibility` rows.
+
+Takes the responsibility tags that segment cut out of the clauses
+(`〔责任单位:县教育局、财政局…〕`, `[责任单位:市教育局;市委编办…,各县(区)]`,
+`牵头单位:…;配合单位:…`) and gives one row per (task, unit):
+
+- the list is split at `、` `,` `;` outside brackets, so `各县(市、区)` and
+  `市委组织部(市委人才办)` stay whole;
+- the lead follows, in order: a `牵头单位` label; the document's own convention
+  (`排名第一的为牵头单位` → the first listed; `分号前为牵头单位` → every unit before the
+  first `;`), which `下同` carries to later tags; else the first listed (`default_first`);
+- a tag covers the clauses of its task item: the innermost section it closes, from
+  the section's start or the previous tag in that section (`scope`);
+- `unit` expands a short name with the document's level (`财政局` → `县财政局`,
+  `统战部` after `县委宣传部` → `县委统战部`), `unit_type` comes from
+  lexicons/unit_types.yaml.
+
+Clauses no tag covers are read for a unit as their subject (`市教育局设立…`,
+`县教育局要将…`, `各县(市、区)要落实…`): `role = actor`, `source = text`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import regex
+
+from ..lexicons import Lexicons, UnitLexicon, UnitType
+from ..model import Clause, Metadata, Responsibility, Segmented
+from ..segment import protected_mask
+
+LABEL = regex.compile(r"(?P<label>牵头单位|牵头部门|责任单位|责任部门|配合单位|配合部门|协办单位|参与单位)\s*[:：]")
+LEAD_FIRST = regex.compile(r"(?:排名第一|排在第一位|排第一|排名首位|第一个)的?(?:单位)?为牵头(?:单位|部门)")
+LEAD_SEMICOLON = regex.compile(r"分号前的?(?:单位)?为牵头(?:单位|部门)")
+CONVENTION = regex.compile(
+    rf"[。;,(]?\s*(?:{LEAD_FIRST.pattern}|{LEAD_SEMICOLON.pattern})\s*(?:[,,]?\s*下同)?\s*\)?")
+SEPARATORS = "、,;"
+OPENERS, CLOSERS = "(〔[【", ")〕]】"
+ACTOR_CUE = regex.compile(
+    r"要|应|须|需|负责|牵头|会同|设立|将|统筹|组织|建立|加强|成立|安排|落实|制定|做好|积极|切实|适时|对|在|分别|依法|"
+    r"按照|结合|加大|探索|推进|指导|定期|优先|鼓励|支持")
+MAX_ACTOR = 24  # characters a unit named as a subject may take
+COLLECTIVE_START = regex.compile(r"各|有关|所有")
+
+
+@dataclass(frozen=True)
+class _Listed:
+    raw: str
+    separator: str  # the separator before it ('' for the first)
+    label: str | None  # 牵头单位 / 配合单位 / 责任单位 …
+
+
+def extract_responsibilities(doc: Segmented, lex: Lexicons) -> tuple[Responsibility, ...]:
+    text = doc.structured.normalized.text
+    meta = doc.structured.metadata
+    rows: list[Responsibility] = []
+    convention: str | None = None  # carried by 下同
+    open_items: dict[str, list[int]] = {}  # section path → clause seqs since the last tag there
+    covered: set[int] = set()
+    for clause in doc.clauses:
+        open_items.setdefault(clause.section_path, []).append(clause.seq)
+        for tag in clause.tags:
+            listed, found, carries = parse_tag(tag.text)
+            rule_for_tag = found or convention
+            if carries and found:
+                convention = found
+            scope = tuple(open_items.pop(clause.section_path, [clause.seq]))
+            covered.update(scope)
+            rows.extend(_rows(clause, scope, listed, rule_for_tag, meta, lex.units))
+    for clause in doc.clauses:
+        if clause.seq not in covered and not clause.is_heading:
+            rows.extend(_actors(text, clause, meta, lex.units))
+    return tuple(rows)
+
+
+def parse_tag(tag: str) -> tuple[list[_Listed], str | None, bool]:
+    """(units in order, lead convention stated in the tag, whether 下同 carries it on)."""
+    body = tag.strip()
+    if body and body[0] in OPENERS:
+        body = body[1:]
+    if body and body[-1] in CLOSERS:
+        body = body[:-1]
+    convention = None
+    conv = CONVENTION.search(body)
+    carries = False
+    if conv:
+        convention = "before_semicolon" if LEAD_SEMICOLON.search(conv.group()) else "first_listed"
+        carries = "下同" in conv.group()
+        body = body[: conv.start()] + body[conv.end():]
+    listed: list[_Listed] = []
+    labels = list(LABEL.finditer(body))
+    segments = [(m.group("label"), m.end(), labels[i + 1].start() if i + 1 < len(labels) else len(body))
+                for i, m in enumerate(labels)] or [(None, 0, len(body))]
+    for label, start, end in segments:
+        for raw, separator in split_units(body[start:end]):
+            listed.append(_Listed(raw, separator, label))
+    return listed, convention, carries
+
+
+def split_units(text: str) -> list[tuple[str, str]]:
+    """(unit, separator before it) for a unit list; never splits inside brackets."""
+    mask = protected_mask(text, 0, len(text))
+    out, start, separator = [], 0, ""
+    for i, ch in enumerate(text):
+        if ch in SEPARATORS and not mask[i]:
+            _append(out, text[start:i], separator)
+            start, separator = i + 1, ch
+    _append(out, text[start:], separator)
+    return out
+
+
+def _append(out: list, raw: str, separator: str) -> None:
+    raw = regex.sub(r"\s+", "", raw).strip("。.,:;、")
+    if raw:
+        out.append((raw, separator))
+
+
+def _rows(clause: Clause, scope, listed: list[_Listed], convention, meta: Metadata,
+          units: UnitLexicon) -> list[Responsibility]:
+    if any(item.label and item.label.startswith("牵头") for item in listed):
+        rule = "label"
+        leads = [item.label.startswith("牵头") if item.label else False for item in listed]
+    elif convention == "before_semicolon" and any(item.separator == ";" for item in listed):
+        rule = "before_semicolon"
+        first_semicolon = next(i for i, item in enumerate(listed) if item.separator == ";")
+        leads = [i < first_semicolon for i in range(len(listed))]
+    elif convention == "first_listed":
+        rule, leads = "first_listed", [i == 0 for i in range(len(listed))]
+    else:
+        rule, leads = "default_first", [i == 0 for i in range(len(listed))]
+    out = []
+    previous_prefix: str | None = None
+    for rank, (item, lead) in enumerate(zip(listed, leads, strict=True), 1):
+        unit, unit_type, level, previous_prefix = normalize_unit(item.raw, meta, units, previous_prefix)
+        out.append(Responsibility(
+            clause_seq=clause.seq, section_path=clause.section_path, scope=tuple(scope), unit_raw=item.raw,
+            unit=unit, unit_type=unit_type.id if unit_type else None, unit_level=level,
+            role="lead" if lead else "co", rank=rank, lead_rule=rule, source="tag",
+        ))
+    return out
+
+
+def _doc_prefix(meta: Metadata) -> str | None:
+    """县 for a county notice, 市 for a city's (Taicang is a county-level 市)."""
+    if not meta.region:
+        return None
+    for suffix in ("县", "市", "区", "旗", "州", "盟"):
+        if meta.region.endswith(suffix):
+            return suffix
+    return "省" if meta.admin_level == "province" else None
+
+
+LEVEL_OF_PREFIX = {"县": "county", "区": "county", "旗": "county", "市": "prefectural", "州": "prefectural",
+                   "盟": "prefectural", "省": "provincial", "自治区": "provincial"}
+BELOW = {"province": "prefectural", "prefecture": "county", "county": "township"}
+
+
+def normalize_unit(raw: str, meta: Metadata, units: UnitLexicon,
+                   previous_prefix: str | None = None) -> tuple[str, UnitType | None, str | None, str | None]:
+    """(expanded unit, type, level, prefix to carry to the next unit of a list)."""
+    name = raw
+    prefix = next((p for p in units.prefixes if name.startswith(p) and len(name) > len(p) + 1), None)
+    rest = name[len(prefix):] if prefix else name
+    unit_type = _type_of(rest, units) or _type_of(name, units)
+    doc_prefix = _doc_prefix(meta)
+    doc_level = {"county": "county", "prefecture": "prefectural", "province": "provincial"}.get(meta.admin_level)
+    if unit_type is not None and unit_type.system == "lower_gov":
+        return name, unit_type, BELOW.get(meta.admin_level or "", None), previous_prefix
+    if unit_type is not None and unit_type.system in ("collective", "school", "company"):
+        return name, unit_type, doc_level, previous_prefix
+    carry = previous_prefix
+    if COLLECTIVE_START.match(name):
+        return name, unit_type, BELOW.get(meta.admin_level or "", None), previous_prefix  # 各县(区)党委…
+    if prefix is None and unit_type is not None and unit_type.prefix == "youth":
+        if name == "团委" and doc_prefix:
+            name = f"团{doc_prefix}委"  # 团委 in a county's task list is the county's league committee
+    elif prefix is None and unit_type is not None:
+        if unit_type.prefix == "party" and previous_prefix and previous_prefix.endswith("委"):
+            name = previous_prefix + name  # 县委宣传部、统战部 → 县委统战部
+        elif unit_type.prefix == "party" and doc_prefix:
+            name = f"{doc_prefix}委{name}"
+        elif unit_type.prefix in ("gov", "party") and doc_prefix:
+            name = doc_prefix + name
+    elif prefix is not None:
+        carry = prefix if prefix.endswith("委") else previous_prefix
+    level = _level(name, doc_prefix, doc_level)
+    return name, unit_type, level, carry
+
+
+def _type_of(name: str, units: UnitLexicon) -> UnitType | None:
+    return next((t for t in units.types if t.pattern.search(name)), None)
+
+
+def _level(name: str, doc_prefix: str | None, doc_level: str | None) -> str | None:
+    for prefix, level in LEVEL_OF_PREFIX.items():
+        if name.startswith(prefix) or name.startswith("团" + prefix) or name.startswith("中共" + prefix):
+            # A 市 in a county-level city's notice is that city (Taicang): the document's level.
+            return doc_level if prefix == doc_prefix else level
+    return doc_level
+
+
+def _actors(text: str, clause: Clause, meta: Metadata, units: UnitLexicon) -> list[Responsibility]:
+    """Units named as the subject of a clause: `市教育局设立…`, `教育局、学校分别成立…`."""
+    cue = ACTOR_CUE.search(text, clause.start, min(clause.end, clause.start + MAX_ACTOR + 2))
+    if cue is None or cue.start() == clause.start:
+        return []
+    subject = text[clause.start:cue.start()]
+    subject = regex.sub(r"^(?:由|请|并|同时)", "", subject)
+    names = [raw for raw, _ in split_units(subject)]
+    if not names or not all(_is_unit(n, units) for n in names):
+        return []
+    out = []
+    previous_prefix = None
+    for rank, raw in enumerate(names, 1):
+        unit, unit_type, level, previous_prefix = normalize_unit(raw, meta, units, previous_prefix)
+        out.append(Responsibility(
+            clause_seq=clause.seq, section_path=clause.section_path, scope=(clause.seq,), unit_raw=raw,
+            unit=unit, unit_type=unit_type.id if unit_type else None, unit_level=level, role="actor",
+            rank=rank, lead_rule=None, source="text",
+        ))
+    return out
+
+
+def _is_unit(name: str, units: UnitLexicon) -> bool:
+    """The whole name is a unit: optional 各/有关 and level prefix, then a unit type's name."""
+    rest = regex.sub(r"^(?:各|有关|所有)", "", name)
+    prefix = next((p for p in units.prefixes if rest.startswith(p) and len(rest) > len(p) + 1), "")
+    rest = rest[len(prefix):]
+    for unit_type in units.types:
+        m = unit_type.pattern.search(rest) or unit_type.pattern.search(name)
+        if m and (m.end() == len(rest) or m.end() == len(name)) and m.start() <= 2:
+            return True
+    return False
