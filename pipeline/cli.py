@@ -63,9 +63,7 @@ def run_command(inputs, output, workers, full, strict, max_mb, lexicon_dir, quie
                    f"{summary.responsibilities} responsibilities, {summary.errors} errors "
                    f"in {summary.seconds:.1f} s{reused} → {summary.output}/", err=True)
         if summary.errors:
-            import pyarrow.parquet as pq
-
-            errors = pq.read_table(Path(summary.output) / "errors.parquet").to_pylist()
+            errors = summary.error_rows
             for row in errors[:10]:
                 click.echo(f"  {row['source_path']}: {row['error_type']} at {row['stage']}: {row['message']}",
                            err=True)
@@ -77,7 +75,8 @@ def run_command(inputs, output, workers, full, strict, max_mb, lexicon_dir, quie
     if summary.inputs == 0:
         raise click.ClickException("no input files found")
     if summary.documents == 0:
-        raise click.ClickException("no document could be processed (see errors.parquet)")
+        raise click.ClickException(f"no document could be processed; tables in {summary.output}/ were left as they "
+                                   "were")
     if strict and summary.errors:
         raise click.ClickException(f"--strict: {summary.errors} input(s) could not be processed")
 

@@ -75,6 +75,8 @@ class Summary:
     responsibilities: int = 0
     errors: int = 0
     cached: int = 0
+    written: bool = False  # False when nothing could be processed: earlier tables stay
+    error_rows: list[dict] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
     seconds: float = 0.0
     output: str = ""
@@ -295,14 +297,20 @@ def run(inputs: list[Path], output: Path, workers: int = 1, full: bool = False,
         jobs = [(str(p), d, options, str(cache_dir), not full) for p, d in files]
         results = list(early_errors) + list(_progress(_map(jobs, workers, options), len(jobs), progress))
         tables = _assemble(results)
-        for name in TABLES:
-            write_table(output, name, tables[name])
+        summary.error_rows = tables["errors"]
+        if tables["documents"]:  # a run that processed nothing must not replace good tables
+            for name in TABLES:
+                write_table(output, name, tables[name])
+            summary.written = True
         summary.documents = len(tables["documents"])
         summary.clauses = len(tables["clauses"])
         summary.targets = len(tables["targets"])
         summary.responsibilities = len(tables["responsibilities"])
         summary.errors = len(tables["errors"])
         summary.cached = sum(r.cached for r in results)
+        if not summary.written:
+            summary.seconds = time.perf_counter() - started
+            return summary
         write_json(output / "manifest.json", {
             "pipeline_version": __version__, "schema_version": SCHEMA_VERSION,
             "lexicons": cached_lexicons(options.lexicons).fingerprint,

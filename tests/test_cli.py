@@ -8,7 +8,7 @@ import shutil
 import pyarrow.parquet as pq
 from conftest import CORPUS, ROOT, cli
 
-TABLES = ("documents", "clauses", "errors")
+TABLES = ("documents", "clauses", "targets", "responsibilities", "errors")
 
 
 def test_run_writes_valid_tables(corpus_run):
@@ -75,11 +75,17 @@ def test_bad_files_become_error_rows_and_the_batch_goes_on(tmp_path):
     assert strict.returncode == 1 and strict.stderr.strip().splitlines()[-1].startswith("error: --strict")
 
 
-def test_nothing_processable_exits_non_zero(tmp_path):
+def test_nothing_processable_exits_non_zero_and_keeps_earlier_tables(tmp_path, corpus_run):
+    out = tmp_path / "out"
+    shutil.copytree(corpus_run, out)
+    before = {name: (out / f"{name}.parquet").read_bytes() for name in TABLES}
     (tmp_path / "empty.txt").write_bytes(b"")
-    result = cli("run", str(tmp_path / "empty.txt"), "-o", str(tmp_path / "out"), cwd=tmp_path)
-    assert result.returncode == 1
-    assert result.stderr.strip().splitlines()[-1] == "error: no document could be processed (see errors.parquet)"
+    for args in (["run", str(tmp_path / "empty.txt")], ["run", str(tmp_path / "typo")]):
+        result = cli(*args, "-o", str(out), cwd=tmp_path)
+        assert result.returncode == 1
+        assert result.stderr.strip().splitlines()[-1].startswith("error: no document could be processed; tables in")
+        for name in TABLES:  # a run that processed nothing does not replace good tables
+            assert (out / f"{name}.parquet").read_bytes() == before[name], name
 
 
 def test_second_concurrent_run_is_refused(tmp_path):
