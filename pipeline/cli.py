@@ -43,19 +43,23 @@ def cli() -> None:
 @click.option("--lexicons", "lexicon_dir", type=click.Path(path_type=Path, file_okay=False),
               default=DEFAULT_DIR, show_default="the lexicons/ folder of the project",
               help="Folder of lexicon files.")
+@click.option("--codebook", "codebooks", multiple=True, type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="An extra codebook file (YAML, the format of lexicons/codebooks/action.yaml); repeatable.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
-def run_command(inputs, output, workers, full, strict, max_mb, lexicon_dir, quiet) -> None:
+def run_command(inputs, output, workers, full, strict, max_mb, lexicon_dir, codebooks, quiet) -> None:
     """Process notice files and folders (default: corpus/) into tables in OUTPUT.
 
     Each file (.txt, .html/.htm; encodings UTF-8/16, GB18030/GBK, Big5) becomes a row of
-    documents.parquet and its clauses rows of clauses.parquet; a file that cannot be
-    processed becomes a row of errors.parquet and the batch goes on. Documents unchanged
+    documents.parquet, with its clauses, targets, responsibilities and categories in their
+    tables, and the region_category / region_indicator comparisons are rebuilt; a file
+    that cannot be processed becomes a row of errors.parquet and the batch goes on. Documents unchanged
     since the last run into the same OUTPUT are not reprocessed (use --full to force).
     """
     from .run import Options, run
 
     summary = run(list(inputs) or [Path("corpus")], output, workers=workers, full=full,
-                  options=Options(lexicons=str(lexicon_dir), max_bytes=int(max_mb * 1024 * 1024)),
+                  options=Options(lexicons=str(lexicon_dir), max_bytes=int(max_mb * 1024 * 1024),
+                                  codebooks=tuple(str(p.resolve()) for p in codebooks)),
                   progress=not quiet)
     if not quiet:
         reused = f", {summary.cached} unchanged since the last run" if summary.cached else ""

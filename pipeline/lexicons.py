@@ -168,6 +168,65 @@ def _load_units(path: Path, problems: _Problems) -> UnitLexicon | None:
 
 
 @dataclass(frozen=True)
+class Category:
+    id: str
+    name: str
+    group: str | None
+    definition: str
+    terms: NameIndex
+    negative: NameIndex
+
+
+@dataclass(frozen=True)
+class Codebook:
+    id: str
+    name: str
+    path: str
+    categories: tuple[Category, ...]
+
+
+def load_codebook(path: Path, problems: _Problems) -> Codebook | None:
+    """One codebook file (see lexicons/codebooks/action.yaml for the format)."""
+    root = _yaml_nodes(path, problems)
+    if root is None:
+        return None
+    ident = _section(root, "id")
+    name = _section(root, "name")
+    cats = _section(root, "categories")
+    if not isinstance(ident, yaml.ScalarNode) or not isinstance(name, yaml.ScalarNode):
+        problems.add(path, 1, "a codebook needs an id and a name")
+        return None
+    if not isinstance(cats, yaml.SequenceNode) or not cats.value:
+        problems.add(path, 1, "a codebook needs a non-empty list 'categories'")
+        return None
+    out, seen = [], set()
+    for item in cats.value:
+        line = item.start_mark.line + 1
+        fields = {k.value: v for k, v in item.value} if isinstance(item, yaml.MappingNode) else {}
+        missing = {"id", "name", "terms"} - set(fields)
+        unknown = set(fields) - {"id", "name", "group", "definition", "terms", "negative"}
+        if missing or unknown:
+            problems.add(path, line, f"a category needs id, name and terms (missing {sorted(missing)}, "
+                                     f"unknown {sorted(unknown)})")
+            continue
+        cid = fields["id"].value
+        terms = [t.value for t in fields["terms"].value] if isinstance(fields["terms"], yaml.SequenceNode) else []
+        negative = [t.value for t in fields["negative"].value] \
+            if isinstance(fields.get("negative"), yaml.SequenceNode) else []
+        if cid in seen:
+            problems.add(path, line, f"duplicate category id {cid!r}")
+        elif not terms or not all(isinstance(t, str) and t.strip() for t in terms):
+            problems.add(path, line, f"{cid}: terms must be a non-empty list of words")
+        else:
+            out.append(Category(cid, fields["name"].value,
+                                fields["group"].value if "group" in fields else None,
+                                fields["definition"].value if "definition" in fields else "",
+                                NameIndex(terms), NameIndex(negative)))
+        seen.add(cid)
+    return Codebook(ident.value, name.value, str(path), tuple(out))
+
+
+@dataclass(frozen=True)
 class Lexicons:
     directory: str
     fingerprint: str  # hash of every lexicon file: part of the incremental-run cache key
@@ -184,6 +243,7 @@ class Lexicons:
     tag_keywords: tuple[str, ...]
     targets: TargetLexicon
     units: UnitLexicon
+    codebooks: tuple[Codebook, ...]
 
 
 class _Problems:
@@ -304,8 +364,9 @@ def _load_regions(path: Path, problems: _Problems) -> dict[str, Region]:
     return regions
 
 
-def load_lexicons(directory: Path | str = DEFAULT_DIR) -> Lexicons:
-    """Load and validate every lexicon file in `directory` (see lexicons/README.md)."""
+def load_lexicons(directory: Path | str = DEFAULT_DIR, extra_codebooks: tuple[str, ...] = ()) -> Lexicons:
+    """Load and validate every lexicon file in `directory` (see lexicons/README.md), and
+    any extra codebook files a researcher gives (`run --codebook PATH`)."""
     directory = Path(directory)
     problems = _Problems()
     if not directory.is_dir():
@@ -350,6 +411,12 @@ def load_lexicons(directory: Path | str = DEFAULT_DIR) -> Lexicons:
                     headings.append(HeadingFamily(fields["name"], int(fields["rank"]), pattern))
     targets = _load_targets(directory, problems)
     units = _load_units(directory / "unit_types.yaml", problems)
+    codebooks = [load_codebook(p, problems) for p in sorted((directory / "codebooks").glob("*.yaml"))]
+    codebooks += [load_codebook(Path(p), problems) for p in extra_codebooks]
+    ids = [c.id for c in codebooks if c is not None]
+    for c in codebooks:
+        if c is not None and ids.count(c.id) > 1:
+            problems.add(Path(c.path), 1, f"codebook id {c.id!r} is used by another file")
     problems.raise_if_any()
 
     by_name: dict[str, list[Region]] = {}
@@ -359,9 +426,9 @@ def load_lexicons(directory: Path | str = DEFAULT_DIR) -> Lexicons:
     # Labels may be written with spaces between characters (索 引 号, 标  题).
     spaced = "|".join(r"\s*".join(regex.escape(ch) for ch in label) for label in sorted(labels, key=len, reverse=True))
     fingerprint = hashlib.sha256()
-    for file in sorted(directory.rglob("*")):
+    for file in sorted(directory.rglob("*")) + [Path(p) for p in extra_codebooks]:
         if file.is_file():
-            fingerprint.update(file.relative_to(directory).as_posix().encode())
+            fingerprint.update(file.name.encode())
             fingerprint.update(file.read_bytes())
     return Lexicons(
         directory=str(directory),
@@ -379,6 +446,7 @@ def load_lexicons(directory: Path | str = DEFAULT_DIR) -> Lexicons:
         tag_keywords=tuple(tag_kw),
         targets=targets,
         units=units,
+        codebooks=tuple(c for c in codebooks if c is not None),
     )
 
 
@@ -528,6 +596,6 @@ def _load_indicators(path: Path, problems: _Problems) -> tuple[Indicator, ...]:
 
 
 @lru_cache(maxsize=4)
-def cached_lexicons(directory: str = str(DEFAULT_DIR)) -> Lexicons:
+def cached_lexicons(directory: str = str(DEFAULT_DIR), extra_codebooks: tuple[str, ...] = ()) -> Lexicons:
     """One loaded bundle per folder and process (workers load it once each)."""
-    return load_lexicons(directory)
+    return load_lexicons(directory, extra_codebooks)

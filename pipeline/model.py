@@ -179,7 +179,19 @@ class Responsibility:
 
 
 @dataclass(frozen=True)
+class CategoryCode:
+    """One (clause, codebook, category) with the terms that fired (SPEC §8)."""
+
+    clause_seq: int
+    codebook: str
+    category: str
+    score: float  # distinct terms found; 0.5 when inherited from the clause's heading
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Extracted:
     segmented: Segmented
     targets: tuple[Target, ...]
     responsibilities: tuple[Responsibility, ...] = ()
+    categories: tuple[CategoryCode, ...] = ()

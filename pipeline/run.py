@@ -24,6 +24,7 @@ from typing import Any
 
 from . import __version__
 from .clean import clean
+from .compare import compare_tables
 from .errors import InputError, PipelineError
 from .extract import extract
 from .lexicons import DEFAULT_DIR, Lexicons, cached_lexicons
@@ -43,7 +44,8 @@ STAGES: tuple[tuple[str, Callable[[Any, Lexicons], Any]], ...] = (
     ("extract", extract),
 )
 INPUT_SUFFIXES = {".txt", ".text", ".html", ".htm", ".xhtml", ".shtml", ".pdf", ".docx", ".doc", ""}
-TABLES = ("documents", "clauses", "targets", "responsibilities", "errors")
+TABLES = ("documents", "clauses", "targets", "responsibilities", "categories", "errors")
+COMPARISONS = ("region_category", "region_indicator")
 
 
 class RunError(PipelineError):
@@ -56,6 +58,10 @@ class RunError(PipelineError):
 class Options:
     lexicons: str = str(DEFAULT_DIR)
     max_bytes: int = DEFAULT_MAX_BYTES
+    codebooks: tuple[str, ...] = ()  # extra codebook files (run --codebook)
+
+    def lex(self) -> Lexicons:
+        return cached_lexicons(self.lexicons, self.codebooks)
 
 
 @dataclass
@@ -104,13 +110,19 @@ def document_rows(doc: Extracted) -> dict[str, list[dict]]:
         "n_chars": len(text), "n_clauses": len(seg.clauses), "n_targets": len(doc.targets),
         "text": text, "text_original": original, "pipeline_version": __version__,
     }
+    action = {}
+    for code in doc.categories:
+        if code.codebook == "action":
+            action.setdefault(code.clause_seq, []).append(code)
+    clause_categories = {seq: [c.category for c in sorted(codes, key=lambda c: (-c.score, c.category))]
+                         for seq, codes in action.items()}
     clauses = [
         {
             "clause_id": f"{doc_id}-{c.seq:05d}", "doc_id": doc_id, "seq": c.seq,
             "paragraph_seq": c.paragraph_seq, "sentence_seq": c.sentence_seq,
             "section_path": c.section_path, "section_level": c.section_level, "is_heading": c.is_heading,
             "text": text[c.start:c.end], "text_original": original[c.start:c.end],
-            "start": c.start, "end": c.end, "categories": None,
+            "start": c.start, "end": c.end, "categories": clause_categories.get(c.seq, []),
             "raw_start": raw[c.start], "raw_end": raw[c.end - 1] + 1,
             "tags": [{"text": t.text, "start": t.start, "end": t.end} for t in c.tags],
         }
@@ -138,9 +150,16 @@ def document_rows(doc: Extracted) -> dict[str, list[dict]]:
             "deadline_text": t.deadline_text, "deadline_source": t.deadline_source, "mention": t.mention,
             "start": t.start, "end": t.end, "text": text[c.start:c.end], "text_original": original[c.start:c.end],
             "lead_unit": covering.get(t.clause_seq, (None, None))[0],
-            "units": covering.get(t.clause_seq, (None, None))[1], "categories": None, "rule": t.rule,
+            "units": covering.get(t.clause_seq, (None, None))[1],
+            "categories": clause_categories.get(t.clause_seq, []), "rule": t.rule,
         })
-    return {"documents": [document], "clauses": clauses, "targets": targets, "responsibilities": responsibilities}
+    categories = [
+        {"doc_id": doc_id, "clause_id": clause_id(code.clause_seq), "codebook": code.codebook,
+         "category": code.category, "score": code.score, "evidence": list(code.evidence)}
+        for code in doc.categories
+    ]
+    return {"documents": [document], "clauses": clauses, "targets": targets, "responsibilities": responsibilities,
+            "categories": categories}
 
 
 def _units_by_clause(doc: Extracted) -> dict[int, tuple[str | None, list[str]]]:
@@ -163,7 +182,7 @@ def _units_by_clause(doc: Extracted) -> dict[int, tuple[str | None, list[str]]]:
 
 def process_source(source, options: Options) -> DocResult:
     """Run every stage on one loaded source; a failure becomes one `errors` row."""
-    lex = cached_lexicons(options.lexicons)
+    lex = options.lex()
     stage = "read"
     record: Any = source
     try:
@@ -209,7 +228,7 @@ def _process_path(args: tuple[str, str, Options, str, bool]) -> DocResult:
 
 
 def _cache_path(cache_dir: str, sha256: str, options: Options) -> Path:
-    lex = cached_lexicons(options.lexicons)
+    lex = options.lex()
     key = hashlib.sha256(f"{code_fingerprint()}|{SCHEMA_VERSION}|{lex.fingerprint}|{options.max_bytes}".encode())
     return Path(cache_dir) / f"{sha256[:32]}-{key.hexdigest()[:12]}.pkl"
 
@@ -288,7 +307,7 @@ class _Lock:
 def run(inputs: list[Path], output: Path, workers: int = 1, full: bool = False,
         options: Options = Options(), progress: bool = True) -> Summary:
     started = time.perf_counter()
-    cached_lexicons(options.lexicons)  # fail on a broken lexicon before touching any document
+    options.lex()  # fail on a broken lexicon before touching any document
     files, ignored, early_errors = collect_inputs(inputs)
     summary = Summary(inputs=len(files) + len(early_errors), ignored=ignored, output=str(output))
     with _Lock(output):
@@ -301,6 +320,9 @@ def run(inputs: list[Path], output: Path, workers: int = 1, full: bool = False,
         if tables["documents"]:  # a run that processed nothing must not replace good tables
             for name in TABLES:
                 write_table(output, name, tables[name])
+            comparisons = compare_tables(tables, options.lex())
+            for name in COMPARISONS:
+                write_table(output, name, comparisons[name])
             summary.written = True
         summary.documents = len(tables["documents"])
         summary.clauses = len(tables["clauses"])
@@ -313,7 +335,7 @@ def run(inputs: list[Path], output: Path, workers: int = 1, full: bool = False,
             return summary
         write_json(output / "manifest.json", {
             "pipeline_version": __version__, "schema_version": SCHEMA_VERSION,
-            "lexicons": cached_lexicons(options.lexicons).fingerprint,
+            "lexicons": options.lex().fingerprint,
             "tables": {name: len(tables[name]) for name in TABLES},
             "documents": [{"source_path": d["source_path"], "doc_id": d["doc_id"], "sha256": d["sha256"],
                            "n_clauses": d["n_clauses"]} for d in tables["documents"]],
@@ -329,7 +351,7 @@ def _map(jobs: list, workers: int, options: Options) -> Iterator[DocResult]:
         yield from map(_process_path, jobs)
         return
     with ProcessPoolExecutor(max_workers=workers, initializer=cached_lexicons,
-                             initargs=(options.lexicons,)) as pool:
+                             initargs=(options.lexicons, options.codebooks)) as pool:
         yield from pool.map(_process_path, jobs, chunksize=max(1, min(64, len(jobs) // (workers * 8))))
 
 

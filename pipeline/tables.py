@@ -62,6 +62,20 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("unit_type", pa.string()), ("unit_level", pa.string()), ("role", pa.string()), ("rank", pa.int32()),
         ("lead_rule", pa.string()), ("source", pa.string()),
     ]),
+    "categories": pa.schema([
+        ("doc_id", pa.string()), ("clause_id", pa.string()), ("codebook", pa.string()), ("category", pa.string()),
+        ("score", pa.float64()), ("evidence", pa.list_(pa.string())),
+    ]),
+    "region_category": pa.schema([
+        ("region", pa.string()), ("codebook", pa.string()), ("category", pa.string()), ("clauses", pa.int32()),
+        ("targets", pa.int32()), ("quantified_targets", pa.int32()), ("targets_with_deadline", pa.int32()),
+        ("targets_with_lead_unit", pa.int32()),
+    ]),
+    "region_indicator": pa.schema([
+        ("indicator_id", pa.string()), ("region", pa.string()), ("value", pa.float64()), ("value_max", pa.float64()),
+        ("unit", pa.string()), ("comparator", pa.string()), ("level", pa.string()), ("deadline_year", pa.int32()),
+        ("mention", pa.string()), ("indicator", pa.string()), ("target_id", pa.string()),
+    ]),
     "errors": pa.schema([
         ("source_path", pa.string()), ("sha256", pa.string()), ("stage", pa.string()),
         ("error_type", pa.string()), ("message", pa.string()),
@@ -77,6 +91,10 @@ REQUIRED = {
                 "start", "end", "text", "text_original", "rule"},
     "responsibilities": {"doc_id", "clause_id", "section_path", "scope", "unit_raw", "unit", "role", "rank",
                          "source"},
+    "categories": {"doc_id", "clause_id", "codebook", "category", "score", "evidence"},
+    "region_category": {"region", "codebook", "category", "clauses", "targets", "quantified_targets",
+                        "targets_with_deadline", "targets_with_lead_unit"},
+    "region_indicator": {"indicator_id", "region", "mention", "target_id"},
     "errors": {"source_path", "stage", "error_type", "message"},
 }
 ROW_GROUP_SIZE = 64 * 1024

@@ -67,5 +67,5 @@ def corpus_run(tmp_path_factory) -> Path:
 def tables(corpus_run):
     import pandas as pd
 
-    names = ("documents", "clauses", "targets", "responsibilities", "errors")
+    names = ("documents", "clauses", "targets", "responsibilities", "categories", "errors")
     return {name: pd.read_parquet(corpus_run / f"{name}.parquet") for name in names}

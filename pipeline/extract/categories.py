@@ -1,0 +1,66 @@
+"""Categories (SPEC §8): `Segmented` → `CategoryCode` rows, one per (clause, codebook, category).
+
+Every codebook file in lexicons/codebooks/ (and any `run --codebook PATH`) is applied to
+every clause. Before matching, unit names are masked (`体育` inside `教育体育局` is no
+physical education; `财政` inside `财政局` is no funding), and so are the category's own
+`negative` words. A category fires when one of its terms occurs; `score` is the number
+of distinct terms found and `evidence` lists them.
+
+A clause that matches nothing in a codebook takes the categories of its nearest heading
+that has some (`(三)教师队伍发展行动` → its clauses are teacher development), with
+score 0.5 and the heading's terms as evidence: the heading tells what the item is about.
+"""
+
+from __future__ import annotations
+
+from ..lexicons import Codebook, Lexicons
+from ..model import CategoryCode, Segmented
+
+MASK = "□"
+INHERITED_SCORE = 0.5
+
+
+def code_categories(doc: Segmented, lex: Lexicons) -> tuple[CategoryCode, ...]:
+    text = doc.structured.normalized.text
+    out: list[CategoryCode] = []
+    for codebook in lex.codebooks:
+        heading_codes: dict[int, list[CategoryCode]] = {}  # section level → codes of its heading
+        for clause in doc.clauses:
+            masked = _mask_units(text[clause.start:clause.end], lex)
+            codes = list(_match(codebook, clause.seq, masked))
+            if clause.is_heading:
+                for level in [lv for lv in heading_codes if lv >= clause.section_level]:
+                    del heading_codes[level]
+                if codes:
+                    heading_codes[clause.section_level] = codes
+            elif not codes:
+                inherited = next((heading_codes[lv] for lv in sorted(heading_codes, reverse=True)
+                                  if lv <= clause.section_level), [])
+                codes = [CategoryCode(clause.seq, codebook.id, c.category, INHERITED_SCORE, c.evidence)
+                         for c in inherited]
+            out.extend(codes)
+    return tuple(out)
+
+
+def _mask_units(piece: str, lex: Lexicons) -> str:
+    """Unit names replaced by □ of the same length (offsets and other words stay)."""
+    chars = list(piece)
+    for unit_type in lex.units.types:
+        for m in unit_type.pattern.finditer(piece):
+            if m.end() - m.start() >= 3:  # 教育局, 财政局 …; two-character hits are too ambiguous
+                chars[m.start():m.end()] = MASK * (m.end() - m.start())
+    return "".join(chars)
+
+
+def _match(codebook: Codebook, clause_seq: int, masked: str):
+    for category in codebook.categories:
+        piece = masked
+        negatives = list(category.negative.finditer(piece))
+        if negatives:
+            chars = list(piece)
+            for start, end, _ in negatives:
+                chars[start:end] = MASK * (end - start)
+            piece = "".join(chars)
+        found = list(dict.fromkeys(term for _, _, term in category.terms.finditer(piece)))
+        if found:
+            yield CategoryCode(clause_seq, codebook.id, category.id, float(len(found)), tuple(found))
