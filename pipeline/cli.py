@@ -117,6 +117,60 @@ def extract_command(file: Path, fmt: str, lexicon_dir: Path) -> None:
     print_targets(result.rows["targets"], fmt)
 
 
+@cli.command("compare")
+@click.option("-o", "--output", "directory", type=click.Path(path_type=Path, file_okay=False), default=Path("outputs"),
+              show_default=True, help="Folder a run wrote its tables to.")
+@click.option("--by", type=click.Choice(["region"]), default="region", show_default=True,
+              help="What to compare across.")
+@click.option("--codebook", default="action", show_default=True, help="Codebook of the rows (action, policy_tool …).")
+@click.option("--measure", type=click.Choice(["clauses", "targets", "quantified_targets", "targets_with_deadline",
+                                              "targets_with_lead_unit"]), default="clauses", show_default=True,
+              help="What each cell counts.")
+@click.option("--view", type=click.Choice(["categories", "crosstab", "indicators"]), default="categories",
+              show_default=True, help="categories: codebook × region; crosstab: action × policy_tool clauses; "
+                                      "indicators: the commitments on each canonical indicator, side by side.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv", "markdown"]), default="table",
+              show_default=True, help="table for the terminal, csv for scripts, markdown for papers.")
+def compare_command(directory: Path, by: str, codebook: str, measure: str, view: str, fmt: str) -> None:
+    """Compare regions from the tables a run wrote to OUTPUT.
+
+    By default: how many clauses of each region's notices fall in each action category
+    (every region and category shown, zeros included). --measure counts targets instead
+    (all, quantified, with a deadline, with a lead unit); --view crosstab gives the
+    theme × policy-tool table; --view indicators lists, for each canonical indicator, what
+    each region commits to (value, unit, level, scope, deadline).
+    """
+    import pyarrow.parquet as pq
+
+    from .lexicons import cached_lexicons
+    from .output import write_rows
+
+    def read(name: str) -> list[dict]:
+        path = directory / f"{name}.parquet"
+        if not path.exists():
+            raise click.ClickException(f"{path} not found: run `policy-pipeline run -o {directory}` first")
+        return pq.read_table(path).to_pylist()
+
+    if view == "categories":
+        from .compare import region_matrix
+
+        rows = read("region_category")
+        if not any(r["codebook"] == codebook for r in rows):
+            known = ", ".join(sorted({r["codebook"] for r in rows}))
+            raise click.ClickException(f"no codebook {codebook!r} in {directory} (known: {known})")
+        names = {c.id: c.name for book in cached_lexicons().codebooks for c in book.categories}
+        headers, body = region_matrix(rows, codebook, measure, names)
+    elif view == "crosstab":
+        from .compare import crosstab
+
+        headers, body = crosstab(read("categories"), "action", "policy_tool")
+    else:
+        headers = ["indicator_id", "region", "value", "value_max", "unit", "comparator", "level", "scope",
+                   "deadline_year", "indicator"]
+        body = [[r[h] for h in headers] for r in read("region_indicator")]
+    write_rows(headers, body, fmt)
+
+
 @cli.command("validate")
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False), default=Path("outputs"))
 def validate_command(directory: Path) -> None:

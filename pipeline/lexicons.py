@@ -104,6 +104,7 @@ class TargetLexicon:
     names: NameIndex
     not_targets: tuple[regex.Pattern, ...]
     past_pattern: regex.Pattern
+    scopes: tuple[tuple[str, regex.Pattern], ...]
     deadlines: tuple[regex.Pattern, ...]
     bare_year: regex.Pattern
     indicators: tuple[Indicator, ...]
@@ -512,6 +513,8 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
         return tuple(out)
 
     periods = _mapping(root, "periods", path, problems)
+    scopes = tuple((name, compiled) for name, pattern in _mapping(root, "scopes", path, problems).items()
+                   if (compiled := _compile(pattern, path, 1, problems)) is not None)
     levels = _mapping(root, "levels", path, problems)
     for word, level in levels.items():
         if level not in ("national", "provincial", "prefectural", "county", "school"):
@@ -553,6 +556,7 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
         names=NameIndex(names),
         not_targets=not_targets,
         past_pattern=past_pattern,
+        scopes=scopes,
         deadlines=deadlines,
         bare_year=bare_pattern,
         indicators=indicators,

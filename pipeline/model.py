@@ -159,6 +159,7 @@ class Target:
     start: int
     end: int
     rule: str
+    scope: str = "jurisdiction"  # per_subordinate | per_school | per_student | per_teacher
 
 
 @dataclass(frozen=True)

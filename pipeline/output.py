@@ -32,7 +32,7 @@ def clip(text: str, limit: int = MAX_CELL) -> str:
 
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """Columns aligned by display width (a Chinese character takes two cells)."""
-    cells = [[clip("" if v is None else str(v)) for v in row] for row in rows]
+    cells = [[clip(_cell(v)) for v in row] for row in rows]
     widths = [max([width(h)] + [width(r[i]) for r in cells]) for i, h in enumerate(headers)]
     numeric = [all(_is_number(r[i]) for r in cells if r[i]) for i in range(len(headers))]
 
@@ -46,6 +46,14 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> st
     out = [line(headers), line(["─" * w for w in widths])]
     out += [line(r) for r in cells]
     return "\n".join(out)
+
+
+def _cell(v: object) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    if isinstance(v, float):
+        return _number(v)
+    return str(v)
 
 
 def _is_number(text: str) -> bool:
@@ -84,3 +92,22 @@ def print_targets(rows: list[dict], fmt: str, out=None) -> None:
                       r["level_text"], deadline, r["indicator"], r["indicator_id"]])
     out.write(render_table(headers, table) + "\n")
     out.write(f"{len(rows)} targets\n")
+
+
+def write_rows(headers: Sequence[str], rows: Sequence[Sequence[object]], fmt: str, out=None) -> None:
+    """A table as aligned text, CSV or Markdown."""
+    out = out or sys.stdout
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(headers)
+        writer.writerows([[_cell(v) for v in row] for row in rows])
+    elif fmt == "markdown":
+        def cell(v: object) -> str:
+            return _cell(v).replace("|", "\\|")
+        out.write("| " + " | ".join(map(cell, headers)) + " |\n")
+        out.write("|" + "|".join("---:" if all(isinstance(r[i], int | float) for r in rows) else "---"
+                                 for i in range(len(headers))) + "|\n")
+        for row in rows:
+            out.write("| " + " | ".join(map(cell, row)) + " |\n")
+    else:
+        out.write(render_table(headers, rows) + "\n")

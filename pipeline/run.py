@@ -151,7 +151,7 @@ def document_rows(doc: Extracted) -> dict[str, list[dict]]:
             "start": t.start, "end": t.end, "text": text[c.start:c.end], "text_original": original[c.start:c.end],
             "lead_unit": covering.get(t.clause_seq, (None, None))[0],
             "units": covering.get(t.clause_seq, (None, None))[1],
-            "categories": clause_categories.get(t.clause_seq, []), "rule": t.rule,
+            "categories": clause_categories.get(t.clause_seq, []), "rule": t.rule, "scope": t.scope,
         })
     categories = [
         {"doc_id": doc_id, "clause_id": clause_id(code.clause_seq), "codebook": code.codebook,

@@ -55,6 +55,8 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("start", pa.int32()), ("end", pa.int32()), ("text", pa.string()), ("text_original", pa.string()),
         ("lead_unit", pa.string()), ("units", pa.list_(pa.string())), ("categories", pa.list_(pa.string())),
         ("rule", pa.string()),
+        # Extension beyond SPEC §5.3: who the amount is for, so nobody sums across scopes.
+        ("scope", pa.string()),
     ]),
     "responsibilities": pa.schema([
         ("doc_id", pa.string()), ("clause_id", pa.string()), ("section_path", pa.string()),
@@ -73,8 +75,9 @@ SCHEMAS: dict[str, pa.Schema] = {
     ]),
     "region_indicator": pa.schema([
         ("indicator_id", pa.string()), ("region", pa.string()), ("value", pa.float64()), ("value_max", pa.float64()),
-        ("unit", pa.string()), ("comparator", pa.string()), ("level", pa.string()), ("deadline_year", pa.int32()),
-        ("mention", pa.string()), ("indicator", pa.string()), ("target_id", pa.string()),
+        ("unit", pa.string()), ("comparator", pa.string()), ("level", pa.string()), ("scope", pa.string()),
+        ("deadline_year", pa.int32()), ("mention", pa.string()), ("indicator", pa.string()),
+        ("target_id", pa.string()),
     ]),
     "errors": pa.schema([
         ("source_path", pa.string()), ("sha256", pa.string()), ("stage", pa.string()),

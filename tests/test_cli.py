@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import shutil
 
@@ -174,3 +176,21 @@ def test_files_in_every_encoding_give_the_same_document(tmp_path, tables):
         expected = reference.loc[row.title]
         assert row.text == expected.text, name
         assert row.n_clauses == expected.n_clauses, name
+
+
+def test_compare_prints_every_view_and_format(corpus_run):
+    table = cli("compare", "-o", str(corpus_run), check=True).stdout
+    for region in ("三江侗族自治县", "江门市", "西吉县", "太仓市", "广元市"):
+        assert region in table
+    assert "办学条件与学位供给" in table and "total" in table
+    targets = cli("compare", "-o", str(corpus_run), "--measure", "targets", "--format", "csv", check=True).stdout
+    rows = list(csv.reader(io.StringIO(targets)))
+    assert rows[0][:2] == ["category", "名称"] and rows[0][-1] == "total"
+    taicang = rows[0].index("太仓市")
+    assert all(row[taicang] == "0" for row in rows[1:])  # Taicang states no quantified target
+    markdown = cli("compare", "-o", str(corpus_run), "--view", "crosstab", "--format", "markdown", check=True).stdout
+    assert markdown.startswith("| action \\ policy_tool |") and "S1_talent" in markdown
+    indicators = cli("compare", "-o", str(corpus_run), "--view", "indicators", check=True).stdout
+    assert "backbone_teachers" in indicators and "per_subordinate" in indicators
+    missing = cli("compare", "-o", str(corpus_run), "--codebook", "nope")
+    assert missing.returncode == 1 and "no codebook 'nope'" in missing.stderr

@@ -84,7 +84,8 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
             for target in found:
                 target = _with_context(target, carried_periods + periods, carried_windows + clause_windows,
                                        deadlines, i, opener_deadlines,
-                                       paragraph_deadlines.get(sentence.paragraph_seq), plan_end)
+                                       paragraph_deadlines.get(sentence.paragraph_seq), plan_end,
+                                       _scope(text, sentence, i, target, tl))
                 sentence_targets.append(target)
             if not found:  # 每年, …: a period or window alone in its clause carries on
                 carried_periods += periods
@@ -429,10 +430,24 @@ def _level(indicator: str, tl: TargetLexicon) -> tuple[str, str] | None:
     return (m.group(), tl.levels[m.group()]) if m else None
 
 
-# --- context: period, window, deadline -------------------------------------------------
+# --- context: period, window, deadline, scope -------------------------------------------
+
+def _scope(text: str, sentence: _Sentence, index: int, t: Target, tl: TargetLexicon) -> str:
+    """per_school for 为每所创建校配备…, per_subordinate for 每个县(区)至少…/各县(市、区)创建…,
+    from the clause before the number or the sentence's first clause."""
+    clause = sentence.clauses[index]
+    stretches = [(clause.start, t.start)]
+    if index:
+        first = sentence.clauses[0]
+        stretches.append((first.start, first.end))
+    for start, end in stretches:
+        for name, pattern in tl.scopes:
+            if pattern.search(text, start, end):
+                return name
+    return "jurisdiction"
 
 def _with_context(t: Target, periods, windows, deadlines, index, openers, paragraph_deadline,
-                  plan_end) -> Target:
+                  plan_end, scope: str) -> Target:
     per = next((p.unit for p in reversed(periods) if p.end <= t.start), None)
     within = next((w[3] for w in reversed(windows) if w[1] <= t.start), None)
     own = [d for d in deadlines if not (d.start >= t.start and d.end <= t.end)]
@@ -446,7 +461,7 @@ def _with_context(t: Target, periods, windows, deadlines, index, openers, paragr
     else:
         deadline, source = None, "document" if plan_end else "none"
     return replace(
-        t, per=per, within=within,
+        t, per=per, within=within, scope=scope,
         deadline_year=deadline.year if deadline else plan_end,
         deadline_text=deadline.text if deadline else None, deadline_source=source,
     )
