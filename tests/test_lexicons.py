@@ -72,3 +72,10 @@ def test_a_chrome_pattern_added_by_a_researcher_takes_effect(lexdir):
 def test_missing_folder():
     with pytest.raises(LexiconError, match="lexicon folder not found"):
         load_lexicons("/nonexistent/lexicons")
+
+
+def test_a_codebook_file_dropped_in_the_folder_is_loaded(lexdir):
+    (lexdir / "codebooks" / "rural.yaml").write_text(
+        "id: rural\nname: 乡村教育\ncategories:\n  - {id: rural_schools, name: 乡村学校, terms: [乡村学校]}\n",
+        encoding="utf-8")
+    assert [c.id for c in load_lexicons(lexdir).codebooks] == ["action", "policy_tool", "rural"]

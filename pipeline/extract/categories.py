@@ -2,8 +2,10 @@
 
 Every codebook file in lexicons/codebooks/ (and any `run --codebook PATH`) is applied to
 every clause. Before matching, unit names are masked (`体育` inside `教育体育局` is no
-physical education; `财政` inside `财政局` is no funding), and so are the category's own
-`negative` words. A category fires when one of its terms occurs; `score` is the number
+physical education; `财政` inside `财政局` is no funding), words inside quoted programme
+and document names do not count unless the whole name is a term (`“三所学校”` counts,
+`“奋斗的我最美的国”` does not), and the category's own `negative` words are masked. A
+category fires when one of its terms occurs; `score` is the number
 of distinct terms found and `evidence` lists them.
 
 A clause that matches nothing in a codebook takes the categories of its nearest heading
@@ -13,10 +15,15 @@ score 0.5 and the heading's terms as evidence: the heading tells what the item i
 
 from __future__ import annotations
 
+import regex
+
 from ..lexicons import Codebook, Lexicons
 from ..model import CategoryCode, Segmented
 
 MASK = "□"
+# Programme and document names: “十百千培育工程”, 《…行动方案》. Words inside them say what the
+# name is called, not what the clause does — unless the whole name is a term (“三所学校”).
+QUOTED_NAME = regex.compile(r"“([^”\n]{1,40})”|《([^》\n]{1,60})》|\"([^\"\n]{1,40})\"")
 INHERITED_SCORE = 0.5
 
 
@@ -27,7 +34,7 @@ def code_categories(doc: Segmented, lex: Lexicons) -> tuple[CategoryCode, ...]:
         heading_codes: dict[int, list[CategoryCode]] = {}  # section level → codes of its heading
         for clause in doc.clauses:
             masked = _mask_units(text[clause.start:clause.end], lex)
-            codes = list(_match(codebook, clause.seq, masked))
+            codes = list(_match(codebook, clause.seq, masked, _quoted(masked)))
             if clause.is_heading:
                 for level in [lv for lv in heading_codes if lv >= clause.section_level]:
                     del heading_codes[level]
@@ -52,7 +59,16 @@ def _mask_units(piece: str, lex: Lexicons) -> str:
     return "".join(chars)
 
 
-def _match(codebook: Codebook, clause_seq: int, masked: str):
+def _quoted(piece: str) -> list[tuple[int, int, str]]:
+    """(start, end, name) of the quoted names in a clause, the quotes excluded."""
+    out = []
+    for m in QUOTED_NAME.finditer(piece):
+        group = next(g for g in (1, 2, 3) if m.group(g) is not None)
+        out.append((m.start(group), m.end(group), m.group(group)))
+    return out
+
+
+def _match(codebook: Codebook, clause_seq: int, masked: str, quoted: list[tuple[int, int, str]]):
     for category in codebook.categories:
         piece = masked
         negatives = list(category.negative.finditer(piece))
@@ -61,6 +77,8 @@ def _match(codebook: Codebook, clause_seq: int, masked: str):
             for start, end, _ in negatives:
                 chars[start:end] = MASK * (end - start)
             piece = "".join(chars)
-        found = list(dict.fromkeys(term for _, _, term in category.terms.finditer(piece)))
+        found = list(dict.fromkeys(
+            term for start, end, term in category.terms.finditer(piece)
+            if not any(a <= start and end <= b and term != name for a, b, name in quoted)))
         if found:
             yield CategoryCode(clause_seq, codebook.id, category.id, float(len(found)), tuple(found))
