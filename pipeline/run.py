@@ -251,19 +251,23 @@ def collect_inputs(inputs: list[Path]) -> tuple[list[tuple[Path, str]], list[str
     errors: list[DocResult] = []
     for item in inputs:
         display = _display(item)
-        if item.is_symlink() and not item.exists():
-            errors.append(_error(display, None, "read", "unreadable", "broken symbolic link"))
+        if _broken_link(item):
+            errors.append(_error(display, None, "read", "unreadable", _broken_link(item)))
         elif item.is_dir():
             for root, dirs, names in os.walk(item, followlinks=False):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for d in sorted(dirs):
+                    if (Path(root) / d).is_symlink():  # not followed: loops, and folders outside
+                        errors.append(_error(_display(Path(root) / d), None, "read", "unreadable",
+                                             "symbolic link to a folder: not followed"))
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (Path(root) / d).is_symlink())
                 for name in sorted(names):
                     path = Path(root) / name
                     if name.startswith("."):
                         continue
                     if path.suffix.lower() not in INPUT_SUFFIXES:
                         ignored.append(_display(path))
-                    elif path.is_symlink() and not path.exists():
-                        errors.append(_error(_display(path), None, "read", "unreadable", "broken symbolic link"))
+                    elif _broken_link(path):
+                        errors.append(_error(_display(path), None, "read", "unreadable", _broken_link(path)))
                     else:
                         files.append((path, _display(path)))
         elif item.exists():
@@ -274,11 +278,22 @@ def collect_inputs(inputs: list[Path]) -> tuple[list[tuple[Path, str]], list[str
 
 
 def _display(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix() if not path.is_absolute() \
-            else path.as_posix()
-    except ValueError:
+    """The path as the user will recognise it: relative when given relative. Links are
+    not resolved (a looping link must not stop the batch)."""
+    if path.is_absolute():
         return path.as_posix()
+    return Path(os.path.normpath(path)).as_posix()
+
+
+def _broken_link(path: Path) -> str | None:
+    """Why a symbolic link cannot be read, or None when it can."""
+    if not path.is_symlink():
+        return None
+    try:
+        path.stat()
+    except OSError as exc:
+        return "symbolic link loop" if exc.errno == 40 else "broken symbolic link"
+    return None
 
 
 class _Lock:
@@ -311,8 +326,12 @@ def run(inputs: list[Path], output: Path, workers: int = 1, full: bool = False,
     files, ignored, early_errors = collect_inputs(inputs)
     summary = Summary(inputs=len(files) + len(early_errors), ignored=ignored, output=str(output))
     with _Lock(output):
+        for stale in output.glob(".*.tmp"):  # left by a run that was killed mid-write
+            stale.unlink(missing_ok=True)
         cache_dir = output / ".cache"
         cache_dir.mkdir(parents=True, exist_ok=True)
+        for stale in cache_dir.glob("*.tmp"):
+            stale.unlink(missing_ok=True)
         jobs = [(str(p), d, options, str(cache_dir), not full) for p, d in files]
         results = list(early_errors) + list(_progress(_map(jobs, workers, options), len(jobs), progress))
         tables = _assemble(results)
