@@ -1,0 +1,174 @@
+"""Benchmark: throughput, scaling, memory and incremental runs of policy-pipeline.
+
+Builds a corpus of the requested size from corpus/ (every copy varied so nothing is
+de-duplicated or reused), runs the pipeline as a user would (whole process, `--full`),
+and prints one table: documents, MB, seconds, MB/s and documents/s end to end and per
+stage, peak RSS, and — measured in the same run on the same text — the throughput of
+OpenCC t2s alone and of jieba.lcut alone (whole processes), with the ratios the
+performance budget is stated in. Machines are noisy: read the ratios, not the seconds.
+
+    pip install -e '.[bench]'
+    python bench/benchmark.py --mb 50 --workers 1 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+EXE = Path(sys.executable).with_name("policy-pipeline")
+
+
+def build_corpus(target: Path, megabytes: float) -> list[Path]:
+    seeds = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "corpus").rglob("*.txt"))]
+    files, size, i = [], 0, 0
+    while size < megabytes * 1e6:
+        text = seeds[i % len(seeds)]
+        # Vary each copy: another number in the first target and a numbered annex line.
+        varied = text.replace("100名", f"{100 + i % 97}名", 1) + f"\n附件{i}\n"
+        path = target / f"{i // 1000:04d}" / f"{i:07d}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = varied.encode("utf-8")
+        path.write_bytes(data)
+        files.append(path)
+        size += len(data)
+        i += 1
+    return files
+
+
+def timed_process(args: list[str], cwd: Path) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MB summed over the process tree)."""
+    start = time.perf_counter()
+    proc = psutil.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0.0
+    while proc.poll() is None:
+        try:
+            tree = [proc, *proc.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()) / 1e6)
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
+    seconds = time.perf_counter() - start
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(args)} failed: {proc.stderr.read().decode()[-500:]}")
+    return seconds, peak
+
+
+BASELINE = """
+import sys, time
+from pathlib import Path
+files = [Path(line) for line in open(sys.argv[2], encoding="utf-8").read().splitlines()]
+if sys.argv[1] == "opencc":
+    import opencc
+    t2s = opencc.OpenCC("t2s")
+    for f in files:
+        t2s.convert(f.read_text(encoding="utf-8"))
+else:
+    import jieba
+    jieba.setLogLevel(60)
+    for f in files:
+        jieba.lcut(f.read_text(encoding="utf-8"))
+"""
+
+
+def per_stage(files: list[Path]) -> dict[str, float]:
+    """Seconds spent in each stage over `files`, in this process."""
+    sys.path.insert(0, str(ROOT))
+    from pipeline.read import load_source
+    from pipeline.run import STAGES, Options
+
+    lex = Options().lex()
+    totals = {name: 0.0 for name, _ in STAGES}
+    for path in files:
+        record = load_source(path, path.name)
+        for name, function in STAGES:
+            start = time.perf_counter()
+            record = function(record, lex)
+            totals[name] += time.perf_counter() - start
+    return totals
+
+
+def row(label: str, mb: float, docs: int, seconds: float, rss: float | None = None, note: str = "") -> str:
+    rss_text = f"{rss:8.0f}" if rss is not None else " " * 8
+    return (f"{label:<34}{docs:>9}{mb:>9.1f}{seconds:>10.2f}{mb / seconds:>9.2f}{docs / seconds:>10.1f}"
+            f"{rss_text}  {note}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mb", type=float, default=20, help="corpus size to build (MB)")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts to run")
+    parser.add_argument("--jieba-mb", type=float, default=5, help="jieba baseline sample (it is slow)")
+    parser.add_argument("--stage-mb", type=float, default=5, help="per-stage profile sample")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="policy-bench-"))
+    try:
+        corpus = work / "corpus"
+        files = build_corpus(corpus, args.mb)
+        mb = sum(f.stat().st_size for f in files) / 1e6
+        docs = len(files)
+        lines = [f"{'measure':<34}{'docs':>9}{'MB':>9}{'seconds':>10}{'MB/s':>9}{'docs/s':>10}{'RSS MB':>8}"]
+
+        listing = work / "files.txt"
+        listing.write_text("\n".join(map(str, files)), encoding="utf-8")
+        opencc_s, opencc_rss = timed_process([sys.executable, "-c", BASELINE, "opencc", str(listing)], work)
+        lines.append(row("OpenCC t2s alone (whole process)", mb, docs, opencc_s, opencc_rss))
+        sample, sample_mb = [], 0.0
+        for f in files:
+            if sample_mb >= args.jieba_mb:
+                break
+            sample.append(f)
+            sample_mb += f.stat().st_size / 1e6
+        listing.write_text("\n".join(map(str, sample)), encoding="utf-8")
+        jieba_s, jieba_rss = timed_process([sys.executable, "-c", BASELINE, "jieba", str(listing)], work)
+        lines.append(row("jieba.lcut alone (whole process)", sample_mb, len(sample), jieba_s, jieba_rss,
+                         "on a sample"))
+        opencc_mbs, jieba_mbs = mb / opencc_s, sample_mb / jieba_s
+
+        single = None
+        for workers in args.workers:
+            out = work / f"out-{workers}"
+            seconds, rss = timed_process([str(EXE), "run", str(corpus), "-o", str(out), "--full", "-q",
+                                          "--workers", str(workers)], work)
+            single = single or seconds
+            lines.append(row(f"pipeline, {workers} worker(s)", mb, docs, seconds, rss,
+                             f"{(mb / seconds) / jieba_mbs:.1f}× jieba, {(mb / seconds) / opencc_mbs:.3f}× OpenCC, "
+                             f"{single / seconds:.2f}× 1 worker"))
+        out = work / f"out-{args.workers[0]}"
+        again, _ = timed_process([str(EXE), "run", str(corpus), "-o", str(out), "-q"], work)
+        lines.append(row("re-run, nothing changed", mb, docs, again, None, f"{again / single:.1%} of the first"))
+        for f in files[:: 100]:  # 1 % of the documents change
+            f.write_bytes(f.read_bytes() + "\n附件(修订)\n".encode())
+        changed, _ = timed_process([str(EXE), "run", str(corpus), "-o", str(out), "-q"], work)
+        lines.append(row("re-run, 1% of documents changed", mb, docs, changed, None,
+                         f"{changed / single:.1%} of the first"))
+        tiny = work / "tiny"
+        tiny.mkdir()
+        shutil.copy(files[0], tiny / "one.txt")
+        startup, _ = timed_process([str(EXE), "run", str(tiny), "-o", str(work / "out-tiny"), "-q"], work)
+        lines.append(row("startup (one small notice)", files[0].stat().st_size / 1e6, 1, startup))
+
+        stage_files, stage_mb = [], 0.0
+        for f in files:
+            if stage_mb >= args.stage_mb:
+                break
+            stage_files.append(f)
+            stage_mb += f.stat().st_size / 1e6
+        for name, seconds in per_stage(stage_files).items():
+            lines.append(row(f"  stage {name}", stage_mb, len(stage_files), max(seconds, 1e-9)))
+        print("\n".join(lines))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
