@@ -46,6 +46,7 @@ _WINDOW = regex.compile(
 _EVERY_N = regex.compile(rf"每?隔\s*(?P<n>{NUMBER_PATTERN})\s*(?P<u>分钟|小时|个小时|天|日|周|个星期|星期|个月|月|年)")
 _PERIOD_UNIT = {"半年": (0.5, "年"), "学期": (1, "学期"), "学年": (1, "学年"), "季度": (1, "季度"),
                 "月": (1, "月"), "周": (1, "周"), "天": (1, "天"), "年": (1, "年")}
+FOUR_DIGITS = regex.compile(r"[0-9]{4}")
 _CN_DIGIT = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0}
 _UNIT_NAMES = {"个星期": "星期", "个季度": "季度", "个学期": "学期", "个工作日": "工作日", "个交易日": "交易日",
                "个小时": "小时"}
@@ -91,7 +92,7 @@ class Period:
 def year_value(text: str) -> int | None:
     """2025, 二〇二五, 两千零五 → the year; None when it is not a plausible year."""
     text = text.strip()
-    if regex.fullmatch(r"[0-9]{4}", text):
+    if FOUR_DIGITS.fullmatch(text):
         year = int(text)
     elif regex.fullmatch(CN_YEAR, text):
         year = int("".join(str(_CN_DIGIT[c]) for c in text))  # 二〇二五: digit by digit

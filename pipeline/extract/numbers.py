@@ -175,6 +175,8 @@ class Number:
 
 # Numeral characters that are also ordinary words unless a measure or unit follows.
 MAX_NUMERAL_CHARS = 40
+_ARABIC_DIGIT = regex.compile(r"[0-9]")
+_HAN = regex.compile(r"\p{Han}")
 _VAGUE = regex.compile(r"几|多少|数")
 _RANGE_NEXT = regex.compile(rf"\s*(?:至|到|-|~|—)\s*[0-9{CN_CHARS}]")
 
@@ -193,12 +195,12 @@ def find_numbers(text: str, units: regex.Pattern | None = None) -> list[Number]:
             continue  # 280,000 numeral characters in a row are no number
         if _VAGUE.match(text, end) or (start > 0 and text[start - 1] in "几第每"):
             continue
-        is_cn_only = not regex.search(r"[0-9]", body)
+        is_cn_only = not _ARABIC_DIGIT.search(body)
         if is_cn_only and len(body) == 1:
             # A lone numeral character is a number only on its own or before a unit.
             before = text[start - 1] if start else ""
             after = text[end] if end < len(text) else ""
-            standalone = not regex.match(r"\p{Han}", before) and not regex.match(r"\p{Han}", after)
+            standalone = not _HAN.match(before) and not _HAN.match(after)
             if not standalone and not (units is not None and units.match(text, end)) \
                     and not _RANGE_NEXT.match(text, end):
                 continue

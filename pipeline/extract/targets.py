@@ -33,6 +33,10 @@ from .quantities import Quantity, find_quantities
 
 TARGET_KINDS = {"count", "percentage", "multiple", "area", "money", "length", "duration", "frequency"}
 HAN = regex.compile(r"\p{Han}")
+SPACES = regex.compile(r"\s+")
+GAP_BREAK = regex.compile(r"[0-9、]")
+CLAUSE_PUNCT = regex.compile(r"[,:;]")
+OPENING_HEDGE = regex.compile(r"^(?:力争|争取|确保)")
 OPENING_WORDS = regex.compile(r"\s*(?:力争|争取|确保|计划|预计)?\s*")
 COVERAGE_TAIL = regex.compile(r"\s*覆盖")
 ITEM_SEPARATOR = regex.compile(r"\s*[、和及与]?\s*")
@@ -175,7 +179,7 @@ def _windows(text: str, clause: Clause, quantities, tl: TargetLexicon) -> list[t
         for pattern in tl.windows:
             for m in pattern.finditer(text, lo, hi):
                 if not any(a <= m.start("q") < b for a, _, b, _ in out):
-                    out.append((m.start("q"), m.end(), m.end("q"), regex.sub(r"\s+", "", m.group("q"))))
+                    out.append((m.start("q"), m.end(), m.end("q"), SPACES.sub("", m.group("q"))))
     return sorted(out)
 
 
@@ -285,7 +289,7 @@ def _comparator(text, clause, q: Quantity, previous_end, tl: TargetLexicon) -> t
     matches = [m for m in matches if not any(o is not m and o.start() <= m.start() and m.end() <= o.end()
                                              for o in matches)]
     best = max(matches, key=lambda m: m.start(), default=None)
-    if best is None or regex.search(r"[0-9、]", text[best.end():q.start]):
+    if best is None or GAP_BREAK.search(text, best.end(), q.start):
         return "eq", None
     return tl.comparators["before"][best.group()], best.start()
 
@@ -298,7 +302,7 @@ def _boundaries(text, clause, quantities, deadlines, windows, tl: TargetLexicon)
         ends += [m.end() for m in pattern.finditer(text, clause.start, clause.end)]
     ends += [d.end for d in deadlines] + [w[1] for w in windows] + [q.end for q in quantities]
     ends = [e for e in ends if not _inside_word(text, e, tl)]
-    ends += [m.end() for m in regex.finditer(r"[,:;]", text[clause.start:clause.end])]
+    ends += [m.end() for m in CLAUSE_PUNCT.finditer(text, clause.start, clause.end)]
     return sorted(set(ends))
 
 
@@ -490,7 +494,7 @@ def _milestones(text, sentence: _Sentence, openers, targets: list[Target], tl) -
         else:
             before = text[clause.start:d.start].strip(" ,")
             commitment, source = (rest or before), "clause"
-        commitment = regex.sub(r"^(?:力争|争取|确保)", "", commitment).strip(" ,")
+        commitment = OPENING_HEDGE.sub("", commitment).strip(" ,")
         if not commitment:
             continue
         level = _level(commitment, tl)
