@@ -44,6 +44,17 @@ def build_corpus(target: Path, megabytes: float) -> list[Path]:
     return files
 
 
+def first_megabytes(files: list[Path], megabytes: float) -> tuple[list[Path], float]:
+    """The first files that add up to `megabytes` (a sample for the slow measurements)."""
+    out, size = [], 0.0
+    for f in files:
+        if size >= megabytes:
+            break
+        out.append(f)
+        size += f.stat().st_size / 1e6
+    return out, size
+
+
 def timed_process(args: list[str], cwd: Path) -> tuple[float, float]:
     """(wall seconds, peak RSS in MB summed over the process tree)."""
     start = time.perf_counter()
@@ -122,12 +133,7 @@ def main() -> None:
         listing.write_text("\n".join(map(str, files)), encoding="utf-8")
         opencc_s, opencc_rss = timed_process([sys.executable, "-c", BASELINE, "opencc", str(listing)], work)
         lines.append(row("OpenCC t2s alone (whole process)", mb, docs, opencc_s, opencc_rss))
-        sample, sample_mb = [], 0.0
-        for f in files:
-            if sample_mb >= args.jieba_mb:
-                break
-            sample.append(f)
-            sample_mb += f.stat().st_size / 1e6
+        sample, sample_mb = first_megabytes(files, args.jieba_mb)
         listing.write_text("\n".join(map(str, sample)), encoding="utf-8")
         jieba_s, jieba_rss = timed_process([sys.executable, "-c", BASELINE, "jieba", str(listing)], work)
         lines.append(row("jieba.lcut alone (whole process)", sample_mb, len(sample), jieba_s, jieba_rss,
@@ -157,12 +163,7 @@ def main() -> None:
         startup, _ = timed_process([str(EXE), "run", str(tiny), "-o", str(work / "out-tiny"), "-q"], work)
         lines.append(row("startup (one small notice)", files[0].stat().st_size / 1e6, 1, startup))
 
-        stage_files, stage_mb = [], 0.0
-        for f in files:
-            if stage_mb >= args.stage_mb:
-                break
-            stage_files.append(f)
-            stage_mb += f.stat().st_size / 1e6
+        stage_files, stage_mb = first_megabytes(files, args.stage_mb)
         for name, seconds in per_stage(stage_files).items():
             lines.append(row(f"  stage {name}", stage_mb, len(stage_files), max(seconds, 1e-9)))
         print("\n".join(lines))

@@ -312,11 +312,3 @@ def _join_bounds(text: str, quantities: list[Quantity]) -> list[Quantity]:
         out.append(q)
     return out
 
-
-def parse_quantity(text: str, lex: TargetLexicon) -> Quantity | None:
-    """The first quantity of `text` (a convenience for tests and the REPL)."""
-    found = find_quantities(text, lex)
-    return found[0] if found else None
-
-
-__all__ = ["Quantity", "find_quantities", "parse_quantity", "NumberError"]

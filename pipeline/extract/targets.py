@@ -301,7 +301,6 @@ def _boundaries(text, clause, quantities, deadlines, windows, tl: TargetLexicon)
     for pattern in (tl.verb_pattern, tl.comparator_patterns["before"], tl.period_pattern):
         ends += [m.end() for m in pattern.finditer(text, clause.start, clause.end)]
     ends += [d.end for d in deadlines] + [w[1] for w in windows] + [q.end for q in quantities]
-    ends = [e for e in ends if not _inside_word(text, e, tl)]
     ends += [m.end() for m in CLAUSE_PUNCT.finditer(text, clause.start, clause.end)]
     return sorted(set(ends))
 
@@ -356,11 +355,6 @@ def _head_after_de(text: str, start: int, end: int) -> int:
 def _compound_final(text: str, m: regex.Match, end: int) -> bool:
     """拔尖创新人才培养班: a verb followed by one last character belongs to a noun."""
     return m.end() + 1 == end and HAN.match(text[m.end()]) is not None
-
-
-def _inside_word(text: str, pos: int, tl: TargetLexicon) -> bool:
-    """A verb match that ends one character before a noun ending (培养班) is no boundary."""
-    return False
 
 
 def _np_before(text: str, start: int, end: int, boundaries: list[int], tl: TargetLexicon) -> str | None:
