@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import pickle
 import sys
@@ -328,6 +329,11 @@ def run(inputs: list[Path], output: Path, workers: int = 1, full: bool = False,
     with _Lock(output):
         for stale in output.glob(".*.tmp"):  # left by a run that was killed mid-write
             stale.unlink(missing_ok=True)
+        key = None if full else _run_key(files, early_errors, options)
+        previous = _read_manifest(output)
+        if key is not None and previous.get("run_key") == key and \
+                all((output / f"{name}.parquet").exists() for name in TABLES + COMPARISONS):
+            return _unchanged_summary(summary, previous, output, started)
         cache_dir = output / ".cache"
         cache_dir.mkdir(parents=True, exist_ok=True)
         for stale in cache_dir.glob("*.tmp"):
@@ -337,6 +343,8 @@ def run(inputs: list[Path], output: Path, workers: int = 1, full: bool = False,
         tables = _assemble(results)
         summary.error_rows = tables["errors"]
         if tables["documents"]:  # a run that processed nothing must not replace good tables
+            if previous.get("run_key"):  # killed between tables, the next run must not trust them
+                write_json(output / "manifest.json", {**previous, "run_key": None})
             for name in TABLES:
                 write_table(output, name, tables[name])
             comparisons = compare_tables(tables, options.lex())
@@ -353,6 +361,7 @@ def run(inputs: list[Path], output: Path, workers: int = 1, full: bool = False,
             summary.seconds = time.perf_counter() - started
             return summary
         write_json(output / "manifest.json", {
+            "run_key": key or _run_key(files, early_errors, options),
             "pipeline_version": __version__, "schema_version": SCHEMA_VERSION,
             "lexicons": options.lex().fingerprint,
             "tables": {name: len(tables[name]) for name in TABLES},
@@ -361,6 +370,50 @@ def run(inputs: list[Path], output: Path, workers: int = 1, full: bool = False,
             "errors": [{"source_path": e["source_path"], "error_type": e["error_type"]} for e in tables["errors"]],
             "ignored": ignored,
         })
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _run_key(files: list[tuple[Path, str]], early_errors: list[DocResult], options: Options) -> str | None:
+    """Hash of everything a run's tables depend on: each input's path and bytes, the
+    errors found while listing inputs, the code, the lexicons and the options. None when
+    a file cannot be read (the run then processes as usual and reports it)."""
+    digest = hashlib.sha256(f"{code_fingerprint()}|{options.lex().fingerprint}|{options.max_bytes}|"
+                            f"{SCHEMA_VERSION}".encode())
+    try:
+        for path, display in files:
+            file_digest = hashlib.sha256()
+            with open(path, "rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    file_digest.update(chunk)
+            digest.update(f"\n{display}\t{file_digest.hexdigest()}".encode())
+    except OSError:
+        return None
+    for result in early_errors:
+        digest.update(f"\n{result.source_path}\t{result.rows['errors'][0]['message']}".encode())
+    return digest.hexdigest()
+
+
+def _read_manifest(output: Path) -> dict:
+    try:
+        return json.loads((output / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _unchanged_summary(summary: Summary, manifest: dict, output: Path, started: float) -> Summary:
+    """Nothing changed since the last run: its tables are this run's tables, untouched."""
+    import pyarrow.parquet as pq
+
+    counts = manifest.get("tables", {})
+    summary.documents = counts.get("documents", 0)
+    summary.clauses = counts.get("clauses", 0)
+    summary.targets = counts.get("targets", 0)
+    summary.responsibilities = counts.get("responsibilities", 0)
+    summary.errors = counts.get("errors", 0)
+    summary.cached = summary.documents
+    summary.error_rows = pq.read_table(output / "errors.parquet").to_pylist() if summary.errors else []
+    summary.written = True
     summary.seconds = time.perf_counter() - started
     return summary
 

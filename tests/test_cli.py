@@ -42,9 +42,12 @@ def test_rerun_skips_unchanged_documents(tmp_path):
     first = cli("run", str(corpus), "-o", str(out), cwd=tmp_path, check=True)
     assert "unchanged since the last run" not in first.stderr
     before = (out / "clauses.parquet").read_bytes()
+    written = {p.name: p.stat().st_mtime_ns for p in out.glob("*.parquet")}
     second = cli("run", str(corpus), "-o", str(out), cwd=tmp_path, check=True)
     assert "5 unchanged since the last run" in second.stderr
     assert (out / "clauses.parquet").read_bytes() == before
+    # Nothing changed: the tables are not even rewritten.
+    assert {p.name: p.stat().st_mtime_ns for p in out.glob("*.parquet")} == written
     # One changed document is reprocessed; the others are reused.
     changed = corpus / "taicang" / "003_82af26369f33b24f.txt"
     changed.write_bytes(changed.read_bytes() + "\n附件\n".encode())
