@@ -20,6 +20,7 @@ import regex
 
 from .errors import InputError
 from .model import Decoded, Source
+from .normalize import t2s
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
@@ -161,9 +162,6 @@ def _gb2312_level1(ch: str) -> bool:
     return len(b) == 2 and 0xB0 <= b[0] <= 0xD7
 
 
-_T2S = None
-
-
 def _plausibility(text: str) -> float:
     """How much `text` looks like correctly decoded Chinese, from 0 to 1.
 
@@ -173,17 +171,12 @@ def _plausibility(text: str) -> float:
     ~0.3, because the wrong decoding scatters over rare characters and symbols.
     Text with neither scores 1.0 (nothing speaks against it).
     """
-    global _T2S
     sample = text[:20000]
     han = _HAN.findall(sample)
     weird = len(_WEIRD.findall(sample))
     if not han and not weird:
         return 1.0
-    if _T2S is None:
-        import opencc
-
-        _T2S = opencc.OpenCC("t2s")
-    common = sum(map(_gb2312_level1, _T2S.convert("".join(han))))
+    common = sum(map(_gb2312_level1, t2s("".join(han))))
     return common / (len(han) + weird)
 
 
