@@ -16,6 +16,7 @@ from datetime import date
 
 import regex
 
+from .extract.numbers import DIGITS, parse_number
 from .lexicons import Lexicons, Region
 from .model import Heading, Metadata, Normalized, Paragraph, Structured
 
@@ -24,7 +25,7 @@ MAX_ORG_LINE = 40
 MAX_REGION_SCAN = 3000  # the masthead and cover letter are at the top
 SECTION_SEPARATOR = " > "
 
-_CN_DIGIT = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "Ｏ": 0, "O": 0}
+_YEAR_DIGIT = DIGITS | {"O": 0}  # 二O二四: a Latin O typed for 〇 (full-width Ｏ is folded to it)
 _CN_Y = "[〇零○O一二三四五六七八九]"
 _DATE = regex.compile(
     rf"""(?P<y>(?:19|20)[0-9]{{2}})\s*(?:年\s*(?P<m>[0-9]{{1,2}})\s*月\s*(?P<d>[0-9]{{1,2}})\s*日
@@ -96,23 +97,15 @@ def parse_date(text: str) -> date | None:
     for m in _DATE.finditer(text):
         try:
             if m.group("cy"):
-                y = int("".join(str(_CN_DIGIT[c]) for c in m.group("cy")))
-                return date(y, _cn_small(m.group("cm")), _cn_small(m.group("cd")))
+                y = int("".join(str(_YEAR_DIGIT[c]) for c in m.group("cy")))
+                return date(y, int(parse_number(m.group("cm"))), int(parse_number(m.group("cd"))))
             y = int(m.group("y"))
             mo = m.group("m") or m.group("m2") or m.group("m3")
             d = m.group("d") or m.group("d2") or m.group("d3")
             return date(y, int(mo), int(d))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError):  # NumberError is a ValueError
             continue
     return None
-
-
-def _cn_small(s: str) -> int:
-    """一 … 三十一."""
-    if "十" not in s:
-        return _CN_DIGIT[s]
-    tens, _, ones = s.partition("十")
-    return (_CN_DIGIT[tens] if tens else 1) * 10 + (_CN_DIGIT[ones] if ones else 0)
 
 
 def normalize_doc_number(text: str) -> str | None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import regex
 
 from ..lexicons import TargetLexicon
-from .numbers import NUMBER_PATTERN, NumberError, parse_number
+from .numbers import DIGITS, NUMBER_PATTERN, NumberError, parse_number
 
 CN_YEAR = r"[一二][〇零○一二三四五六七八九]{3}"
 YEAR_WORDS = rf"(?:19|20)[0-9]{{2}}|{CN_YEAR}|[两二一]千零?[一二三四五六七八九十]{{1,4}}"
@@ -47,7 +47,6 @@ _EVERY_N = regex.compile(rf"每?隔\s*(?P<n>{NUMBER_PATTERN})\s*(?P<u>分钟|小
 _PERIOD_UNIT = {"半年": (0.5, "年"), "学期": (1, "学期"), "学年": (1, "学年"), "季度": (1, "季度"),
                 "月": (1, "月"), "周": (1, "周"), "天": (1, "天"), "年": (1, "年")}
 FOUR_DIGITS = regex.compile(r"[0-9]{4}")
-_CN_DIGIT = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0}
 _UNIT_NAMES = {"个星期": "星期", "个季度": "季度", "个学期": "学期", "个工作日": "工作日", "个交易日": "交易日",
                "个小时": "小时"}
 
@@ -95,7 +94,7 @@ def year_value(text: str) -> int | None:
     if FOUR_DIGITS.fullmatch(text):
         year = int(text)
     elif regex.fullmatch(CN_YEAR, text):
-        year = int("".join(str(_CN_DIGIT[c]) for c in text))  # 二〇二五: digit by digit
+        year = int("".join(str(DIGITS[c]) for c in text))  # 二〇二五: digit by digit
     else:
         try:
             year = int(parse_number(text))
