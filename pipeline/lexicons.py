@@ -174,8 +174,8 @@ class Category:
     name: str
     group: str | None
     definition: str
-    terms: NameIndex
-    negative: NameIndex
+    terms: frozenset[str]
+    negative: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -222,7 +222,7 @@ def load_codebook(path: Path, problems: _Problems) -> Codebook | None:
             out.append(Category(cid, fields["name"].value,
                                 fields["group"].value if "group" in fields else None,
                                 fields["definition"].value if "definition" in fields else "",
-                                NameIndex(terms), NameIndex(negative)))
+                                frozenset(terms), frozenset(negative)))
         seen.add(cid)
     return Codebook(ident.value, name.value, str(path), tuple(out))
 

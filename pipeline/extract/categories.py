@@ -86,7 +86,7 @@ def _automata(codebook: Codebook):
         for attribute in ("terms", "negative"):
             words: dict[str, list[str]] = {}
             for category in codebook.categories:
-                for word in getattr(category, attribute).names:
+                for word in getattr(category, attribute):
                     words.setdefault(word, []).append(category.id)
             automaton = ahocorasick.Automaton()
             for word, ids in words.items():
