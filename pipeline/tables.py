@@ -176,37 +176,27 @@ def validate(directory: Path, names: Iterable[str] | None = None) -> list[str]:
             if column in actual and table.column(column).null_count:
                 problems.append(f"{path}: column {column} has {table.column(column).null_count} nulls")
     if "documents" in found and "clauses" in found:
-        problems.extend(_check_offsets(found["documents"], found["clauses"], directory))
+        problems.extend(_check_spans(found["documents"], found["clauses"], "clauses", "clause_id",
+                                     {"text": "text", "text_original": "text_original"}, "text", directory))
     if "documents" in found and "targets" in found:
-        problems.extend(_check_mentions(found["documents"], found["targets"], directory))
+        problems.extend(_check_spans(found["documents"], found["targets"], "targets", "target_id",
+                                     {"mention": "text"}, "mention", directory))
     return problems
 
 
-def _check_mentions(documents: pa.Table, targets: pa.Table, directory: Path) -> list[str]:
-    texts = dict(zip(documents.column("doc_id").to_pylist(), documents.column("text").to_pylist(), strict=True))
-    problems = []
-    for row in targets.select(["target_id", "doc_id", "start", "end", "mention"]).to_pylist():
-        text = texts.get(row["doc_id"])
-        if text is None or text[row["start"]:row["end"]] != row["mention"]:
-            problems.append(f"{directory}/targets.parquet: {row['target_id']} mention does not match its offsets")
-        if len(problems) > 20:
-            break
-    return problems
-
-
-def _check_offsets(documents: pa.Table, clauses: pa.Table, directory: Path) -> list[str]:
+def _check_spans(documents: pa.Table, table: pa.Table, name: str, id_column: str, columns: dict[str, str],
+                 what: str, directory: Path) -> list[str]:
+    """Every row's `columns` (table column → documents column) are exactly what its
+    start/end offsets point at in its document."""
     ids = documents.column("doc_id").to_pylist()
-    texts = dict(zip(ids, documents.column("text").to_pylist(), strict=True))
-    originals = dict(zip(ids, documents.column("text_original").to_pylist(), strict=True))
+    texts = {col: dict(zip(ids, documents.column(col).to_pylist(), strict=True)) for col in set(columns.values())}
     problems = []
-    cols = clauses.select(["clause_id", "doc_id", "start", "end", "text", "text_original"]).to_pylist()
-    for row in cols:
-        text = texts.get(row["doc_id"])
-        if text is None:
-            problems.append(f"{directory}/clauses.parquet: {row['clause_id']} has no document")
-        elif text[row["start"]:row["end"]] != row["text"] or \
-                originals[row["doc_id"]][row["start"]:row["end"]] != row["text_original"]:
-            problems.append(f"{directory}/clauses.parquet: {row['clause_id']} text does not match its offsets")
+    for row in table.select([id_column, "doc_id", "start", "end", *columns]).to_pylist():
+        if row["doc_id"] not in texts["text"]:
+            problems.append(f"{directory}/{name}.parquet: {row[id_column]} has no document")
+        elif any(texts[doc_col][row["doc_id"]][row["start"]:row["end"]] != row[col]
+                 for col, doc_col in columns.items()):
+            problems.append(f"{directory}/{name}.parquet: {row[id_column]} {what} does not match its offsets")
         if len(problems) > 20:
             problems.append("… (more offset problems not shown)")
             break
