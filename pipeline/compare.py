@@ -11,48 +11,80 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from .lexicons import Lexicons
 
 UNKNOWN_REGION = "(unknown)"
+COUNTS = ("clauses", "targets", "quantified_targets", "targets_with_deadline", "targets_with_lead_unit")
+Counts = dict[tuple[str, str], list[int]]  # (codebook, category) → the COUNTS of one document
+INDICATOR_COLUMNS = ("indicator_id", "region", "value", "value_max", "unit", "comparator", "level", "scope",
+                     "deadline_year", "mention", "indicator", "target_id")
 
 
-def compare_tables(tables: dict[str, list[dict]], lex: Lexicons) -> dict[str, list[dict]]:
-    region_of = {d["doc_id"]: d["region"] or UNKNOWN_REGION for d in tables["documents"]}
-    regions = sorted(set(region_of.values()))
-    coded: dict[tuple[str, str], set[str]] = defaultdict(set)  # (codebook, category) → clause ids
+def document_counts(categories: list[dict], targets: list[dict]) -> Counts:
+    """One document's contribution to `region_category` (clause ids are unique to a
+    document, so the batch's table is the sum of these)."""
     clause_codes: dict[str, set[tuple[str, str]]] = defaultdict(set)
-    for row in tables["categories"]:
-        coded[(row["codebook"], row["category"])].add(row["clause_id"])
+    counts: Counts = defaultdict(lambda: [0, 0, 0, 0, 0])
+    for row in categories:
         clause_codes[row["clause_id"]].add((row["codebook"], row["category"]))
-    counts: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
-    for row in tables["categories"]:
-        counts[(region_of[row["doc_id"]], row["codebook"], row["category"])][0] += 1
-    for t in tables["targets"]:
-        for codebook, category in clause_codes.get(t["clause_id"], ()):
-            c = counts[(region_of[t["doc_id"]], codebook, category)]
+        counts[(row["codebook"], row["category"])][0] += 1
+    for t in targets:
+        for key in clause_codes.get(t["clause_id"], ()):
+            c = counts[key]
             c[1] += 1
             c[2] += t["value"] is not None
             c[3] += t["deadline_year"] is not None
             c[4] += t["lead_unit"] is not None
-    region_category = [
+    return dict(counts)
+
+
+def region_category(counts: dict[str, Counts], lex: Lexicons) -> list[dict]:
+    """`counts`: region → summed document counts. One row per region × codebook ×
+    category, zeros included."""
+    regions = sorted(counts)
+    return [
         {"region": region, "codebook": codebook.id, "category": category.id,
-         **dict(zip(("clauses", "targets", "quantified_targets", "targets_with_deadline", "targets_with_lead_unit"),
-                    counts.get((region, codebook.id, category.id), [0, 0, 0, 0, 0]), strict=True))}
+         **dict(zip(COUNTS, counts[region].get((codebook.id, category.id), [0, 0, 0, 0, 0]), strict=True))}
         for codebook in lex.codebooks for category in codebook.categories for region in regions
     ]
-    region_indicator = sorted(
-        ({"indicator_id": t["indicator_id"], "region": region_of[t["doc_id"]], "value": t["value"],
-          "value_max": t["value_max"], "unit": t["unit"], "comparator": t["comparator"], "level": t["level"],
-          "scope": t["scope"],
-          "deadline_year": t["deadline_year"], "mention": t["mention"], "indicator": t["indicator"],
-          "target_id": t["target_id"]}
-         for t in tables["targets"] if t["indicator_id"]),
-        key=lambda r: (r["indicator_id"], r["region"], r["target_id"]),
-    )
-    return {"region_category": region_category, "region_indicator": region_indicator}
 
 
-MEASURES = ("clauses", "targets", "quantified_targets", "targets_with_deadline", "targets_with_lead_unit")
+def add_counts(total: Counts, counts: Counts) -> None:
+    for key, values in counts.items():
+        into = total.setdefault(key, [0, 0, 0, 0, 0])
+        for i, v in enumerate(values):
+            into[i] += v
+
+
+def region_indicator(targets: pa.Table) -> pa.Table:
+    """The targets that map to a canonical indicator, side by side: sorted by indicator,
+    region and target id (Arrow sorts UTF-8 bytes, which is code point order)."""
+    table = targets.select([c for c in INDICATOR_COLUMNS])
+    table = table.filter(pc.is_valid(table.column("indicator_id")))
+    table = table.set_column(1, "region", pc.fill_null(table.column("region"), UNKNOWN_REGION))
+    return table.sort_by([("indicator_id", "ascending"), ("region", "ascending"), ("target_id", "ascending")])
+
+
+def compare_tables(tables: dict[str, list[dict]], lex: Lexicons) -> dict[str, list[dict]]:
+    """Both comparison tables from whole tables of rows (small batches, tests)."""
+    from .tables import to_table
+
+    by_doc: dict[str, tuple[list[dict], list[dict]]] = {d["doc_id"]: ([], []) for d in tables["documents"]}
+    for row in tables["categories"]:
+        by_doc[row["doc_id"]][0].append(row)
+    for row in tables["targets"]:
+        by_doc[row["doc_id"]][1].append(row)
+    counts: dict[str, Counts] = {}
+    for d in tables["documents"]:
+        add_counts(counts.setdefault(d["region"] or UNKNOWN_REGION, {}), document_counts(*by_doc[d["doc_id"]]))
+    return {"region_category": region_category(counts, lex),
+            "region_indicator": region_indicator(to_table("targets", tables["targets"])).to_pylist()}
+
+
+MEASURES = COUNTS
 
 
 def region_matrix(region_category: list[dict], codebook: str, measure: str,

@@ -11,21 +11,21 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import heapq
 import json
 import os
 import pickle
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import __version__, compare
 from .clean import clean
-from .compare import compare_tables
 from .errors import InputError, PipelineError
 from .extract import extract
 from .lexicons import DEFAULT_DIR, Lexicons, cached_lexicons
@@ -34,7 +34,7 @@ from .normalize import normalize
 from .read import DEFAULT_MAX_BYTES, load_source, read
 from .segment import segment
 from .structure import structure
-from .tables import SCHEMA_VERSION, write_json, write_table
+from .tables import SCHEMA_VERSION, TableWriter, to_table, write_arrow, write_json, write_table
 
 STAGES: tuple[tuple[str, Callable[[Any, Lexicons], Any]], ...] = (
     ("read", lambda source, lex: read(source)),
@@ -46,6 +46,8 @@ STAGES: tuple[tuple[str, Callable[[Any, Lexicons], Any]], ...] = (
 )
 INPUT_SUFFIXES = {".txt", ".text", ".html", ".htm", ".xhtml", ".shtml", ".pdf", ".docx", ".doc", ""}
 TABLES = ("documents", "clauses", "targets", "responsibilities", "categories", "errors")
+STREAMED = ("documents", "clauses", "targets", "responsibilities", "categories")
+SHARED = {"targets": ("text", "text_original")}  # columns repeating one value per clause
 COMPARISONS = ("region_category", "region_indicator")
 
 
@@ -74,12 +76,53 @@ class DocResult:
 
 
 @dataclass
+class Packed:
+    """One input's result as the batch writer takes it: Arrow tables built in
+    the worker (the parent only appends them to row groups), the document's share of
+    `region_category`, and the few fields the run summary and manifest need."""
+
+    source_path: str
+    sha256: str | None
+    doc: dict | None  # doc_id, sha256, n_clauses, region; None when the input failed
+    tables: dict[str, Any] = field(default_factory=dict)  # table → pyarrow.Table
+    errors: list[dict] = field(default_factory=list)
+    counts: compare.Counts = field(default_factory=dict)
+    cached: bool = False
+
+
+def pack(result: DocResult) -> Packed:
+    rows = result.rows
+    if not rows.get("documents"):
+        return Packed(result.source_path, result.sha256, None, errors=rows.get("errors", []))
+    d = rows["documents"][0]
+    doc = {"doc_id": d["doc_id"], "sha256": d["sha256"], "n_clauses": d["n_clauses"],
+           "region": d["region"] or compare.UNKNOWN_REGION}
+    return Packed(result.source_path, result.sha256, doc,
+                  {name: to_table(name, rows[name], SHARED.get(name, ())) for name in STREAMED},
+                  counts=compare.document_counts(rows["categories"], rows["targets"]))
+
+
+def _relabel(packed: Packed, display: str) -> Packed:
+    """A cached result under the path this run knows the file by (it may have moved)."""
+    if packed.source_path == display:
+        return packed
+    table = packed.tables.get("documents")
+    if table is not None:
+        i = table.schema.get_field_index("source_path")
+        packed.tables["documents"] = table.set_column(i, table.schema.field(i), [[display] * table.num_rows])
+    packed.errors = [{**e, "source_path": display} for e in packed.errors]
+    packed.source_path = display
+    return packed
+
+
+@dataclass
 class Summary:
     inputs: int = 0
     documents: int = 0
     clauses: int = 0
     targets: int = 0
     responsibilities: int = 0
+    categories: int = 0
     errors: int = 0
     cached: int = 0
     written: bool = False  # False when nothing could be processed: earlier tables stay
@@ -205,27 +248,25 @@ def _error(path: str, sha256: str | None, stage: str, error_type: str, message: 
     ]})
 
 
-def _process_path(args: tuple[str, str, Options, str, bool]) -> DocResult:
+def _process_path(args: tuple[str, str, Options, str, bool]) -> Packed:
     path, display, options, cache_dir, reuse = args
     try:
         source = load_source(Path(path), display, options.max_bytes)
     except InputError as exc:
-        return _error(display, None, "read", exc.error_type, str(exc))
+        return pack(_error(display, None, "read", exc.error_type, str(exc)))
     cache = _cache_path(cache_dir, source.sha256, options)
     if reuse and cache.exists():
         try:
-            rows = pickle.loads(cache.read_bytes())
-            for table in rows.values():
-                for row in table:
-                    row["source_path"] = display
-            return DocResult(display, source.sha256, rows, cached=True)
+            packed = pickle.loads(cache.read_bytes())
+            packed.cached = True
+            return _relabel(packed, display)
         except Exception:
             pass  # a damaged cache entry is simply recomputed
-    result = process_source(source, options)
+    packed = pack(process_source(source, options))
     tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_bytes(pickle.dumps(result.rows, protocol=pickle.HIGHEST_PROTOCOL))
+    tmp.write_bytes(pickle.dumps(packed, protocol=pickle.HIGHEST_PROTOCOL))
     os.replace(tmp, cache)
-    return result
+    return packed
 
 
 def _cache_path(cache_dir: str, sha256: str, options: Options) -> Path:
@@ -338,25 +379,10 @@ def run(inputs: list[Path], output: Path, workers: int = 1, full: bool = False,
         cache_dir.mkdir(parents=True, exist_ok=True)
         for stale in cache_dir.glob("*.tmp"):
             stale.unlink(missing_ok=True)
-        jobs = [(str(p), d, options, str(cache_dir), not full) for p, d in files]
-        results = list(early_errors) + list(_progress(_map(jobs, workers, options), len(jobs), progress))
-        tables = _assemble(results)
-        summary.error_rows = tables["errors"]
-        if tables["documents"]:  # a run that processed nothing must not replace good tables
-            if previous.get("run_key"):  # killed between tables, the next run must not trust them
-                write_json(output / "manifest.json", {**previous, "run_key": None})
-            for name in TABLES:
-                write_table(output, name, tables[name])
-            comparisons = compare_tables(tables, options.lex())
-            for name in COMPARISONS:
-                write_table(output, name, comparisons[name])
-            summary.written = True
-        summary.documents = len(tables["documents"])
-        summary.clauses = len(tables["clauses"])
-        summary.targets = len(tables["targets"])
-        summary.responsibilities = len(tables["responsibilities"])
-        summary.errors = len(tables["errors"])
-        summary.cached = sum(r.cached for r in results)
+        jobs = [(str(p), d, options, str(cache_dir), not full) for p, d in sorted(files, key=lambda f: f[1])]
+        packed = heapq.merge(map(pack, early_errors), _progress(_map(jobs, workers, options), len(jobs), progress),
+                             key=lambda r: r.source_path)  # path order whatever the worker order
+        manifest_documents = _write_tables(packed, output, summary, options, previous)
         if not summary.written:
             summary.seconds = time.perf_counter() - started
             return summary
@@ -364,10 +390,11 @@ def run(inputs: list[Path], output: Path, workers: int = 1, full: bool = False,
             "run_key": key or _run_key(files, early_errors, options),
             "pipeline_version": __version__, "schema_version": SCHEMA_VERSION,
             "lexicons": options.lex().fingerprint,
-            "tables": {name: len(tables[name]) for name in TABLES},
-            "documents": [{"source_path": d["source_path"], "doc_id": d["doc_id"], "sha256": d["sha256"],
-                           "n_clauses": d["n_clauses"]} for d in tables["documents"]],
-            "errors": [{"source_path": e["source_path"], "error_type": e["error_type"]} for e in tables["errors"]],
+            "tables": {"documents": summary.documents, "clauses": summary.clauses, "targets": summary.targets,
+                       "responsibilities": summary.responsibilities, "categories": summary.categories,
+                       "errors": summary.errors},
+            "documents": manifest_documents,
+            "errors": [{"source_path": e["source_path"], "error_type": e["error_type"]} for e in summary.error_rows],
             "ignored": ignored,
         })
     summary.seconds = time.perf_counter() - started
@@ -437,19 +464,58 @@ def _progress(results: Iterator[DocResult], total: int, enabled: bool) -> Iterat
                     disable=None)  # None: off when stderr is not a terminal
 
 
-def _assemble(results: list[DocResult]) -> dict[str, list[dict]]:
-    """Tables with a deterministic row order, whatever the worker order."""
-    tables: dict[str, list[dict]] = {name: [] for name in TABLES}
-    seen: dict[str, str] = {}
-    for result in sorted(results, key=lambda r: r.source_path):
-        docs = result.rows.get("documents", [])
-        if docs and docs[0]["doc_id"] in seen:
-            first = seen[docs[0]["doc_id"]]
-            tables["errors"].append({"source_path": result.source_path, "sha256": result.sha256, "stage": "read",
-                                     "error_type": "duplicate", "message": f"same content as {first}"})
-            continue
-        if docs:
-            seen[docs[0]["doc_id"]] = result.source_path
-        for name, rows in result.rows.items():
-            tables[name].extend(rows)
-    return tables
+def _write_tables(results: Iterable[Packed], output: Path, summary: Summary, options: Options,
+                  previous: dict) -> list[dict]:
+    """Stream results (in path order) into the tables, a row group at a time; then the
+    comparisons. Returns the manifest's document list. Nothing replaces the previous
+    tables unless at least one document was processed."""
+    writers = {name: TableWriter(output, name) for name in STREAMED}
+    documents: list[dict] = []
+    seen: dict[str, str] = {}  # doc_id → first path with that content
+    counts: dict[str, compare.Counts] = {}  # region → category counts
+    try:
+        for result in results:
+            summary.cached += result.cached
+            if result.doc is None:
+                summary.error_rows.extend(result.errors)
+                continue
+            doc_id = result.doc["doc_id"]
+            if doc_id in seen:
+                summary.error_rows.append({"source_path": result.source_path, "sha256": result.sha256,
+                                           "stage": "read", "error_type": "duplicate",
+                                           "message": f"same content as {seen[doc_id]}"})
+                continue
+            seen[doc_id] = result.source_path
+            documents.append({"source_path": result.source_path, "doc_id": doc_id, "sha256": result.doc["sha256"],
+                              "n_clauses": result.doc["n_clauses"]})
+            for name, table in result.tables.items():
+                writers[name].add(table)
+            compare.add_counts(counts.setdefault(result.doc["region"], {}), result.counts)
+        summary.errors = len(summary.error_rows)
+        if not documents:  # a run that processed nothing must not replace good tables
+            for writer in writers.values():
+                writer.abort()
+            return []
+        for writer in writers.values():
+            writer.close()
+    except BaseException:
+        for writer in writers.values():
+            writer.abort()
+        raise
+    if previous.get("run_key"):  # killed between tables, the next run must not trust them
+        write_json(output / "manifest.json", {**previous, "run_key": None})
+    for writer in writers.values():
+        writer.commit()
+    write_table(output, "errors", summary.error_rows)
+    write_table(output, "region_category", compare.region_category(counts, options.lex()))
+    import pyarrow.parquet as pq
+
+    targets = pq.read_table(output / "targets.parquet", columns=list(compare.INDICATOR_COLUMNS))
+    write_arrow(output, "region_indicator", compare.region_indicator(targets))
+    summary.documents = len(documents)
+    summary.clauses = writers["clauses"].rows
+    summary.targets = writers["targets"].rows
+    summary.responsibilities = writers["responsibilities"].rows
+    summary.categories = writers["categories"].rows
+    summary.written = True
+    return documents

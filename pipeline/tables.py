@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 SCHEMA_VERSION = "1"
@@ -100,13 +102,94 @@ REQUIRED = {
     "region_indicator": {"indicator_id", "region", "mention", "target_id"},
     "errors": {"source_path", "stage", "error_type", "message"},
 }
+# A row group closes at whichever comes first: readers skip row groups by their
+# statistics, and the writer holds at most one open row group per table in memory.
 ROW_GROUP_SIZE = 64 * 1024
+ROW_GROUP_BYTES = 16 * 1024 * 1024
+PARQUET_OPTIONS = {"compression": "zstd", "write_statistics": True, "write_page_index": True}
 
 
-def to_table(name: str, rows: list[dict[str, Any]]) -> pa.Table:
-    schema = SCHEMAS[name].with_metadata({_META_KEY: SCHEMA_VERSION.encode()})
-    columns = {field.name: [row.get(field.name) for row in rows] for field in schema}
-    return pa.Table.from_pydict(columns, schema=schema)
+def schema_of(name: str) -> pa.Schema:
+    return SCHEMAS[name].with_metadata({_META_KEY: SCHEMA_VERSION.encode()})
+
+
+def to_table(name: str, rows: list[dict[str, Any]], shared: tuple[str, ...] = ()) -> pa.Table:
+    """Rows (dicts) → table `name`; a value that does not fit its column raises.
+
+    Columns named in `shared` repeat a few long values (each target carries its clause's
+    text): they are dictionary-encoded, so 20,000 targets of one 100,000-character clause
+    hold that text once, not 20,000 times; `TableWriter` decodes them a row group at a time."""
+    schema = schema_of(name)
+    arrays, fields = [], []
+    for f in schema:
+        values = [row.get(f.name) for row in rows]
+        if f.name in shared:
+            index: dict[Any, int] = {}
+            codes = [index.setdefault(v, len(index)) for v in values]
+            arrays.append(pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), pa.array(list(index), f.type)))
+            fields.append(pa.field(f.name, arrays[-1].type, f.nullable))
+        else:
+            array = pa.array(values, f.type)  # chunked when a column passes 2 GB
+            arrays.append(array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array]))
+            fields.append(f)
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields, metadata=schema.metadata))
+
+
+class TableWriter:
+    """One table written batch by batch into a temporary file, in row groups of about
+    ROW_GROUP_SIZE rows or ROW_GROUP_BYTES, then renamed into place by `commit`.
+
+    Memory stays at one open row group whatever the size of the batch; an interrupted
+    run leaves the previous table untouched (the temporary file is removed by `abort`
+    or by the next run)."""
+
+    def __init__(self, directory: Path, name: str) -> None:
+        self.name = name
+        self.path = directory / f"{name}.parquet"
+        self.schema = schema_of(name)
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=directory)
+        os.close(fd)
+        self.tmp = Path(tmp)
+        self.writer = pq.ParquetWriter(self.tmp, self.schema, **PARQUET_OPTIONS)
+        self.pending: list[pa.RecordBatch] = []
+        self.pending_rows = self.pending_bytes = 0
+        self.rows = 0
+
+    def add(self, table: pa.Table) -> None:
+        if not table.num_rows:
+            return
+        for piece in _decoded(table, self.schema):
+            self.pending.append(piece)
+            self.pending_rows += piece.num_rows
+            self.pending_bytes += piece.nbytes
+            self.rows += piece.num_rows
+            if self.pending_rows >= ROW_GROUP_SIZE or self.pending_bytes >= ROW_GROUP_BYTES:
+                self._flush()
+
+    def _flush(self) -> None:
+        if self.pending:
+            table = pa.concat_tables(self.pending)
+            self.writer.write_table(table, row_group_size=2 * ROW_GROUP_SIZE)
+        self.pending, self.pending_rows, self.pending_bytes = [], 0, 0
+
+    def close(self) -> None:
+        """Finish the temporary file (all row groups and the footer), not yet in place."""
+        self._flush()
+        self.writer.close()
+        with open(self.tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.chmod(self.tmp, 0o666 & ~_umask())  # mkstemp makes 0600; tables are meant to be shared
+
+    def commit(self) -> None:
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        try:
+            self.writer.close()
+        except Exception:  # already closed, or the disk is full: the file goes anyway
+            pass
+        self.tmp.unlink(missing_ok=True)
 
 
 def atomic_write(path: Path, write: callable) -> None:
@@ -131,12 +214,35 @@ def _umask() -> int:
     return mask
 
 
+def _decoded(table: pa.Table, schema: pa.Schema) -> Iterator[pa.Table]:
+    """`table` in the writer's schema: dictionary-encoded columns decoded in slices of at
+    most about ROW_GROUP_BYTES, so decoding never materialises more than a row group."""
+    if table.schema.equals(schema):
+        yield table
+        return
+    encoded = [i for i, f in enumerate(table.schema) if pa.types.is_dictionary(f.type)]
+    sizes = np.zeros(table.num_rows, dtype=np.int64)
+    for i in encoded:
+        column = table.column(i).combine_chunks()
+        lengths = pc.fill_null(pc.binary_length(column.dictionary), 0).to_numpy()
+        sizes += lengths[column.indices.to_numpy(zero_copy_only=False)]
+    ends = np.cumsum(sizes)
+    start = 0
+    while start < table.num_rows:
+        budget = (ends[start - 1] if start else 0) + ROW_GROUP_BYTES
+        stop = max(start + 1, int(np.searchsorted(ends, budget, side="right")))
+        yield table.slice(start, stop - start).cast(schema)
+        start = stop
+
+
 def write_table(directory: Path, name: str, rows: list[dict[str, Any]]) -> Path:
-    table = to_table(name, rows)
+    return write_arrow(directory, name, to_table(name, rows))
+
+
+def write_arrow(directory: Path, name: str, table: pa.Table) -> Path:
     path = directory / f"{name}.parquet"
-    atomic_write(path, lambda tmp: pq.write_table(
-        table, tmp, compression="zstd", row_group_size=ROW_GROUP_SIZE, write_statistics=True,
-    ))
+    table = table.replace_schema_metadata(schema_of(name).metadata)
+    atomic_write(path, lambda tmp: pq.write_table(table, tmp, row_group_size=ROW_GROUP_SIZE, **PARQUET_OPTIONS))
     return path
 
 
