@@ -135,6 +135,21 @@ def to_table(name: str, rows: list[dict[str, Any]], shared: tuple[str, ...] = ()
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields, metadata=schema.metadata))
 
 
+_IPC_OPTIONS = pa.ipc.IpcWriteOptions(compression="zstd")
+
+
+def ipc_bytes(table: pa.Table) -> bytes:
+    """A table as a compressed Arrow IPC stream (how results travel and are cached)."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema, options=_IPC_OPTIONS) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def ipc_table(data: bytes) -> pa.Table:
+    return pa.ipc.open_stream(data).read_all()
+
+
 class TableWriter:
     """One table written batch by batch into a temporary file, in row groups of about
     ROW_GROUP_SIZE rows or ROW_GROUP_BYTES, then renamed into place by `commit`.
