@@ -9,6 +9,7 @@ Also decides the document's script (simplified | traditional | mixed).
 
 from __future__ import annotations
 
+import numpy as np
 import opencc
 
 from .errors import StageError
@@ -46,14 +47,15 @@ def fold_punctuation(text: str) -> str:
 
 def detect_script(original: str, simplified: str) -> str:
     """simplified | traditional | mixed, from characters that only one script uses."""
-    traditional = sum(a != b for a, b in zip(original, simplified, strict=True))
     # Simplified-only characters: unchanged by t2s but changed by s2t. Characters
     # shared by both scripts (于, 并, 范 …) change under s2t only in some words, so
     # compare against the s2t of the simplified text, then discount shared forms.
     s2t = _S2T.convert(simplified)
     if len(s2t) != len(simplified):
         s2t = "".join(_S2T.convert(c) if len(_S2T.convert(c)) == 1 else c for c in simplified)
-    simplified_only = sum(a == b != t for a, b, t in zip(original, simplified, s2t, strict=True) if a not in _SHARED)
+    a, b, t = (_code_points(x) for x in (original, simplified, s2t))  # compared as arrays: C speed
+    traditional = int(np.count_nonzero(a != b))
+    simplified_only = int(np.count_nonzero((a == b) & (b != t) & ~np.isin(a, _SHARED_POINTS)))
     total = traditional + simplified_only
     if total == 0:
         return "simplified"
@@ -65,9 +67,14 @@ def detect_script(original: str, simplified: str) -> str:
     return "mixed"
 
 
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
 # Characters that are correct in both scripts in common words, which s2t still
 # rewrites in some contexts (于→於, 并→並 …): they say nothing about the script.
 _SHARED = set("于并范系台准里后面发干只才钟历采云松志制复尽余")
+_SHARED_POINTS = np.array(sorted(map(ord, _SHARED)), dtype=np.uint32)
 
 
 def normalize(cleaned: Cleaned) -> Normalized:

@@ -261,16 +261,31 @@ def _process_path(args: tuple[str, str, Options, str, bool]) -> Packed:
     cache = _cache_path(cache_dir, source.sha256, options)
     if reuse and cache.exists():
         try:
-            packed = pickle.loads(cache.read_bytes())
+            packed = _thaw(cache.read_bytes())
             packed.cached = True
             return _relabel(packed, display)
         except Exception:
             pass  # a damaged cache entry is simply recomputed
     packed = pack(process_source(source, options))
     tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_bytes(pickle.dumps(packed, protocol=pickle.HIGHEST_PROTOCOL))
+    tmp.write_bytes(_freeze(packed))
     os.replace(tmp, cache)
     return packed
+
+
+def _freeze(packed: Packed) -> bytes:
+    """A cache entry: the pickled result, zstd-compressed as one block (~6× smaller)."""
+    import pyarrow as pa
+
+    data = pickle.dumps(packed, protocol=pickle.HIGHEST_PROTOCOL)
+    return len(data).to_bytes(8, "little") + pa.Codec("zstd", compression_level=1).compress(data, asbytes=True)
+
+
+def _thaw(entry: bytes) -> Packed:
+    import pyarrow as pa
+
+    size = int.from_bytes(entry[:8], "little")
+    return pickle.loads(pa.Codec("zstd").decompress(entry[8:], decompressed_size=size, asbytes=True))
 
 
 def _cache_path(cache_dir: str, sha256: str, options: Options) -> Path:

@@ -33,7 +33,7 @@ INHERITED_SCORE = 0.5
 def code_categories(doc: Segmented, lex: Lexicons) -> tuple[CategoryCode, ...]:
     text = doc.structured.normalized.text
     masked = _mask_units(text, lex)
-    quoted = _quoted(masked)
+    quoted = _Quoted(masked)
     clauses = sorted(doc.clauses, key=lambda c: c.start)
     starts = [c.start for c in clauses]
     out: list[CategoryCode] = []
@@ -66,13 +66,22 @@ def _mask_units(text: str, lex: Lexicons) -> str:
     return "".join(chars)
 
 
-def _quoted(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, name) of the quoted names, the quotes excluded, in text order."""
-    out = []
-    for m in QUOTED_NAME.finditer(text):
-        group = next(g for g in (1, 2, 3) if m.group(g) is not None)
-        out.append((m.start(group), m.end(group), m.group(group)))
-    return out
+class _Quoted:
+    """The quoted names of a document (the quotes excluded), in text order; they do not
+    overlap, so the one that may hold a span is found by bisection."""
+
+    def __init__(self, text: str) -> None:
+        self.names = []
+        for m in QUOTED_NAME.finditer(text):
+            group = next(g for g in (1, 2, 3) if m.group(g) is not None)
+            self.names.append((m.start(group), m.end(group), m.group(group)))
+        self.starts = [a for a, _, _ in self.names]
+
+
+def _in_other_name(quoted: _Quoted, start: int, end: int, term: str) -> bool:
+    """The span lies inside a quoted name that is not the term itself."""
+    i = bisect_right(quoted.starts, start) - 1
+    return i >= 0 and end <= quoted.names[i][1] and term != quoted.names[i][2]
 
 
 _AUTOMATA: dict[int, tuple] = {}
@@ -117,6 +126,8 @@ def _scan(codebook: Codebook, masked: str, clauses, starts) -> dict[int, dict[st
 
 
 def _codes(codebook: Codebook, clause_seq: int, found: dict[str, tuple[list, list]], quoted) -> list[CategoryCode]:
+    if not found:
+        return []
     codes = []
     for category in codebook.categories:
         if category.id not in found:
@@ -126,7 +137,7 @@ def _codes(codebook: Codebook, clause_seq: int, found: dict[str, tuple[list, lis
         for start, end, term in sorted(spans):
             if any(a <= start and end <= b for a, b, _ in negative):
                 continue
-            if any(a <= start and end <= b and term != name for a, b, name in quoted):
+            if _in_other_name(quoted, start, end, term):
                 continue
             first.setdefault(term, start)
         # Longest match: 教育集团 inside 优质教育集团 is the same mention, not a second term.

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import regex
 
 from ..lexicons import TargetLexicon
-from .numbers import DIGITS, NUMBER_PATTERN, NumberError, parse_number
+from .numbers import ANY_NUMERAL, DIGITS, NUMBER_PATTERN, NumberError, parse_number
 
 CN_YEAR = r"[一二][〇零○一二三四五六七八九]{3}"
 YEAR_WORDS = rf"(?:19|20)[0-9]{{2}}|{CN_YEAR}|[两二一]千零?[一二三四五六七八九十]{{1,4}}"
@@ -106,6 +106,8 @@ def year_value(text: str) -> int | None:
 def find_deadlines(text: str, lex: TargetLexicon, start: int = 0, end: int | None = None) -> list[Deadline]:
     """Deadline phrases of the lexicon in text[start:end], longest first, non-overlapping."""
     end = len(text) if end is None else end
+    if not ANY_NUMERAL.search(text, start, end):  # every deadline names a year
+        return []
     found: list[Deadline] = []
     covered: set[int] = set()
     for pattern in lex.deadlines:

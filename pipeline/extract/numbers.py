@@ -35,6 +35,9 @@ NUMERAL = regex.compile(
         (?P<body>一半|(?>(?:{ARABIC}|[{CN_CHARS}]){{1,41}})(?:点(?:[0-9]{{1,12}}|[{''.join(DIGITS)}]{{1,12}})[万亿]{{0,2}})?)""",
     regex.X,
 )
+# Every number, year and quantity holds one of these characters (半: 半年, 一半): a
+# stretch of text without any holds none, and the full patterns need not run on it.
+ANY_NUMERAL = regex.compile(f"[0-9{CN_CHARS}半]")
 _TOKEN = regex.compile(rf"{ARABIC}|[{CN_CHARS}]|点")
 
 

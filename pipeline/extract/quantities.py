@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import regex
 
 from ..lexicons import TargetLexicon, Unit
-from .numbers import NUMERAL, Number, NumberError, find_numbers, parse_number
+from .numbers import ANY_NUMERAL, NUMERAL, Number, NumberError, find_numbers, parse_number
 
 RANGE_SEP = regex.compile(r"\s*(?:\(含\))?\s*(?:至|到|——|--|—|–|-|~|－)\s*")
 BETWEEN = regex.compile(r"\s*(?:与|和|到)\s*")
@@ -72,6 +72,8 @@ def _round(x: float) -> float:
 
 def find_quantities(text: str, lex: TargetLexicon) -> list[Quantity]:
     """Every quantity in `text`, left to right, non-overlapping."""
+    if not ANY_NUMERAL.search(text):
+        return []
     prefixes = {m.end(): m for m in PERCENT_PREFIX.finditer(text)}
     prefix_spans = [(m.start(), m.end()) for m in prefixes.values()]
     in_prefix = {i for a, b in prefix_spans for i in range(a, b)}

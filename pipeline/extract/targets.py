@@ -187,6 +187,8 @@ def _windows(text: str, clause: Clause, quantities, tl: TargetLexicon) -> list[t
 
 def _clause_targets(text, clause, sentence, index, quantities, deadlines, periods, windows,
                     tl: TargetLexicon) -> list[Target]:
+    if not quantities and not tl.coverage_pattern.search(text, clause.start, clause.end):
+        return []  # most clauses: nothing to exclude, no noun phrase to find
     excluded = _Spans(_excluded(text, clause, quantities, deadlines, periods, windows, tl))
     quantities = [q for q in quantities if not excluded.overlaps(q.start, q.end)]
     quantities = [q for q in quantities if q.kind in TARGET_KINDS or _is_coverage(text, q, clause, tl)]
