@@ -20,6 +20,8 @@ from .lexicons import Lexicons
 from .model import Cleaned, Decoded
 from .normalize import t2s
 
+_SPACES = regex.compile(r"\s+")
+_ANY_SPACE = regex.compile(r"[\s\x1c-\x1f]")  # what regex \s or str.isspace() call whitespace
 # Terminal punctuation: a line ending in one of these is a complete paragraph.
 _TERMINAL = set("。！？!?；;：:…」』”\"）)】]〕》>")
 # A line ending in these is certainly continued on the next line.
@@ -97,7 +99,7 @@ def _classify(lines: list[_Line], lex: Lexicons) -> list[str]:
 
 
 def _key(line: _Line) -> str:
-    return regex.sub(r"\s+", "", line.simp)
+    return _SPACES.sub("", line.simp)
 
 
 def _drop_repeated_run(body: list[_Line]) -> list[_Line]:
@@ -169,6 +171,10 @@ def _assemble(raw: str, paragraphs: list[list[_Line]]) -> tuple[str, list[int]]:
             offsets.append(paragraphs[p - 1][-1].end)
         for line in lines:
             segment = raw[line.start:line.end]
+            if not _ANY_SPACE.search(segment):  # most lines: kept as they are
+                chars.append(segment)
+                offsets.extend(range(line.start, line.end))
+                continue
             # Map each kept character of the line to its raw offset, dropping the
             # whitespace that sits next to Chinese text and folding other runs to one space.
             drop = {i for m in _SPACE_NEAR_WIDE.finditer(segment) for i in range(*m.span())}

@@ -22,8 +22,10 @@ PAIRS = {"(": ")", "[": "]", "〔": "〕", "【": "】", "《": "》", "〈": "�
 CLOSERS = {v: k for k, v in PAIRS.items()}
 TAG_OPENERS = "(〔[【"
 TAG_CLOSERS = ")〕]】"
-SENTENCE_DELIMITERS = set("。！？；!?;")
-CLAUSE_DELIMITERS = set(",，:：")
+SENTENCE_DELIMITERS = regex.compile("[。！？；!?;]")
+CLAUSE_DELIMITERS = regex.compile("[,，:：]")
+# Only these characters change the bracket stack: the scan jumps from one to the next.
+_BRACKETS = regex.compile("[" + regex.escape("".join(PAIRS) + "".join(CLOSERS) + '"') + "]")
 MAX_PROTECTED_SPAN = 300  # a "pair" wider than this is two unrelated brackets
 
 
@@ -93,7 +95,8 @@ def protected_mask(text: str, start: int, end: int) -> bytearray:
     """mask[i - start] == 1 where text[i] is inside a matched bracket or quote pair."""
     stack: list[tuple[str, int]] = []
     spans = []
-    for i in range(start, end):
+    for m in _BRACKETS.finditer(text, start, end):
+        i = m.start()
         ch = text[i]
         if ch == '"':
             if stack and stack[-1][0] == '"':
@@ -166,11 +169,12 @@ def _minus(start: int, end: int, holes: list[tuple[int, int]]) -> list[tuple[int
     return out
 
 
-def _split(text, start, end, delimiters, protected, base):
+def _split(text, start, end, delimiters: regex.Pattern, protected, base):
     """Yield (start, end) pieces of text[start:end] cut at unprotected delimiters."""
     pos = start
-    for i in range(start, end):
-        if text[i] in delimiters and not protected[i - base]:
+    for m in delimiters.finditer(text, start, end):
+        i = m.start()
+        if not protected[i - base]:
             yield pos, i
             pos = i + 1
     if pos < end:

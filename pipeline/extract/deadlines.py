@@ -22,6 +22,7 @@ from ..lexicons import TargetLexicon
 from .numbers import ANY_NUMERAL, DIGITS, NUMBER_PATTERN, NumberError, parse_number
 
 CN_YEAR = r"[一二][〇零○一二三四五六七八九]{3}"
+_CN_YEAR = regex.compile(CN_YEAR)
 YEAR_WORDS = rf"(?:19|20)[0-9]{{2}}|{CN_YEAR}|[两二一]千零?[一二三四五六七八九十]{{1,4}}"
 MONTH = r"[0-9]{1,2}|十[一二]?|[一二三四五六七八九]"
 DAY = r"[0-9]{1,2}|三十一?|二?十[一二三四五六七八九]?|[一二三四五六七八九]"
@@ -93,7 +94,7 @@ def year_value(text: str) -> int | None:
     text = text.strip()
     if FOUR_DIGITS.fullmatch(text):
         year = int(text)
-    elif regex.fullmatch(CN_YEAR, text):
+    elif _CN_YEAR.fullmatch(text):
         year = int("".join(str(DIGITS[c]) for c in text))  # 二〇二五: digit by digit
     else:
         try:

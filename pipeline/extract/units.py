@@ -29,6 +29,9 @@ from ..lexicons import Lexicons, UnitLexicon, UnitType
 from ..model import Clause, Metadata, Responsibility, Segmented
 from ..segment import protected_mask
 
+_SPACES = regex.compile(r"\s+")
+_SUBJECT_LEAD = regex.compile(r"^(?:由|请|并|同时)")
+_QUANTIFIER = regex.compile(r"^(?:各|有关|所有)")
 LABEL = regex.compile(r"(?P<label>牵头单位|牵头部门|责任单位|责任部门|配合单位|配合部门|协办单位|参与单位)\s*[:：]")
 LEAD_FIRST = regex.compile(r"(?:排名第一|排在第一位|排第一|排名首位|第一个)的?(?:单位)?为牵头(?:单位|部门)")
 LEAD_SEMICOLON = regex.compile(r"分号前的?(?:单位)?为牵头(?:单位|部门)")
@@ -110,7 +113,7 @@ def split_units(text: str) -> list[tuple[str, str]]:
 
 
 def _append(out: list, raw: str, separator: str) -> None:
-    raw = regex.sub(r"\s+", "", raw).strip("。.,:;、")
+    raw = _SPACES.sub("", raw).strip("。.,:;、")
     if raw:
         out.append((raw, separator))
 
@@ -205,7 +208,7 @@ def _actors(text: str, clause: Clause, meta: Metadata, units: UnitLexicon) -> li
     if cue is None or cue.start() == clause.start:
         return []
     subject = text[clause.start:cue.start()]
-    subject = regex.sub(r"^(?:由|请|并|同时)", "", subject)
+    subject = _SUBJECT_LEAD.sub("", subject)
     names = [raw for raw, _ in split_units(subject)]
     if not names or not all(_is_unit(n, units) for n in names):
         return []
@@ -223,7 +226,7 @@ def _actors(text: str, clause: Clause, meta: Metadata, units: UnitLexicon) -> li
 
 def _is_unit(name: str, units: UnitLexicon) -> bool:
     """The whole name is a unit: optional 各/有关 and level prefix, then a unit type's name."""
-    rest = regex.sub(r"^(?:各|有关|所有)", "", name)
+    rest = _QUANTIFIER.sub("", name)
     prefix = next((p for p in units.prefixes if rest.startswith(p) and len(rest) > len(p) + 1), "")
     rest = rest[len(prefix):]
     for unit_type in units.types:
