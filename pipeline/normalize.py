@@ -9,6 +9,8 @@ Also decides the document's script (simplified | traditional | mixed).
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 import opencc
 
@@ -16,7 +18,13 @@ from .errors import StageError
 from .model import Cleaned, Normalized
 
 _T2S = opencc.OpenCC("t2s")
-_S2T = opencc.OpenCC("s2t")
+
+
+@cache
+def _s2t() -> opencc.OpenCC:
+    """Loaded on first use: only documents with Traditional characters need it."""
+    return opencc.OpenCC("s2t")
+
 
 _FOLD = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}  # full-width ASCII block
 _FOLD.update({ord(c): ord(" ") for c in "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
@@ -47,12 +55,14 @@ def fold_punctuation(text: str) -> str:
 
 def detect_script(original: str, simplified: str) -> str:
     """simplified | traditional | mixed, from characters that only one script uses."""
+    if original == simplified:
+        return "simplified"  # no Traditional character: the share below would be 0
     # Simplified-only characters: unchanged by t2s but changed by s2t. Characters
     # shared by both scripts (于, 并, 范 …) change under s2t only in some words, so
     # compare against the s2t of the simplified text, then discount shared forms.
-    s2t = _S2T.convert(simplified)
+    s2t = _s2t().convert(simplified)
     if len(s2t) != len(simplified):
-        s2t = "".join(_S2T.convert(c) if len(_S2T.convert(c)) == 1 else c for c in simplified)
+        s2t = "".join(_s2t().convert(c) if len(_s2t().convert(c)) == 1 else c for c in simplified)
     a, b, t = (_code_points(x) for x in (original, simplified, s2t))  # compared as arrays: C speed
     traditional = int(np.count_nonzero(a != b))
     simplified_only = int(np.count_nonzero((a == b) & (b != t) & ~np.isin(a, _SHARED_POINTS)))

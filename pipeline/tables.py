@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 SCHEMA_VERSION = "1"
@@ -233,6 +232,8 @@ def _decoded(table: pa.Table, schema: pa.Schema) -> Iterator[pa.Table]:
     if table.schema.equals(schema):
         yield table
         return
+    import pyarrow.compute as pc  # 50 ms to import: only for the rare encoded table
+
     encoded = [i for i, f in enumerate(table.schema) if pa.types.is_dictionary(f.type)]
     sizes = np.zeros(table.num_rows, dtype=np.int64)
     for i in encoded:
