@@ -112,10 +112,10 @@ def extract_command(file: Path, fmt: str, lexicon_dir: Path) -> None:
     except InputError as exc:
         raise click.ClickException(f"{file}: {exc}") from None
     result = process_source(source, Options(lexicons=str(lexicon_dir)))
-    if "errors" in result.rows:
-        error = result.rows["errors"][0]
+    if result.errors:
+        error = result.errors[0]
         raise click.ClickException(f"{file}: {error['error_type']} at {error['stage']}: {error['message']}")
-    print_targets(result.rows["targets"], fmt)
+    print_targets(result.rows("targets"), fmt)
 
 
 @cli.command("compare")

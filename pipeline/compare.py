@@ -22,21 +22,24 @@ INDICATOR_COLUMNS = ("indicator_id", "region", "value", "value_max", "unit", "co
                      "deadline_year", "mention", "indicator", "target_id")
 
 
-def document_counts(categories: list[dict], targets: list[dict]) -> Counts:
-    """One document's contribution to `region_category` (clause ids are unique to a
-    document, so the batch's table is the sum of these)."""
+def document_counts(categories: dict[str, list], targets: dict[str, list]) -> Counts:
+    """One document's contribution to `region_category`, from the columns of its
+    categories and targets (clause ids are unique to a document, so the batch's table
+    is the sum of these)."""
     clause_codes: dict[str, set[tuple[str, str]]] = defaultdict(set)
     counts: Counts = defaultdict(lambda: [0, 0, 0, 0, 0])
-    for row in categories:
-        clause_codes[row["clause_id"]].add((row["codebook"], row["category"]))
-        counts[(row["codebook"], row["category"])][0] += 1
-    for t in targets:
-        for key in clause_codes.get(t["clause_id"], ()):
+    for clause_id, key in zip(categories["clause_id"], zip(categories["codebook"], categories["category"],
+                                                           strict=True), strict=True):
+        clause_codes[clause_id].add(key)
+        counts[key][0] += 1
+    for clause_id, value, deadline, lead in zip(targets["clause_id"], targets["value"], targets["deadline_year"],
+                                                targets["lead_unit"], strict=True):
+        for key in clause_codes.get(clause_id, ()):
             c = counts[key]
             c[1] += 1
-            c[2] += t["value"] is not None
-            c[3] += t["deadline_year"] is not None
-            c[4] += t["lead_unit"] is not None
+            c[2] += value is not None
+            c[3] += deadline is not None
+            c[4] += lead is not None
     return dict(counts)
 
 
@@ -67,22 +70,6 @@ def region_indicator(targets: pa.Table) -> pa.Table:
     table = table.filter(pc.is_valid(table.column("indicator_id")))
     table = table.set_column(1, "region", pc.fill_null(table.column("region"), UNKNOWN_REGION))
     return table.sort_by([("indicator_id", "ascending"), ("region", "ascending"), ("target_id", "ascending")])
-
-
-def compare_tables(tables: dict[str, list[dict]], lex: Lexicons) -> dict[str, list[dict]]:
-    """Both comparison tables from whole tables of rows (small batches, tests)."""
-    from .tables import to_table
-
-    by_doc: dict[str, tuple[list[dict], list[dict]]] = {d["doc_id"]: ([], []) for d in tables["documents"]}
-    for row in tables["categories"]:
-        by_doc[row["doc_id"]][0].append(row)
-    for row in tables["targets"]:
-        by_doc[row["doc_id"]][1].append(row)
-    counts: dict[str, Counts] = {}
-    for d in tables["documents"]:
-        add_counts(counts.setdefault(d["region"] or UNKNOWN_REGION, {}), document_counts(*by_doc[d["doc_id"]]))
-    return {"region_category": region_category(counts, lex),
-            "region_indicator": region_indicator(to_table("targets", tables["targets"])).to_pylist()}
 
 
 MEASURES = COUNTS

@@ -34,7 +34,17 @@ from .normalize import normalize
 from .read import DEFAULT_MAX_BYTES, load_source, read
 from .segment import segment
 from .structure import structure
-from .tables import SCHEMA_VERSION, TableWriter, ipc_bytes, ipc_table, to_table, write_arrow, write_json, write_table
+from .tables import (
+    SCHEMA_VERSION,
+    TableWriter,
+    columns_of,
+    columns_table,
+    ipc_bytes,
+    ipc_table,
+    write_arrow,
+    write_json,
+    write_table,
+)
 
 STAGES: tuple[tuple[str, Callable[[Any, Lexicons], Any]], ...] = (
     ("read", lambda source, lex: read(source)),
@@ -69,10 +79,15 @@ class Options:
 
 @dataclass
 class DocResult:
+    """One input processed: its tables' columns, or the one `errors` row saying why not."""
+
     source_path: str
     sha256: str | None
-    rows: dict[str, list[dict]] = field(default_factory=dict)  # table → rows
-    cached: bool = False
+    columns: dict[str, Columns] = field(default_factory=dict)  # table → columns
+    errors: list[dict] = field(default_factory=list)
+
+    def rows(self, name: str) -> list[dict]:
+        return self.errors if name == "errors" else rows_of(self.columns[name])
 
 
 @dataclass
@@ -101,15 +116,15 @@ class Packed:
 
 
 def pack(result: DocResult) -> Packed:
-    rows = result.rows
-    if not rows.get("documents"):
-        return Packed(result.source_path, result.sha256, None, errors=rows.get("errors", []))
-    d = rows["documents"][0]
+    columns = result.columns
+    if not columns:
+        return Packed(result.source_path, result.sha256, None, errors=result.errors)
+    d = rows_of(columns["documents"])[0]
     doc = {"doc_id": d["doc_id"], "sha256": d["sha256"], "n_clauses": d["n_clauses"],
            "region": d["region"] or compare.UNKNOWN_REGION}
     return Packed(result.source_path, result.sha256, doc,
-                  {name: ipc_bytes(to_table(name, rows[name], SHARED.get(name, ()))) for name in STREAMED},
-                  counts=compare.document_counts(rows["categories"], rows["targets"]))
+                  {name: ipc_bytes(columns_table(name, columns[name], SHARED.get(name, ()))) for name in STREAMED},
+                  counts=compare.document_counts(columns["categories"], columns["targets"]))
 
 
 def _relabel(packed: Packed, display: str) -> Packed:
@@ -138,7 +153,22 @@ class Summary:
 
 # --- one document -----------------------------------------------------------------
 
+Columns = dict[str, list]  # column name → values, one table of one document
+
+
 def document_rows(doc: Extracted) -> dict[str, list[dict]]:
+    """The document's rows of each table, as dicts (for printing and tests)."""
+    return {name: rows_of(columns) for name, columns in document_columns(doc).items()}
+
+
+def rows_of(columns: Columns) -> list[dict]:
+    return [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+
+
+def document_columns(doc: Extracted) -> dict[str, Columns]:
+    """The document's share of each table, built column by column: clauses and
+    categories are hundreds of rows a document, and a dict per row was a quarter of
+    the time spent after extraction."""
     seg = doc.segmented
     st = seg.structured
     norm = st.normalized
@@ -164,20 +194,21 @@ def document_rows(doc: Extracted) -> dict[str, list[dict]]:
             action.setdefault(code.clause_seq, []).append(code)
     clause_categories = {seq: [c.category for c in sorted(codes, key=lambda c: (-c.score, c.category))]
                          for seq, codes in action.items()}
-    clauses = [
-        {
-            "clause_id": f"{doc_id}-{c.seq:05d}", "doc_id": doc_id, "seq": c.seq,
-            "paragraph_seq": c.paragraph_seq, "sentence_seq": c.sentence_seq,
-            "section_path": c.section_path, "section_level": c.section_level, "is_heading": c.is_heading,
-            "text": text[c.start:c.end], "text_original": original[c.start:c.end],
-            "start": c.start, "end": c.end, "categories": clause_categories.get(c.seq, []),
-            "raw_start": raw[c.start], "raw_end": raw[c.end - 1] + 1,
-            "tags": [{"text": t.text, "start": t.start, "end": t.end} for t in c.tags],
-        }
-        for c in seg.clauses
-    ]
-    by_seq = {c.seq: c for c in seg.clauses}
-    clause_id = lambda seq: f"{doc_id}-{seq:05d}"  # noqa: E731
+    cs = seg.clauses
+    ids = [f"{doc_id}-{c.seq:05d}" for c in cs]
+    clause_id = dict(zip((c.seq for c in cs), ids, strict=True)).__getitem__
+    clauses = {
+        "clause_id": ids, "doc_id": [doc_id] * len(cs), "seq": [c.seq for c in cs],
+        "paragraph_seq": [c.paragraph_seq for c in cs], "sentence_seq": [c.sentence_seq for c in cs],
+        "section_path": [c.section_path for c in cs], "section_level": [c.section_level for c in cs],
+        "is_heading": [c.is_heading for c in cs],
+        "text": [text[c.start:c.end] for c in cs], "text_original": [original[c.start:c.end] for c in cs],
+        "start": [c.start for c in cs], "end": [c.end for c in cs],
+        "categories": [clause_categories.get(c.seq, []) for c in cs],
+        "raw_start": [raw[c.start] for c in cs], "raw_end": [raw[c.end - 1] + 1 for c in cs],
+        "tags": [[{"text": t.text, "start": t.start, "end": t.end} for t in c.tags] for c in cs],
+    }
+    by_seq = {c.seq: c for c in cs}
     responsibilities = [
         {"doc_id": doc_id, "clause_id": clause_id(r.clause_seq), "section_path": r.section_path,
          "scope": [clause_id(s) for s in r.scope], "unit_raw": r.unit_raw, "unit": r.unit,
@@ -190,7 +221,7 @@ def document_rows(doc: Extracted) -> dict[str, list[dict]]:
     for n, t in enumerate(doc.targets):
         c = by_seq[t.clause_seq]
         targets.append({
-            "target_id": f"{doc_id}-T{n:04d}", "doc_id": doc_id, "clause_id": f"{doc_id}-{c.seq:05d}",
+            "target_id": f"{doc_id}-T{n:04d}", "doc_id": doc_id, "clause_id": clause_id(c.seq),
             "region": meta.region, "section_path": c.section_path, "indicator": t.indicator,
             "indicator_id": t.indicator_id, "quantity_kind": t.quantity_kind, "value": t.value,
             "value_max": t.value_max, "comparator": t.comparator, "unit": t.unit, "per": t.per, "within": t.within,
@@ -201,13 +232,15 @@ def document_rows(doc: Extracted) -> dict[str, list[dict]]:
             "units": covering.get(t.clause_seq, (None, None))[1],
             "categories": clause_categories.get(t.clause_seq, []), "rule": t.rule, "scope": t.scope,
         })
-    categories = [
-        {"doc_id": doc_id, "clause_id": clause_id(code.clause_seq), "codebook": code.codebook,
-         "category": code.category, "score": code.score, "evidence": list(code.evidence)}
-        for code in doc.categories
-    ]
-    return {"documents": [document], "clauses": clauses, "targets": targets, "responsibilities": responsibilities,
-            "categories": categories}
+    codes = doc.categories
+    categories = {
+        "doc_id": [doc_id] * len(codes), "clause_id": [clause_id(k.clause_seq) for k in codes],
+        "codebook": [k.codebook for k in codes], "category": [k.category for k in codes],
+        "score": [k.score for k in codes], "evidence": [list(k.evidence) for k in codes],
+    }
+    return {"documents": columns_of("documents", [document]), "clauses": clauses,
+            "targets": columns_of("targets", targets),
+            "responsibilities": columns_of("responsibilities", responsibilities), "categories": categories}
 
 
 def _units_by_clause(doc: Extracted) -> dict[int, tuple[str | None, list[str]]]:
@@ -236,7 +269,7 @@ def process_source(source, options: Options) -> DocResult:
     try:
         for stage, function in STAGES:  # noqa: B007 - `stage` names the failing stage below
             record = function(record, lex)
-        return DocResult(source.path, source.sha256, document_rows(record))
+        return DocResult(source.path, source.sha256, document_columns(record))
     except PipelineError as exc:
         return _error(source.path, source.sha256, stage, exc.error_type, str(exc))
     except RecursionError:
@@ -247,9 +280,9 @@ def process_source(source, options: Options) -> DocResult:
 
 def _error(path: str, sha256: str | None, stage: str, error_type: str, message: str) -> DocResult:
     message = " ".join(message.split())[:500]
-    return DocResult(path, sha256, {"errors": [
+    return DocResult(path, sha256, errors=[
         {"source_path": path, "sha256": sha256, "stage": stage, "error_type": error_type, "message": message}
-    ]})
+    ])
 
 
 def _process_path(args: tuple[str, str, Options, str, bool]) -> Packed:
@@ -448,7 +481,7 @@ def _run_key(files: list[tuple[Path, str]], early_errors: list[DocResult], optio
     except OSError:
         return None
     for result in early_errors:
-        digest.update(f"\n{result.source_path}\t{result.rows['errors'][0]['message']}".encode())
+        digest.update(f"\n{result.source_path}\t{result.errors[0]['message']}".encode())
     return digest.hexdigest()
 
 

@@ -113,7 +113,17 @@ def schema_of(name: str) -> pa.Schema:
 
 
 def to_table(name: str, rows: list[dict[str, Any]], shared: tuple[str, ...] = ()) -> pa.Table:
-    """Rows (dicts) → table `name`; a value that does not fit its column raises.
+    """Rows (dicts) → table `name`; a value that does not fit its column raises."""
+    return columns_table(name, columns_of(name, rows), shared)
+
+
+def columns_of(name: str, rows: list[dict[str, Any]]) -> dict[str, list]:
+    """Rows → the columns of table `name` (a key a row lacks is null)."""
+    return {f.name: [row.get(f.name) for row in rows] for f in SCHEMAS[name]}
+
+
+def columns_table(name: str, columns: dict[str, list], shared: tuple[str, ...] = ()) -> pa.Table:
+    """Columns (name → values) → table `name`; a value that does not fit its column raises.
 
     Columns named in `shared` repeat a few long values (each target carries its clause's
     text): they are dictionary-encoded, so 20,000 targets of one 100,000-character clause
@@ -121,7 +131,7 @@ def to_table(name: str, rows: list[dict[str, Any]], shared: tuple[str, ...] = ()
     schema = schema_of(name)
     arrays, fields = [], []
     for f in schema:
-        values = [row.get(f.name) for row in rows]
+        values = columns[f.name]
         if f.name in shared:
             index: dict[Any, int] = {}
             codes = [index.setdefault(v, len(index)) for v in values]
