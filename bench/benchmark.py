@@ -9,6 +9,7 @@ performance budget is stated in. Machines are noisy: read the ratios, not the se
 
     pip install -e '.[bench]'
     python bench/benchmark.py --mb 50 --workers 1 2
+    python bench/benchmark.py --mb 1000 --jieba-mb 20 --stage-mb 10   # the 1 GB run (~1 h)
 """
 
 from __future__ import annotations
@@ -55,22 +56,26 @@ def first_megabytes(files: list[Path], megabytes: float) -> tuple[list[Path], fl
     return out, size
 
 
-def timed_process(args: list[str], cwd: Path) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MB summed over the process tree)."""
+def timed_process(args: list[str], cwd: Path) -> tuple[float, float, float]:
+    """(wall seconds, peak RSS, peak PSS) in MB, summed over the process tree. Workers are
+    forked and share the parent's pages, which RSS counts in every process and PSS
+    divides among them: PSS is the memory the run really takes."""
     start = time.perf_counter()
     proc = psutil.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = 0.0
+    peak_rss = peak_pss = 0.0
     while proc.poll() is None:
         try:
             tree = [proc, *proc.children(recursive=True)]
-            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()) / 1e6)
+            info = [p.memory_full_info() for p in tree if p.is_running()]
+            peak_rss = max(peak_rss, sum(i.rss for i in info) / 1e6)
+            peak_pss = max(peak_pss, sum(i.pss for i in info) / 1e6)
         except psutil.Error:
             pass
-        time.sleep(0.05)
+        time.sleep(0.1)
     seconds = time.perf_counter() - start
     if proc.returncode:
         raise SystemExit(f"{' '.join(args)} failed: {proc.stderr.read().decode()[-500:]}")
-    return seconds, peak
+    return seconds, peak_rss, peak_pss
 
 
 BASELINE = """
@@ -90,27 +95,40 @@ else:
 """
 
 
-def per_stage(files: list[Path]) -> dict[str, float]:
-    """Seconds spent in each stage over `files`, in this process."""
-    sys.path.insert(0, str(ROOT))
-    from pipeline.read import load_source
-    from pipeline.run import STAGES, Options
+STARTUP = """
+import pipeline.cli, pipeline.run
+pipeline.run.Options().lex()
+"""
 
+
+def per_stage(files: list[Path]) -> dict[str, float]:
+    """Seconds spent in each stage over `files`, in this process, and in turning the
+    result into Arrow tables (what a worker does after the stages)."""
+    sys.path.insert(0, str(ROOT))
+    from pipeline.cli import _without_pandas
+    from pipeline.read import load_source
+    from pipeline.run import STAGES, DocResult, Options, document_columns, pack
+
+    _without_pandas()  # as in `policy-pipeline run`
     lex = Options().lex()
-    totals = {name: 0.0 for name, _ in STAGES}
+    totals = {name: 0.0 for name, _ in STAGES} | {"to Arrow tables": 0.0}
     for path in files:
         record = load_source(path, path.name)
         for name, function in STAGES:
             start = time.perf_counter()
             record = function(record, lex)
             totals[name] += time.perf_counter() - start
+        start = time.perf_counter()
+        pack(DocResult(path.name, None, document_columns(record)))
+        totals["to Arrow tables"] += time.perf_counter() - start
     return totals
 
 
-def row(label: str, mb: float, docs: int, seconds: float, rss: float | None = None, note: str = "") -> str:
-    rss_text = f"{rss:8.0f}" if rss is not None else " " * 8
+def row(label: str, mb: float, docs: int, seconds: float, rss: float | None = None, pss: float | None = None,
+        note: str = "") -> str:
+    memory = "".join(f"{v:8.0f}" if v is not None else " " * 8 for v in (rss, pss))
     return (f"{label:<34}{docs:>9}{mb:>9.1f}{seconds:>10.2f}{mb / seconds:>9.2f}{docs / seconds:>10.1f}"
-            f"{rss_text}  {note}")
+            f"{memory}  {note}")
 
 
 def main() -> None:
@@ -119,54 +137,74 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts to run")
     parser.add_argument("--jieba-mb", type=float, default=5, help="jieba baseline sample (it is slow)")
     parser.add_argument("--stage-mb", type=float, default=5, help="per-stage profile sample")
+    parser.add_argument("--tmp", type=Path, default=None, help="folder for corpus and outputs (default: system tmp)")
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="policy-bench-"))
+    work = Path(tempfile.mkdtemp(prefix="policy-bench-", dir=args.tmp))
     try:
         corpus = work / "corpus"
         files = build_corpus(corpus, args.mb)
         mb = sum(f.stat().st_size for f in files) / 1e6
         docs = len(files)
-        lines = [f"{'measure':<34}{'docs':>9}{'MB':>9}{'seconds':>10}{'MB/s':>9}{'docs/s':>10}{'RSS MB':>8}"]
+        lines = [f"{'measure':<34}{'docs':>9}{'MB':>9}{'seconds':>10}{'MB/s':>9}{'docs/s':>10}"
+                 f"{'RSS MB':>8}{'PSS MB':>8}"]
+        say = lambda line: (lines.append(line), print(line, file=sys.stderr, flush=True))  # noqa: E731
 
         listing = work / "files.txt"
         listing.write_text("\n".join(map(str, files)), encoding="utf-8")
-        opencc_s, opencc_rss = timed_process([sys.executable, "-c", BASELINE, "opencc", str(listing)], work)
-        lines.append(row("OpenCC t2s alone (whole process)", mb, docs, opencc_s, opencc_rss))
+        opencc_s, opencc_rss, opencc_pss = timed_process([sys.executable, "-c", BASELINE, "opencc", str(listing)],
+                                                         work)
+        say(row("OpenCC t2s alone (whole process)", mb, docs, opencc_s, opencc_rss, opencc_pss))
         sample, sample_mb = first_megabytes(files, args.jieba_mb)
         listing.write_text("\n".join(map(str, sample)), encoding="utf-8")
-        jieba_s, jieba_rss = timed_process([sys.executable, "-c", BASELINE, "jieba", str(listing)], work)
-        lines.append(row("jieba.lcut alone (whole process)", sample_mb, len(sample), jieba_s, jieba_rss,
-                         "on a sample"))
+        jieba_s, jieba_rss, jieba_pss = timed_process([sys.executable, "-c", BASELINE, "jieba", str(listing)], work)
+        say(row("jieba.lcut alone (whole process)", sample_mb, len(sample), jieba_s, jieba_rss, jieba_pss,
+                "on a sample"))
         opencc_mbs, jieba_mbs = mb / opencc_s, sample_mb / jieba_s
 
         single = None
+        budgets = []
         for workers in args.workers:
             out = work / f"out-{workers}"
-            seconds, rss = timed_process([str(EXE), "run", str(corpus), "-o", str(out), "--full", "-q",
-                                          "--workers", str(workers)], work)
+            seconds, rss, pss = timed_process([str(EXE), "run", str(corpus), "-o", str(out), "--full", "-q",
+                                               "--workers", str(workers)], work)
             single = single or seconds
-            lines.append(row(f"pipeline, {workers} worker(s)", mb, docs, seconds, rss,
-                             f"{(mb / seconds) / jieba_mbs:.1f}× jieba, {(mb / seconds) / opencc_mbs:.3f}× OpenCC, "
-                             f"{single / seconds:.2f}× 1 worker"))
+            say(row(f"pipeline, {workers} worker(s)", mb, docs, seconds, rss, pss,
+                    f"{(mb / seconds) / jieba_mbs:.1f}× jieba, {(mb / seconds) / opencc_mbs:.3f}× OpenCC, "
+                    f"{single / seconds:.2f}× 1 worker"))
+            if workers == 1:
+                budgets += [("1 worker ≥ 10× jieba", (mb / seconds) / jieba_mbs, 10, ">="),
+                            ("1 worker ≥ ¼ OpenCC", (mb / seconds) / opencc_mbs, 0.25, ">=")]
+            if workers == 2 and args.workers[0] == 1:
+                budgets.append(("2 workers ≥ 1.7× 1 worker", single / seconds, 1.7, ">="))
+            budgets.append((f"peak PSS, {workers} worker(s), MB", pss, 500, "<"))
         out = work / f"out-{args.workers[0]}"
-        again, _ = timed_process([str(EXE), "run", str(corpus), "-o", str(out), "-q"], work)
-        lines.append(row("re-run, nothing changed", mb, docs, again, None, f"{again / single:.1%} of the first"))
+        again, rss, pss = timed_process([str(EXE), "run", str(corpus), "-o", str(out), "-q"], work)
+        say(row("re-run, nothing changed", mb, docs, again, rss, pss, f"{again / single:.1%} of the first"))
+        budgets.append(("re-run unchanged, share of first", again / single, 0.05, "<"))
         for f in files[:: 100]:  # 1 % of the documents change
             f.write_bytes(f.read_bytes() + "\n附件(修订)\n".encode())
-        changed, _ = timed_process([str(EXE), "run", str(corpus), "-o", str(out), "-q"], work)
-        lines.append(row("re-run, 1% of documents changed", mb, docs, changed, None,
-                         f"{changed / single:.1%} of the first"))
+        changed, rss, pss = timed_process([str(EXE), "run", str(corpus), "-o", str(out), "-q"], work)
+        say(row("re-run, 1% of documents changed", mb, docs, changed, rss, pss,
+                f"{changed / single:.1%} of the first"))
+        budgets.append(("re-run 1% changed, share of first", changed / single, 0.10, "<"))
+        imports, _, _ = timed_process([sys.executable, "-c", STARTUP], ROOT)
+        say(row("startup: import + lexicons", 0.0001, 1, imports))
+        budgets.append(("startup (import + lexicons), s", imports, 1.0, "<"))
         tiny = work / "tiny"
         tiny.mkdir()
         shutil.copy(files[0], tiny / "one.txt")
-        startup, _ = timed_process([str(EXE), "run", str(tiny), "-o", str(work / "out-tiny"), "-q"], work)
-        lines.append(row("startup (one small notice)", files[0].stat().st_size / 1e6, 1, startup))
+        startup, rss, pss = timed_process([str(EXE), "run", str(tiny), "-o", str(work / "out-tiny"), "-q"], work)
+        say(row("one small notice, end to end", files[0].stat().st_size / 1e6, 1, startup, rss, pss))
 
         stage_files, stage_mb = first_megabytes(files, args.stage_mb)
         for name, seconds in per_stage(stage_files).items():
-            lines.append(row(f"  stage {name}", stage_mb, len(stage_files), max(seconds, 1e-9)))
+            say(row(f"  {name}", stage_mb, len(stage_files), max(seconds, 1e-9)))
         print("\n".join(lines))
+        print("\nbudget                                  measured    budget")
+        for label, value, limit, op in budgets:
+            ok = value >= limit if op == ">=" else value < limit
+            print(f"{label:<38}{value:>10.3f}  {op} {limit:<6}  {'met' if ok else 'MISSED'}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

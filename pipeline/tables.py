@@ -105,6 +105,7 @@ REQUIRED = {
 # statistics, and the writer holds at most one open row group per table in memory.
 ROW_GROUP_SIZE = 64 * 1024
 ROW_GROUP_BYTES = 16 * 1024 * 1024
+SHARED_MIN_CHARS = 1 << 20
 PARQUET_OPTIONS = {"compression": "zstd", "write_statistics": True, "write_page_index": True}
 
 
@@ -127,12 +128,13 @@ def columns_table(name: str, columns: dict[str, list], shared: tuple[str, ...] =
 
     Columns named in `shared` repeat a few long values (each target carries its clause's
     text): they are dictionary-encoded, so 20,000 targets of one 100,000-character clause
-    hold that text once, not 20,000 times; `TableWriter` decodes them a row group at a time."""
+    hold that text once, not 20,000 times; `TableWriter` decodes them a row group at a time.
+    Below SHARED_MIN_CHARS in all, plain strings are cheaper to write."""
     schema = schema_of(name)
     arrays, fields = [], []
     for f in schema:
         values = columns[f.name]
-        if f.name in shared:
+        if f.name in shared and sum(len(v) for v in values if v) > SHARED_MIN_CHARS:
             index: dict[Any, int] = {}
             codes = [index.setdefault(v, len(index)) for v in values]
             arrays.append(pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), pa.array(list(index), f.type)))
