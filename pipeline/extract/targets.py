@@ -29,6 +29,7 @@ import regex
 from ..lexicons import Lexicons, TargetLexicon
 from ..model import Clause, Segmented, Target
 from .deadlines import Deadline, bare_year, find_dates, find_deadlines, find_periods
+from .numbers import ANY_NUMERAL
 from .quantities import Quantity, find_quantities
 
 TARGET_KINDS = {"count", "percentage", "multiple", "area", "money", "length", "duration", "frequency"}
@@ -66,6 +67,9 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
     targets: list[Target] = []
     milestones: list[Target] = []
     for sentence in sentences:
+        start, end = sentence.clauses[0].start, sentence.clauses[-1].end
+        if not ANY_NUMERAL.search(text, start, end) and not tl.coverage_pattern.search(text, start, end):
+            continue  # most sentences: no number, year or coverage word, so no target or milestone
         opener_deadlines: list[tuple[int, Deadline]] = []  # (clause index, deadline) opening a clause
         carried_periods, carried_windows = [], []  # from earlier clauses that hold no target
         sentence_targets: list[Target] = []
