@@ -277,6 +277,18 @@ def _trailing_multiplier(numeral: str) -> float | None:
     return None
 
 
+_SUFFIX: dict[int, regex.Pattern] = {}
+
+
+def _suffix_comparator(lex: TargetLexicon) -> regex.Pattern:
+    """The longest comparator word ending a string: the leftmost match of the
+    alternation anchored at the end."""
+    key = id(lex)
+    if key not in _SUFFIX:
+        _SUFFIX[key] = regex.compile(f"(?:{lex.comparator_patterns['before'].pattern})\\Z")
+    return _SUFFIX[key]
+
+
 def _comparator_before(text: str, start: int, lex: TargetLexicon) -> tuple[str, int] | None:
     """A comparator word right before `start`, allowing 了/为/是/有/达 and spaces between."""
     window = text[max(0, start - 16):start]
@@ -285,10 +297,8 @@ def _comparator_before(text: str, start: int, lex: TargetLexicon) -> tuple[str, 
     # Match on the text without spaces (小于 或 等于100), then map back to offsets.
     kept = [i for i, ch in enumerate(head) if not ch.isspace()]
     squeezed = "".join(head[i] for i in kept)
-    best = None
-    for word in lex.comparators["before"]:
-        if squeezed.endswith(word) and (best is None or len(word) > len(best)):
-            best = word
+    m = _suffix_comparator(lex).search(squeezed)
+    best = m.group() if m else None
     if best is None or lex.comparators["before"][best] == "none":
         return None
     return best, start - len(window) + kept[len(squeezed) - len(best)]
