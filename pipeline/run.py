@@ -515,7 +515,8 @@ def _map(jobs: list, workers: int, options: Options) -> Iterator[Packed]:
         return
     with ProcessPoolExecutor(max_workers=workers, initializer=cached_lexicons,
                              initargs=(options.lexicons, options.codebooks)) as pool:
-        yield from pool.map(_process_path, jobs, chunksize=max(1, min(64, len(jobs) // (workers * 8))))
+        # Small chunks: finished results wait in the parent until their turn in path order.
+        yield from pool.map(_process_path, jobs, chunksize=max(1, min(16, len(jobs) // (workers * 8))))
 
 
 def _progress(results: Iterator[Packed], total: int, enabled: bool) -> Iterator[Packed]:

@@ -104,7 +104,7 @@ REQUIRED = {
 # A row group closes at whichever comes first: readers skip row groups by their
 # statistics, and the writer holds at most one open row group per table in memory.
 ROW_GROUP_SIZE = 64 * 1024
-ROW_GROUP_BYTES = 16 * 1024 * 1024
+ROW_GROUP_BYTES = 8 * 1024 * 1024
 SHARED_MIN_CHARS = 1 << 20
 PARQUET_OPTIONS = {"compression": "zstd", "write_statistics": True, "write_page_index": True}
 

@@ -75,3 +75,29 @@ def test_records_are_frozen():
     for record in (model.Source, model.Decoded, model.Cleaned, model.Normalized, model.Structured,
                    model.Segmented, model.Clause, model.Metadata, model.Paragraph, model.Heading, model.Tag):
         assert dataclasses.is_dataclass(record) and record.__dataclass_params__.frozen, record
+
+
+def test_large_tables_are_row_groups_that_readers_skip_by_region_and_year(tmp_path, monkeypatch):
+    """Row groups carry min/max statistics: a reader filtering on region or year opens
+    only the row groups that can match (here made small, so the seeds span several)."""
+    import pyarrow.dataset as ds
+    from conftest import CORPUS
+
+    from pipeline.run import run
+
+    monkeypatch.setattr(tables, "ROW_GROUP_SIZE", 10)
+    run([CORPUS], tmp_path, progress=False)
+    targets = ds.dataset(tmp_path / "targets.parquet")
+    (fragment,) = targets.get_fragments()
+    groups = fragment.split_by_row_group()
+    assert len(groups) >= 4
+    region = pq.read_table(tmp_path / "documents.parquet", columns=["region"]).column(0)[0].as_py()
+    for condition in (ds.field("region") == region, ds.field("deadline_year") == 2026):
+        kept = fragment.split_by_row_group(condition)
+        assert 0 < len(kept) < len(groups), condition
+        expected = targets.to_table(filter=condition)
+        assert ds.dataset(tmp_path / "targets.parquet").to_table(filter=condition).num_rows == expected.num_rows
+        assert sum(g.to_table(filter=condition).num_rows for g in kept) == expected.num_rows  # none lost
+    clauses = pq.ParquetFile(tmp_path / "clauses.parquet").metadata
+    assert clauses.num_row_groups > 1
+    assert all(clauses.row_group(i).column(0).statistics.has_min_max for i in range(clauses.num_row_groups))
