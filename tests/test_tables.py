@@ -101,3 +101,28 @@ def test_large_tables_are_row_groups_that_readers_skip_by_region_and_year(tmp_pa
     clauses = pq.ParquetFile(tmp_path / "clauses.parquet").metadata
     assert clauses.num_row_groups > 1
     assert all(clauses.row_group(i).column(0).statistics.has_min_max for i in range(clauses.num_row_groups))
+
+
+def test_a_run_failing_midway_leaves_the_previous_tables_and_no_temporary_files(tmp_path, monkeypatch):
+    """The disk fills up while the third document is appended: the run fails, and every
+    table of the previous run is still there, byte for byte."""
+    from conftest import CORPUS
+
+    from pipeline.run import run
+
+    run([CORPUS], tmp_path, progress=False)
+    before = {p.name: p.read_bytes() for p in tmp_path.glob("*.parquet")}
+    added = []
+
+    def add(self, table):
+        added.append(self.name)
+        if len(added) > 12:
+            raise OSError(28, "No space left on device")
+        return original(self, table)
+
+    original = tables.TableWriter.add
+    monkeypatch.setattr(tables.TableWriter, "add", add)
+    with pytest.raises(OSError):
+        run([CORPUS], tmp_path, full=True, progress=False)
+    assert {p.name: p.read_bytes() for p in tmp_path.glob("*.parquet")} == before
+    assert not list(tmp_path.glob(".*.tmp"))
