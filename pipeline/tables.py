@@ -278,58 +278,100 @@ def write_json(path: Path, data: Any) -> None:
 
 
 def validate(directory: Path, names: Iterable[str] | None = None) -> list[str]:
-    """Problems found in the tables of `directory` (empty list: all valid)."""
+    """Problems found in the tables of `directory` (empty list: all valid). Reads one row
+    group at a time, so tables of any size are checked in bounded memory."""
     problems: list[str] = []
-    found = {}
+    found = set()
     for name in names or SCHEMAS:
         path = directory / f"{name}.parquet"
         if not path.exists():
             problems.append(f"{path}: missing")
             continue
         try:
-            table = pq.read_table(path)
+            table_problems = _check_table(path, name)
         except Exception as exc:  # unreadable or truncated file
             problems.append(f"{path}: unreadable Parquet ({exc.__class__.__name__}: {exc})")
             continue
-        found[name] = table
-        expected = SCHEMAS[name]
-        version = (table.schema.metadata or {}).get(_META_KEY, b"?").decode()
-        if version != SCHEMA_VERSION:
-            problems.append(f"{path}: schema version {version}, expected {SCHEMA_VERSION}")
-        actual = {f.name: f.type for f in table.schema}
-        for field in expected:
-            if field.name not in actual:
-                problems.append(f"{path}: column {field.name} missing")
-            elif actual[field.name] != field.type:
-                problems.append(f"{path}: column {field.name} is {actual[field.name]}, expected {field.type}")
-        for extra in sorted(set(actual) - set(expected.names)):
-            problems.append(f"{path}: unexpected column {extra}")
-        for column in sorted(REQUIRED.get(name, ())):
-            if column in actual and table.column(column).null_count:
-                problems.append(f"{path}: column {column} has {table.column(column).null_count} nulls")
-    if "documents" in found and "clauses" in found:
-        problems.extend(_check_spans(found["documents"], found["clauses"], "clauses", "clause_id",
-                                     {"text": "text", "text_original": "text_original"}, "text", directory))
-    if "documents" in found and "targets" in found:
-        problems.extend(_check_spans(found["documents"], found["targets"], "targets", "target_id",
-                                     {"mention": "text"}, "mention", directory))
+        problems.extend(table_problems)
+        if not table_problems:
+            found.add(name)
+    if {"documents", "clauses"} <= found:
+        problems.extend(_check_spans(directory, "clauses", "clause_id",
+                                     {"text": "text", "text_original": "text_original"}, "text"))
+    if {"documents", "targets"} <= found:
+        problems.extend(_check_spans(directory, "targets", "target_id", {"mention": "text"}, "mention"))
     return problems
 
 
-def _check_spans(documents: pa.Table, table: pa.Table, name: str, id_column: str, columns: dict[str, str],
-                 what: str, directory: Path) -> list[str]:
+def _check_table(path: Path, name: str) -> list[str]:
+    """Schema version, column types, and nulls in required columns of one table."""
+    problems = []
+    parquet = pq.ParquetFile(path)
+    schema = parquet.schema_arrow
+    expected = SCHEMAS[name]
+    version = (schema.metadata or {}).get(_META_KEY, b"?").decode()
+    if version != SCHEMA_VERSION:
+        problems.append(f"{path}: schema version {version}, expected {SCHEMA_VERSION}")
+    actual = {f.name: f.type for f in schema}
+    for field in expected:
+        if field.name not in actual:
+            problems.append(f"{path}: column {field.name} missing")
+        elif actual[field.name] != field.type:
+            problems.append(f"{path}: column {field.name} is {actual[field.name]}, expected {field.type}")
+    for extra in sorted(set(actual) - set(expected.names)):
+        problems.append(f"{path}: unexpected column {extra}")
+    required = sorted(c for c in REQUIRED.get(name, ()) if c in actual)
+    nulls = dict.fromkeys(required, 0)
+    for group in range(parquet.num_row_groups):  # each is read: a truncated file fails here
+        batch = parquet.read_row_group(group, columns=required or None, use_threads=False)
+        for column in required:
+            nulls[column] += batch.column(column).null_count
+    problems += [f"{path}: column {c} has {n} nulls" for c, n in nulls.items() if n]
+    return problems
+
+
+class _DocumentTexts:
+    """Texts of documents.parquet by doc_id, one row group in memory at a time (rows of
+    the other tables come in document order, so each row group is read about once)."""
+
+    def __init__(self, path: Path, columns: list[str]) -> None:
+        self.file = pq.ParquetFile(path)
+        self.columns = columns
+        self.group_of: dict[str, int] = {}
+        for g in range(self.file.num_row_groups):
+            for doc_id in self.file.read_row_group(g, columns=["doc_id"]).column(0).to_pylist():
+                self.group_of[doc_id] = g
+        self.loaded: int | None = None
+        self.texts: dict[str, dict[str, str]] = {}
+
+    def __contains__(self, doc_id: str) -> bool:
+        return doc_id in self.group_of
+
+    def get(self, doc_id: str, column: str) -> str:
+        group = self.group_of[doc_id]
+        if group != self.loaded:
+            table = self.file.read_row_group(group, columns=["doc_id", *self.columns], use_threads=False)
+            ids = table.column("doc_id").to_pylist()
+            self.texts = {c: dict(zip(ids, table.column(c).to_pylist(), strict=True)) for c in self.columns}
+            self.loaded = group
+        return self.texts[column][doc_id]
+
+
+def _check_spans(directory: Path, name: str, id_column: str, columns: dict[str, str], what: str) -> list[str]:
     """Every row's `columns` (table column → documents column) are exactly what its
     start/end offsets point at in its document."""
-    ids = documents.column("doc_id").to_pylist()
-    texts = {col: dict(zip(ids, documents.column(col).to_pylist(), strict=True)) for col in set(columns.values())}
+    texts = _DocumentTexts(directory / "documents.parquet", sorted(set(columns.values())))
     problems = []
-    for row in table.select([id_column, "doc_id", "start", "end", *columns]).to_pylist():
-        if row["doc_id"] not in texts["text"]:
-            problems.append(f"{directory}/{name}.parquet: {row[id_column]} has no document")
-        elif any(texts[doc_col][row["doc_id"]][row["start"]:row["end"]] != row[col]
-                 for col, doc_col in columns.items()):
-            problems.append(f"{directory}/{name}.parquet: {row[id_column]} {what} does not match its offsets")
-        if len(problems) > 20:
-            problems.append("… (more offset problems not shown)")
-            break
+    rows = pq.ParquetFile(directory / f"{name}.parquet")
+    for group in range(rows.num_row_groups):
+        for row in rows.read_row_group(group, columns=[id_column, "doc_id", "start", "end", *columns],
+                                       use_threads=False).to_pylist():
+            if row["doc_id"] not in texts:
+                problems.append(f"{directory}/{name}.parquet: {row[id_column]} has no document")
+            elif any(texts.get(row["doc_id"], doc_col)[row["start"]:row["end"]] != row[col]
+                     for col, doc_col in columns.items()):
+                problems.append(f"{directory}/{name}.parquet: {row[id_column]} {what} does not match its offsets")
+            if len(problems) > 20:
+                problems.append("… (more offset problems not shown)")
+                return problems
     return problems
