@@ -10,9 +10,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import regex
 import yaml
@@ -601,6 +603,20 @@ def _load_indicators(path: Path, problems: _Problems) -> tuple[Indicator, ...]:
         if patterns.get("terms") is not None:
             out.append(Indicator(ident, fields["name"].value, patterns["terms"], patterns.get("context")))
     return tuple(out)
+
+
+_DERIVED: dict[tuple[int, str], tuple[Any, Any]] = {}
+
+
+def derived(obj: Any, what: str, build: Callable[[], Any]) -> Any:
+    """A value computed once from a loaded lexicon object (a compiled pattern, an
+    automaton). Keyed by identity; the object is kept alive with it, so its id is never
+    reused by another lexicon."""
+    key = (id(obj), what)
+    entry = _DERIVED.get(key)
+    if entry is None or entry[0] is not obj:
+        entry = _DERIVED[key] = (obj, build())
+    return entry[1]
 
 
 @lru_cache(maxsize=4)

@@ -20,7 +20,7 @@ from bisect import bisect_right
 import ahocorasick
 import regex
 
-from ..lexicons import Codebook, Lexicons
+from ..lexicons import Codebook, Lexicons, derived
 from ..model import CategoryCode, Segmented
 
 MASK = "□"
@@ -84,27 +84,23 @@ def _in_other_name(quoted: _Quoted, start: int, end: int, term: str) -> bool:
     return i >= 0 and end <= quoted.names[i][1] and term != quoted.names[i][2]
 
 
-_AUTOMATA: dict[int, tuple] = {}
-
-
-def _automata(codebook: Codebook):
+def _automata(codebook: Codebook) -> tuple:
     """(terms, negatives): Aho–Corasick automata word → category ids, built once per codebook."""
-    key = id(codebook)
-    if key not in _AUTOMATA:
-        automata = []
-        for attribute in ("terms", "negative"):
-            words: dict[str, list[str]] = {}
-            for category in codebook.categories:
-                for word in getattr(category, attribute):
-                    words.setdefault(word, []).append(category.id)
-            automaton = ahocorasick.Automaton()
-            for word, ids in words.items():
-                automaton.add_word(word, (word, tuple(ids)))
-            if words:
-                automaton.make_automaton()
-            automata.append(automaton if words else None)
-        _AUTOMATA[key] = (codebook, *automata)
-    return _AUTOMATA[key][1:]
+    return derived(codebook, "automata", lambda: tuple(_automaton(codebook, a) for a in ("terms", "negative")))
+
+
+def _automaton(codebook: Codebook, attribute: str):
+    words: dict[str, list[str]] = {}
+    for category in codebook.categories:
+        for word in getattr(category, attribute):
+            words.setdefault(word, []).append(category.id)
+    if not words:
+        return None
+    automaton = ahocorasick.Automaton()
+    for word, ids in words.items():
+        automaton.add_word(word, (word, tuple(ids)))
+    automaton.make_automaton()
+    return automaton
 
 
 def _scan(codebook: Codebook, masked: str, clauses, starts) -> dict[int, dict[str, tuple[list, list]]]:
@@ -125,26 +121,30 @@ def _scan(codebook: Codebook, masked: str, clauses, starts) -> dict[int, dict[st
     return found
 
 
+def _order(codebook: Codebook) -> dict[str, int]:
+    """category id → its position in the codebook (codes are listed in that order)."""
+    return derived(codebook, "order", lambda: {c.id: i for i, c in enumerate(codebook.categories)})
+
+
 def _codes(codebook: Codebook, clause_seq: int, found: dict[str, tuple[list, list]], quoted) -> list[CategoryCode]:
     if not found:
         return []
     codes = []
-    for category in codebook.categories:
-        if category.id not in found:
-            continue
-        spans, negative = found[category.id]
+    for category_id in sorted(found, key=_order(codebook).__getitem__):  # codebook order
+        spans, negative = found[category_id]
         first: dict[str, int] = {}
         for start, end, term in sorted(spans):
-            if any(a <= start and end <= b for a, b, _ in negative):
+            if negative and any(a <= start and end <= b for a, b, _ in negative):
                 continue
             if _in_other_name(quoted, start, end, term):
                 continue
             first.setdefault(term, start)
-        # Longest match: 教育集团 inside 优质教育集团 is the same mention, not a second term.
-        spans_of = {t: (p, p + len(t)) for t, p in first.items()}
-        first = {t: p for t, p in first.items()
-                 if not any(o != t and a <= p and p + len(t) <= b and b - a > len(t) for o, (a, b) in spans_of.items())}
+        if len(first) > 1:  # Longest match: 教育集团 inside 优质教育集团 is the same mention, not a second term.
+            spans_of = {t: (p, p + len(t)) for t, p in first.items()}
+            first = {t: p for t, p in first.items()
+                     if not any(o != t and a <= p and p + len(t) <= b and b - a > len(t)
+                                for o, (a, b) in spans_of.items())}
         if first:
             found_terms = tuple(sorted(first, key=lambda t: (first[t], -len(t))))
-            codes.append(CategoryCode(clause_seq, codebook.id, category.id, float(len(found_terms)), found_terms))
+            codes.append(CategoryCode(clause_seq, codebook.id, category_id, float(len(found_terms)), found_terms))
     return codes

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import regex
 
-from ..lexicons import TargetLexicon, Unit
+from ..lexicons import TargetLexicon, Unit, derived
 from .numbers import ANY_NUMERAL, NUMERAL, Number, NumberError, find_numbers, parse_number
 
 RANGE_SEP = regex.compile(r"\s*(?:\(含\))?\s*(?:至|到|——|--|—|–|-|~|－)\s*")
@@ -114,15 +114,10 @@ def find_quantities(text: str, lex: TargetLexicon) -> list[Quantity]:
     return _join_bounds(text, out)
 
 
-_FOLLOWERS: dict[int, regex.Pattern] = {}
-
-
 def _followers(lex: TargetLexicon) -> regex.Pattern:
     """What may follow a lone numeral character: a unit, or 成 (tenths: 九成)."""
-    key = id(lex)
-    if key not in _FOLLOWERS:
-        _FOLLOWERS[key] = regex.compile(f"(?:{lex.unit_pattern.pattern})|成(?!{CHENG_WORD.pattern})")
-    return _FOLLOWERS[key]
+    return derived(lex, "followers",
+                   lambda: regex.compile(f"(?:{lex.unit_pattern.pattern})|成(?!{CHENG_WORD.pattern})"))
 
 
 def _adjacent_ok(m: regex.Match, numbers: list[Number], starts: list[int]) -> bool:
@@ -277,16 +272,11 @@ def _trailing_multiplier(numeral: str) -> float | None:
     return None
 
 
-_SUFFIX: dict[int, regex.Pattern] = {}
-
-
 def _suffix_comparator(lex: TargetLexicon) -> regex.Pattern:
     """The longest comparator word ending a string: the leftmost match of the
     alternation anchored at the end."""
-    key = id(lex)
-    if key not in _SUFFIX:
-        _SUFFIX[key] = regex.compile(f"(?:{lex.comparator_patterns['before'].pattern})\\Z")
-    return _SUFFIX[key]
+    return derived(lex, "suffix_comparator",
+                   lambda: regex.compile(f"(?:{lex.comparator_patterns['before'].pattern})\\Z"))
 
 
 def _comparator_before(text: str, start: int, lex: TargetLexicon) -> tuple[str, int] | None:
