@@ -34,8 +34,8 @@ def cli() -> None:
 @click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False), default=Path("outputs"),
               show_default=True, help="Folder for the tables (created if missing).")
-@click.option("-w", "--workers", type=click.IntRange(1, 256), default=1, show_default=True,
-              help="Worker processes.")
+@click.option("-w", "--workers", type=click.IntRange(0, 256), default=0, show_default="0: one per available core",
+              help="Worker processes; with 0, a small batch uses fewer (8 files or more each).")
 @click.option("--full", is_flag=True, help="Reprocess every document, ignoring results of earlier runs.")
 @click.option("--strict", is_flag=True, help="Exit non-zero if any input ends as an errors row.")
 @click.option("--max-mb", type=click.FloatRange(0.001), default=DEFAULT_MAX_BYTES / 1024 / 1024,

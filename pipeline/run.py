@@ -422,7 +422,7 @@ class _Lock:
         self.handle.close()
 
 
-def run(inputs: list[Path], output: Path, workers: int = 1, full: bool = False,
+def run(inputs: list[Path], output: Path, workers: int = 0, full: bool = False,
         options: Options = Options(), progress: bool = True) -> Summary:
     started = time.perf_counter()
     options.lex()  # fail on a broken lexicon before touching any document
@@ -509,8 +509,18 @@ def _unchanged_summary(summary: Summary, manifest: dict, output: Path, started: 
     return summary
 
 
+def worker_count(requested: int, jobs: int) -> int:
+    """`requested` workers; 0 asks for one per core this process may use, but at least
+    8 files each (forking costs more than it saves on a handful of files)."""
+    if requested:
+        return max(1, min(requested, jobs))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cores, jobs // 8))
+
+
 def _map(jobs: list, workers: int, options: Options) -> Iterator[Packed]:
-    if workers <= 1 or len(jobs) < 2:
+    workers = worker_count(workers, len(jobs))
+    if workers <= 1:
         yield from map(_process_path, jobs)
         return
     with ProcessPoolExecutor(max_workers=workers, initializer=cached_lexicons,

@@ -197,3 +197,14 @@ def test_compare_prints_every_view_and_format(corpus_run):
     assert "backbone_teachers" in indicators and "per_subordinate" in indicators
     missing = cli("compare", "-o", str(corpus_run), "--codebook", "nope")
     assert missing.returncode == 1 and "no codebook 'nope'" in missing.stderr
+
+
+def test_worker_count_defaults_to_the_cores_but_not_for_a_handful_of_files(monkeypatch):
+    from pipeline import run as run_module
+
+    monkeypatch.setattr(run_module.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    assert run_module.worker_count(0, 1000) == 4
+    assert run_module.worker_count(0, 20) == 2  # 8 files or more per worker
+    assert run_module.worker_count(0, 5) == 1
+    assert run_module.worker_count(3, 5) == 3  # asked for: given
+    assert run_module.worker_count(3, 2) == 2
