@@ -10,6 +10,7 @@ commitments on one canonical indicator side by side, one row per target.
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import Path
 
 import pyarrow as pa
 
@@ -61,15 +62,62 @@ def add_counts(total: Counts, counts: Counts) -> None:
             into[i] += v
 
 
-def region_indicator(targets: pa.Table) -> pa.Table:
-    """The targets that map to a canonical indicator, side by side: sorted by indicator,
-    region and target id (Arrow sorts UTF-8 bytes, which is code point order)."""
-    import pyarrow.compute as pc  # 50 ms to import: only when the tables are written
+# Few distinct values: read dictionary-encoded, a fraction of the memory of strings.
+_REPEATED = ["region", "unit", "comparator", "level", "scope"]
+SORT_ROWS = 250_000  # rows sorted in memory at once: about 40 MB
 
-    table = targets.select([c for c in INDICATOR_COLUMNS])
-    table = table.filter(pc.is_valid(table.column("indicator_id")))
-    table = table.set_column(1, "region", pc.fill_null(table.column("region"), UNKNOWN_REGION))
-    return table.sort_by([("indicator_id", "ascending"), ("region", "ascending"), ("target_id", "ascending")])
+
+def write_region_indicator(targets: Path, directory: Path) -> int:
+    """`region_indicator.parquet` from `targets.parquet`: the targets that map to a
+    canonical indicator, sorted by indicator, region and target id (Arrow sorts UTF-8
+    bytes, which is code point order).
+
+    Memory does not grow with the corpus: the indicators are taken in order, as many at a
+    time as hold about SORT_ROWS targets; for each such group the targets file is read a
+    row group at a time keeping only its rows, sorted, and written a row group at a time."""
+    import pyarrow.compute as pc  # 50 ms to import: only when the tables are written
+    import pyarrow.parquet as pq
+
+    from .tables import ROW_GROUP_SIZE, TableWriter
+
+    source = pq.ParquetFile(targets, read_dictionary=_REPEATED)
+    counts: dict[str, int] = {}
+    for group in range(source.num_row_groups):
+        for item in source.read_row_group(group, columns=["indicator_id"]).column(0).value_counts().to_pylist():
+            if item["values"] is not None:
+                counts[item["values"]] = counts.get(item["values"], 0) + item["counts"]
+    batches: list[list[str]] = []
+    size = SORT_ROWS
+    for indicator in sorted(counts):
+        if size + counts[indicator] > SORT_ROWS:
+            batches.append([])
+            size = 0
+        batches[-1].append(indicator)
+        size += counts[indicator]
+    writer = TableWriter(directory, "region_indicator")
+    rows = 0
+    try:
+        for batch in batches:
+            wanted = pa.array(batch, pa.string())
+            parts = []
+            for group in range(source.num_row_groups):
+                part = source.read_row_group(group, columns=list(INDICATOR_COLUMNS), use_threads=False)
+                parts.append(part.filter(pc.is_in(part.column("indicator_id"), value_set=wanted)))
+            table = pa.concat_tables(parts)
+            region = pc.fill_null(table.column("region").cast(pa.string()), UNKNOWN_REGION)
+            table = table.set_column(1, "region", region)
+            order = pc.sort_indices(pa.table({"i": table.column("indicator_id"), "r": region,
+                                              "t": table.column("target_id")}),
+                                    sort_keys=[("i", "ascending"), ("r", "ascending"), ("t", "ascending")])
+            for start in range(0, len(order), ROW_GROUP_SIZE):
+                writer.add(table.take(order[start:start + ROW_GROUP_SIZE]))
+            rows += len(order)
+        writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    writer.commit()
+    return rows
 
 
 MEASURES = COUNTS

@@ -41,7 +41,6 @@ from .tables import (
     columns_table,
     ipc_bytes,
     ipc_table,
-    write_arrow,
     write_json,
     write_table,
 )
@@ -583,10 +582,7 @@ def _write_tables(results: Iterable[Packed], output: Path, summary: Summary, opt
         writer.commit()
     write_table(output, "errors", summary.error_rows)
     write_table(output, "region_category", compare.region_category(counts, options.lex()))
-    import pyarrow.parquet as pq
-
-    targets = pq.read_table(output / "targets.parquet", columns=list(compare.INDICATOR_COLUMNS))
-    write_arrow(output, "region_indicator", compare.region_indicator(targets))
+    compare.write_region_indicator(output / "targets.parquet", output)
     summary.documents = len(documents)
     summary.clauses = writers["clauses"].rows
     summary.targets = writers["targets"].rows

@@ -251,7 +251,7 @@ def _decoded(table: pa.Table, schema: pa.Schema) -> Iterator[pa.Table]:
     for i in encoded:
         column = table.column(i).combine_chunks()
         lengths = pc.fill_null(pc.binary_length(column.dictionary), 0).to_numpy()
-        sizes += lengths[column.indices.to_numpy(zero_copy_only=False)]
+        sizes += lengths[pc.fill_null(column.indices, 0).to_numpy()]  # a null counts as the first value: a bound
     ends = np.cumsum(sizes)
     start = 0
     while start < table.num_rows:
