@@ -1,5 +1,5 @@
-"""Cross-region comparison tables (SPEC §5.7): the batch's rows → `region_category`
-and `region_indicator`.
+"""Cross-region comparison tables (SPEC §5.7): per-document category counts and the
+written targets → `region_category` and `region_indicator`.
 
 `region_category` has one row per region × codebook × category, zeros included: a
 region whose plan never touches a category, or states no quantified target (Taicang),

@@ -1,10 +1,12 @@
 """The batch: input paths → tables in an output folder.
 
 `STAGES` is the whole pipeline, one explicit tuple. `process_source` runs it on one
-file and returns that file's rows (or one `errors` row); `run` does it for every input
-file, in worker processes if asked, reusing the rows of unchanged documents from the
-previous run (cache keyed by file hash, pipeline version and lexicon fingerprint),
-and writes the tables atomically under a lock so two runs never interleave.
+file and returns that file's columns (or one `errors` row); `run` does it for every
+input file, in worker processes (one per core by default), reusing the results of
+unchanged documents from the previous run (cache keyed by file hash, pipeline version
+and lexicon fingerprint). Results are streamed, in path order, into the tables a row
+group at a time, so memory does not grow with the corpus; tables are renamed into
+place only when all are complete, under a lock so two runs never interleave.
 """
 
 from __future__ import annotations

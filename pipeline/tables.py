@@ -1,9 +1,10 @@
 """Stage 7, write: table schemas (declared once) and the only code that writes files.
 
-Takes row dicts, gives Parquet files. Each table's pyarrow schema is declared here and
-used both to write and to `validate`. Files are written to a temporary name in the
-output folder and renamed into place, so an interrupted run never leaves a
-half-written table: the previous one stays intact until the new one is complete.
+Takes columns or row dicts, gives Parquet files. Each table's pyarrow schema is
+declared here and used both to write and to `validate`. `TableWriter` appends a batch's
+documents a row group at a time; files are written to a temporary name in the output
+folder and renamed into place, so an interrupted run never leaves a half-written table:
+the previous one stays intact until the new one is complete.
 """
 
 from __future__ import annotations
