@@ -120,9 +120,6 @@ def write_region_indicator(targets: Path, directory: Path) -> int:
     return rows
 
 
-MEASURES = COUNTS
-
-
 def region_matrix(region_category: list[dict], codebook: str, measure: str,
                   names: dict[str, str]) -> tuple[list[str], list[list]]:
     """(headers, rows): one row per category of `codebook`, one column per region."""

@@ -172,10 +172,7 @@ class TableWriter:
         self.name = name
         self.path = directory / f"{name}.parquet"
         self.schema = schema_of(name)
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=directory)
-        os.close(fd)
-        self.tmp = Path(tmp)
+        self.tmp = _temporary(self.path)
         self.writer = pq.ParquetWriter(self.tmp, self.schema, **PARQUET_OPTIONS)
         self.pending: list[pa.RecordBatch] = []
         self.pending_rows = self.pending_bytes = 0
@@ -202,9 +199,7 @@ class TableWriter:
         """Finish the temporary file (all row groups and the footer), not yet in place."""
         self._flush()
         self.writer.close()
-        with open(self.tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.chmod(self.tmp, 0o666 & ~_umask())  # mkstemp makes 0600; tables are meant to be shared
+        _seal(self.tmp)
 
     def commit(self) -> None:
         os.replace(self.tmp, self.path)
@@ -219,18 +214,30 @@ class TableWriter:
 
 def atomic_write(path: Path, write: callable) -> None:
     """Call write(tmp_path), then rename tmp_path to path (same folder, same filesystem)."""
+    tmp = _temporary(path)
+    try:
+        write(tmp)
+        _seal(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _temporary(path: Path) -> Path:
+    """An empty temporary file beside `path` (same filesystem, so renaming is atomic);
+    its name starts with a dot and ends in .tmp, which the next run cleans up."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
-    try:
-        write(Path(tmp))
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; tables are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    return Path(tmp)
+
+
+def _seal(tmp: Path) -> None:
+    """On disk before it is renamed into place, readable like any file the user writes."""
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; tables are meant to be shared
 
 
 def _umask() -> int:
