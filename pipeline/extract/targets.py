@@ -71,12 +71,14 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
         if not ANY_NUMERAL.search(text, start, end) and not tl.coverage_pattern.search(text, start, end):
             continue  # most sentences: no number, year or coverage word, so no target or milestone
         opener_deadlines: list[tuple[int, Deadline]] = []  # (clause index, deadline) opening a clause
+        phrase_deadlines: list[tuple[int, Deadline]] = []  # (clause index, deadline phrase) of every clause
         carried_periods, carried_windows = [], []  # from earlier clauses that hold no target
         sentence_targets: list[Target] = []
         # 2001年以来…累计投入65亿多元,新建校舍20万平方米: the whole sentence reports the past.
         past = any(tl.past_pattern.search(text, c.start, c.end) for c in sentence.clauses)
         for i, clause in enumerate(sentence.clauses):
             deadlines = find_deadlines(text, tl, clause.start, clause.end)
+            phrase_deadlines += [(i, d) for d in deadlines]
             opener = next((d for d in deadlines if _opens(text, clause.start, d.start)), None)
             if opener is None and i == 0:
                 opener = bare_year(text, clause.start, clause.end + 1, tl)  # +1: the lookahead sees the comma
@@ -99,7 +101,7 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
                 carried_periods += periods
                 carried_windows += clause_windows
         targets.extend(sentence_targets)
-        milestones.extend(_milestones(text, sentence, opener_deadlines, sentence_targets, tl))
+        milestones.extend(_milestones(text, sentence, phrase_deadlines, opener_deadlines, sentence_targets, tl))
     out = sorted(targets + milestones, key=lambda t: (t.start, t.end, t.rule))
     spans = {c.seq: (c.start, c.end) for c in body}
     return tuple(_with_indicator_id(t, _context(text, t, spans), lex) for t in out)
@@ -471,13 +473,12 @@ def _with_context(t: Target, periods, windows, deadlines, index, openers, paragr
     )
 
 
-def _milestones(text, sentence: _Sentence, openers, targets: list[Target], tl) -> list[Target]:
-    """One milestone per deadline phrase whose governed span holds no quantified target."""
+def _milestones(text, sentence: _Sentence, phrases, openers, targets: list[Target], tl) -> list[Target]:
+    """One milestone per deadline whose governed span holds no quantified target.
+    `phrases`: (clause index, deadline phrase) of the sentence's clauses; `openers`: the
+    deadlines opening a clause, bare years included."""
     out = []
-    all_deadlines = []
-    for i, clause in enumerate(sentence.clauses):
-        for d in find_deadlines(text, tl, clause.start, clause.end):
-            all_deadlines.append((i, d))
+    all_deadlines = list(phrases)
     starts = {d.start for _, d in all_deadlines}
     all_deadlines += [(i, d) for i, d in openers if d.start not in starts]
     target_starts = sorted(t.start for t in targets if t.quantity_kind != "milestone")
