@@ -56,8 +56,10 @@ def run_command(inputs, output, workers, full, strict, max_mb, lexicon_dir, code
     since the last run into the same OUTPUT are not reprocessed (use --full to force).
     """
     from .run import Options, run
+    from .tables import use_returning_allocator
 
     _without_pandas()
+    use_returning_allocator()
     summary = run(list(inputs) or [Path("corpus")], output, workers=workers, full=full,
                   options=Options(lexicons=str(lexicon_dir), max_bytes=int(max_mb * 1024 * 1024),
                                   codebooks=tuple(str(p.resolve()) for p in codebooks)),

@@ -78,7 +78,7 @@ def write_region_indicator(targets: Path, directory: Path) -> int:
     import pyarrow.compute as pc  # 50 ms to import: only when the tables are written
     import pyarrow.parquet as pq
 
-    from .tables import ROW_GROUP_SIZE, TableWriter
+    from .tables import ROW_GROUP_SIZE, TableWriter, release_memory
 
     source = pq.ParquetFile(targets, read_dictionary=_REPEATED)
     counts: dict[str, int] = {}
@@ -112,6 +112,8 @@ def write_region_indicator(targets: Path, directory: Path) -> int:
             for start in range(0, len(order), ROW_GROUP_SIZE):
                 writer.add(table.take(order[start:start + ROW_GROUP_SIZE]))
             rows += len(order)
+            del parts, table, region, order
+            release_memory()  # the next group's reads reuse nothing of this one's
         writer.close()
     except BaseException:
         writer.abort()

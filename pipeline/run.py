@@ -43,6 +43,7 @@ from .tables import (
     columns_table,
     ipc_bytes,
     ipc_table,
+    release_memory,
     write_json,
     write_table,
 )
@@ -582,6 +583,7 @@ def _write_tables(results: Iterable[Packed], output: Path, summary: Summary, opt
         write_json(output / "manifest.json", {**previous, "run_key": None})
     for writer in writers.values():
         writer.commit()
+    release_memory()  # the writers' buffers, before the comparisons read targets back
     write_table(output, "errors", summary.error_rows)
     write_table(output, "region_category", compare.region_category(counts, options.lex()))
     compare.write_region_indicator(output / "targets.parquet", output)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import process_text
@@ -126,3 +127,17 @@ def test_a_run_failing_midway_leaves_the_previous_tables_and_no_temporary_files(
         run([CORPUS], tmp_path, full=True, progress=False)
     assert {p.name: p.read_bytes() for p in tmp_path.glob("*.parquet")} == before
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_a_run_uses_the_allocator_that_gives_memory_back(monkeypatch):
+    previous = pa.default_memory_pool()
+    try:
+        monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+        tables.use_returning_allocator()
+        assert pa.default_memory_pool().backend_name == "system"
+        pa.set_memory_pool(previous)
+        monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", previous.backend_name)
+        tables.use_returning_allocator()  # the user's explicit choice stands
+        assert pa.default_memory_pool().backend_name == previous.backend_name
+    finally:
+        pa.set_memory_pool(previous)
