@@ -209,6 +209,9 @@ class TableWriter:
             table = pa.concat_tables(self.pending)
             self.writer.write_table(table, row_group_size=2 * ROW_GROUP_SIZE)
         self.pending, self.pending_rows, self.pending_bytes = [], 0, 0
+        # The row group's buffers are free now; the C library keeps freed memory in its
+        # heap unless asked, and a long run's heap grew ~4 KB a document that way.
+        release_memory()
 
     def close(self) -> None:
         """Finish the temporary file (all row groups and the footer), not yet in place."""
