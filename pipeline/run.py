@@ -310,17 +310,21 @@ def _process_path(args: tuple[str, str, Options, str, bool]) -> Packed:
 
 def _freeze(packed: Packed) -> bytes:
     """A cache entry: the pickled result, zstd-compressed as one block (~6× smaller)."""
-    import pyarrow as pa
-
     data = pickle.dumps(packed, protocol=pickle.HIGHEST_PROTOCOL)
-    return len(data).to_bytes(8, "little") + pa.Codec("zstd", compression_level=1).compress(data, asbytes=True)
+    return len(data).to_bytes(8, "little") + _zstd().compress(data, asbytes=True)
 
 
 def _thaw(entry: bytes) -> Packed:
+    size = int.from_bytes(entry[:8], "little")
+    return pickle.loads(_zstd().decompress(entry[8:], decompressed_size=size, asbytes=True))
+
+
+@lru_cache(maxsize=1)
+def _zstd():
+    """One codec per process: making one costs as much as decompressing a small entry."""
     import pyarrow as pa
 
-    size = int.from_bytes(entry[:8], "little")
-    return pickle.loads(pa.Codec("zstd").decompress(entry[8:], decompressed_size=size, asbytes=True))
+    return pa.Codec("zstd", compression_level=1)
 
 
 def _cache_path(cache_dir: str, sha256: str, options: Options) -> Path:
