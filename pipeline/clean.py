@@ -16,9 +16,11 @@ from dataclasses import dataclass
 
 import regex
 
+from .errors import InputError
+from .extract.numbers import parse_number
 from .lexicons import Lexicons
 from .model import Cleaned, Decoded
-from .normalize import t2s
+from .normalize import fold_punctuation, t2s
 
 _SPACES = regex.compile(r"\s+")
 _ANY_SPACE = regex.compile(r"[\s\x1c-\x1f]")  # what regex \s or str.isspace() call whitespace
@@ -35,6 +37,19 @@ MIN_BROKEN_LINE = 40  # a shorter line without final punctuation is a title, not
 MAX_LABEL_VALUE = 60
 MAX_ISLAND = 10
 MIN_REPEAT_CHARS = 30  # a repeated run this long is a second copy, not a heading used twice
+# A line this long holds several paragraphs: a notice stored without line breaks.
+# (The longest real paragraph of the seeds and the development notices is ~760 chars.)
+LONG_LINE = 1000
+MAX_CHROME_SHARE = 0.6  # more of the text than this dropped as chrome is an error, not a document
+MIN_JUDGED_HAN = 500  # a shorter text may be mostly a page's furniture around a short notice
+_HAN = regex.compile(r"\p{Han}")
+MAX_RUN_IN_TITLE = 30  # `一、总体要求(一)指导思想。`: a heading title before the next marker
+# Where a paragraph may start inside a long line: after a sentence, a closed tag, a colon.
+_PARAGRAPH_BEFORE = set("。;!?)】〕:")
+_MARKER_NUMBER = regex.compile(r"[一二三四五六七八九十百零〇\d]+|[①-⑳]")
+_SIGNATURE = regex.compile(
+    r"(?<=[。!])(?P<org>[^,。;:!?()《》“”]{4,40}?)(?P<date>(?:19|20)\d{2}年\d{1,2}月\d{1,2}日)")
+_CITED_TITLE = regex.compile(r"《(?P<t>[^《》]{4,100})》")
 
 
 @dataclass(frozen=True)
@@ -42,13 +57,15 @@ class _Line:
     start: int  # raw offsets of the trimmed content
     end: int
     simp: str  # trimmed content in Simplified script, for matching
+    cut: bool = False  # a paragraph cut out of a long line: never rejoined with its neighbours
 
 
 def clean(decoded: Decoded, lex: Lexicons) -> Cleaned:
     raw = decoded.text
     simp = t2s(raw)
-    lines = _split_lines(raw, simp)
+    lines = _split_lines(raw, simp, lex)
     kinds = _classify(lines, lex)
+    _check_loss(lines, kinds)
     header = tuple(raw[ln.start:ln.end] for ln, k in zip(lines, kinds, strict=True) if k == "chrome")
     body = [ln for ln, k in zip(lines, kinds, strict=True) if k == "body"]
     body = _drop_repeated_run(body)
@@ -57,20 +74,96 @@ def clean(decoded: Decoded, lex: Lexicons) -> Cleaned:
     return Cleaned(decoded=decoded, text=text, raw_offsets=tuple(offsets), header=header)
 
 
-def _split_lines(raw: str, simp: str) -> list[_Line]:
+def _check_loss(lines: list[_Line], kinds: list[str]) -> None:
+    """No silent loss (SPEC §9): a file whose text would mostly be dropped as chrome is an
+    error, never a near-empty document."""
+    han = [len(_HAN.findall(ln.simp)) for ln in lines]
+    total = sum(han)
+    kept = sum(n for n, k in zip(han, kinds, strict=True) if k == "body")
+    if total and not kept:
+        raise InputError("no body text: every line is page chrome (lexicons/structure.yaml chrome_lines)",
+                         "lost_text")
+    if total >= MIN_JUDGED_HAN and kept < total * (1 - MAX_CHROME_SHARE):
+        raise InputError(f"cleaning would keep {kept} of {total} Chinese characters: lines matching the page "
+                         "chrome patterns of lexicons/structure.yaml hold most of the text", "lost_text")
+
+
+def _split_lines(raw: str, simp: str, lex: Lexicons) -> list[_Line]:
     out = []
     for m in regex.finditer(r"[^\r\n\u2028\u2029\x0b\x0c\x1c-\x1e\x85]+", raw):
-        start, end = m.span()
-        while start < end and raw[start].isspace():
-            start += 1
-        while end > start and raw[end - 1].isspace():
-            end -= 1
-        bullet = _BULLET.match(raw, start, end)
-        if bullet and end > bullet.end():
-            start = bullet.end()
-        if start < end:
-            out.append(_Line(start, end, simp[start:end]))
-    return out
+        if m.end() - m.start() < LONG_LINE:
+            out.append(_trimmed(raw, simp, *m.span()))
+        else:
+            out.extend(_trimmed(raw, simp, a, b, cut=True) for a, b in _break_long_line(simp, *m.span(), lex))
+    return [ln for ln in out if ln is not None]
+
+
+def _trimmed(raw: str, simp: str, start: int, end: int, cut: bool = False) -> _Line | None:
+    """The line raw[start:end] without surrounding spaces and a leading bullet mark."""
+    while start < end and raw[start].isspace():
+        start += 1
+    while end > start and raw[end - 1].isspace():
+        end -= 1
+    bullet = _BULLET.match(raw, start, end)
+    if bullet and end > bullet.end():
+        start = bullet.end()
+    return _Line(start, end, simp[start:end], cut) if start < end else None
+
+
+def _break_long_line(simp: str, start: int, end: int, lex: Lexicons) -> list[tuple[int, int]]:
+    """Paragraph spans of a line that holds a whole notice (no line breaks were stored).
+
+    Breaks before each numbered heading that follows a sentence, a closed tag or a
+    heading title (`一、总体要求(一)指导思想。`), when its number continues its family's
+    sequence (一 → 二, (一) → (二), which may run on under a new parent, or restarts at one), so
+    `第(一)项` or a `2.` inside a sentence stay where they are; around a signature block
+    (`…组织实施。广安市人民政府办公室2021年6月3日`) and the plan title printed after it;
+    and before the patterns of `line_breaks` in lexicons/structure.yaml.
+    """
+    text = fold_punctuation(simp[start:end])
+    cuts: set[int] = {m.start() for m in lex.line_breaks.finditer(text)}
+    for m in _SIGNATURE.finditer(text):
+        org = m["org"].strip()
+        if not org.endswith(lex.org_suffixes):
+            continue
+        cuts.update((m.start("org"), m.end()))
+        cited = _CITED_TITLE.search(text, 0, m.start())
+        if cited and text.startswith(cited["t"], m.end()):
+            cuts.add(m.end() + len(cited["t"]))
+    last: dict[int, int] = {}  # heading rank → last number seen
+    previous_heading = -MAX_RUN_IN_TITLE - 1  # end of the last heading marker accepted
+    for m in _heading_start(lex).finditer(text):
+        p = m.start()
+        after_sentence = p > 0 and text[p - 1] in _PARAGRAPH_BEFORE
+        run_in = 0 < p - previous_heading <= MAX_RUN_IN_TITLE and not _PUNCT_RUN.search(text, previous_heading, p)
+        if not (after_sentence or run_in):
+            continue
+        family = next((f for f in lex.headings if f.pattern.match(text, p)), None)
+        number = _marker_number(m.group())
+        if family is None or number is None:
+            continue
+        if number != 1 and last.get(family.rank) != number - 1:
+            continue
+        last[family.rank] = number
+        cuts.add(p)
+        previous_heading = m.end()
+    bounds = sorted(c for c in cuts if 0 < c < len(text))
+    return [(start + a, start + b) for a, b in zip([0, *bounds], [*bounds, len(text)], strict=True)]
+
+
+_PUNCT_RUN = regex.compile(r"[,。;:!?]")
+
+
+def _marker_number(marker: str) -> int | None:
+    m = _MARKER_NUMBER.search(marker)
+    if m is None:
+        return None
+    if "①" <= m.group() <= "⑳":
+        return ord(m.group()) - ord("①") + 1
+    try:
+        return int(parse_number(m.group()))
+    except (TypeError, ValueError):
+        return None
 
 
 def _classify(lines: list[_Line], lex: Lexicons) -> list[str]:
@@ -148,7 +241,7 @@ def _join_broken_lines(body: list[_Line], lex: Lexicons) -> list[list[_Line]]:
 
 def _continues(prev: _Line, line: _Line, heading: regex.Pattern, title_end: regex.Pattern) -> bool:
     last = prev.simp[-1]
-    if last in _TERMINAL or heading.match(line.simp) or _DATE_END.search(prev.simp):
+    if prev.cut or line.cut or last in _TERMINAL or heading.match(line.simp) or _DATE_END.search(prev.simp):
         return False
     if last in _CONTINUED:
         return True

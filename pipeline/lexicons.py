@@ -237,6 +237,7 @@ class Lexicons:
     regions_by_name: dict[str, tuple[Region, ...]]  # full and short names
     region_names: NameIndex  # every full and short name
     chrome_line: regex.Pattern
+    line_breaks: regex.Pattern  # where a line holding a whole notice is broken (chrome, annexes)
     chrome_label: regex.Pattern  # ^label : value?
     meta_labels: dict[str, tuple[str, ...]]
     doc_types: tuple[str, ...]
@@ -382,13 +383,17 @@ def load_lexicons(directory: Path | str = DEFAULT_DIR, extra_codebooks: tuple[st
     regions = _load_regions(directory / "regions.tsv", problems)
     path = directory / "structure.yaml"
     root = _yaml_nodes(path, problems)
-    chrome, labels, doc_types, orgs, goals, tag_kw = [], [], [], [], [], []
+    chrome, labels, doc_types, orgs, goals, tag_kw, breaks = [], [], [], [], [], [], []
     meta_labels: dict[str, tuple[str, ...]] = {}
     headings: list[HeadingFamily] = []
     if root is not None:
         for pattern, line in _string_list(root, "chrome_lines", path, problems):
             if _compile(pattern, path, line, problems) is not None:
                 chrome.append(pattern)
+        if _section(root, "line_breaks") is not None:  # optional: older lexicon folders lack it
+            for pattern, line in _string_list(root, "line_breaks", path, problems):
+                if _compile(pattern, path, line, problems) is not None:
+                    breaks.append(pattern)
         labels = _words(root, "chrome_labels", path, problems)
         doc_types = _words(root, "doc_types", path, problems)
         orgs = _words(root, "org_suffixes", path, problems)
@@ -444,6 +449,7 @@ def load_lexicons(directory: Path | str = DEFAULT_DIR, extra_codebooks: tuple[st
         regions_by_name={k: tuple(v) for k, v in by_name.items()},
         region_names=NameIndex(by_name),
         chrome_line=regex.compile("|".join(f"(?:{p})" for p in chrome)) if chrome else regex.compile(r"(?!)"),
+        line_breaks=regex.compile("|".join(f"(?:{p})" for p in breaks)) if breaks else regex.compile(r"(?!)"),
         chrome_label=regex.compile(rf"^(?P<label>{spaced})\s*[:：]\s*(?P<value>.*)$"),
         meta_labels=meta_labels,
         doc_types=tuple(doc_types),
