@@ -110,6 +110,8 @@ class TargetLexicon:
     deadlines: tuple[regex.Pattern, ...]
     bare_year: regex.Pattern
     indicators: tuple[Indicator, ...]
+    past_sections: tuple[str, ...]  # headings of sections that report the past (发展基础)
+    circumstance: regex.Pattern  # 围绕…/按照…: a clause opening a circumstance, not a commitment
 
 
 UNIT_KINDS = {"count", "frequency", "percentage", "multiple", "area", "money", "length", "duration",
@@ -245,6 +247,9 @@ class Lexicons:
     headings: tuple[HeadingFamily, ...]
     goal_sections: tuple[str, ...]
     tag_keywords: tuple[str, ...]
+    closing_verbs: tuple[str, ...]  # (市科委负责落实): task closings without a label
+    unit_final_chars: str
+    deadline_labels: tuple[str, ...]  # 完成时限: a task's own deadline inside its tag
     targets: TargetLexicon
     units: UnitLexicon
     codebooks: tuple[Codebook, ...]
@@ -386,6 +391,8 @@ def load_lexicons(directory: Path | str = DEFAULT_DIR, extra_codebooks: tuple[st
     chrome, labels, doc_types, orgs, goals, tag_kw, breaks = [], [], [], [], [], [], []
     meta_labels: dict[str, tuple[str, ...]] = {}
     headings: list[HeadingFamily] = []
+    optional: dict[str, list[str]] = {"closing_verbs": [], "deadline_labels": []}
+    final_chars = ""
     if root is not None:
         for pattern, line in _string_list(root, "chrome_lines", path, problems):
             if _compile(pattern, path, line, problems) is not None:
@@ -399,6 +406,11 @@ def load_lexicons(directory: Path | str = DEFAULT_DIR, extra_codebooks: tuple[st
         orgs = _words(root, "org_suffixes", path, problems)
         goals = _words(root, "goal_sections", path, problems)
         tag_kw = _words(root, "tag_keywords", path, problems)
+        for key in optional:  # optional sections: older lexicon folders lack them
+            if _section(root, key) is not None:
+                optional[key] = _words(root, key, path, problems)
+        finals = _section(root, "unit_final_chars")
+        final_chars = str(finals.value) if finals is not None and isinstance(finals, yaml.ScalarNode) else ""
         meta_node = _section(root, "meta_labels")
         if not isinstance(meta_node, yaml.MappingNode):
             problems.add(path, 1, "missing mapping 'meta_labels'")
@@ -457,6 +469,9 @@ def load_lexicons(directory: Path | str = DEFAULT_DIR, extra_codebooks: tuple[st
         headings=tuple(sorted(headings, key=lambda h: h.rank)),
         goal_sections=tuple(goals),
         tag_keywords=tuple(tag_kw),
+        closing_verbs=tuple(optional["closing_verbs"]),
+        unit_final_chars=final_chars,
+        deadline_labels=tuple(optional["deadline_labels"]),
         targets=targets,
         units=units,
         codebooks=tuple(c for c in codebooks if c is not None),
@@ -537,6 +552,8 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
     coverage = _words(root, "coverage", path, problems)
     names = _words(root, "names", path, problems)
     past = _words(root, "past", path, problems)
+    past_sections, openers = ([_words(root, key, path, problems) if _section(root, key) is not None else []
+                               for key in ("past_sections", "circumstance_openers")])
     bare = _section(root, "bare_year")
     bare_pattern = None
     if isinstance(bare, yaml.ScalarNode):
@@ -572,6 +589,8 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
         deadlines=deadlines,
         bare_year=bare_pattern,
         indicators=indicators,
+        past_sections=tuple(past_sections),
+        circumstance=regex.compile(rf"^(?:{alternation(openers)})" if openers else "(?!)"),
     )
 
 

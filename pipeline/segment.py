@@ -32,11 +32,13 @@ MAX_PROTECTED_SPAN = 300  # a "pair" wider than this is two unrelated brackets
 def segment(doc: Structured, lex: Lexicons) -> Segmented:
     text = doc.normalized.text
     tag_start = _tag_start_pattern(lex)
+    closing = closing_pattern(lex)
     clauses: list[Clause] = []
     orphan_tags: list[Tag] = []
     for para in doc.paragraphs:
         protected = protected_mask(text, para.start, para.end)
         tags = find_tags(text, para.start, para.end, tag_start)
+        tags += find_closings(text, para.start, para.end, closing, tags)
         holes = [(t.start, t.end) for t in tags]
         spans: list[tuple[int, int, int, bool]] = []  # start, end, sentence_seq, is_heading
         body_start = para.start
@@ -126,6 +128,31 @@ def _tag_start_pattern(lex: Lexicons) -> regex.Pattern:
         rf"|(?:(?<=^|[。;；])\s*)(?:{keywords})\s*[:：]",
         regex.M,
     )
+
+
+def closing_pattern(lex: Lexicons) -> regex.Pattern:
+    """A bracketed task closing without a label: `(市科委负责落实,完成时限:2024年10月)`,
+    `(省商务厅牵头,合肥海关配合)`, `(由市科技局牵头实施)` (verbs, unit-name endings and
+    deadline labels from lexicons/structure.yaml). `body` is the text inside the brackets."""
+    if not lex.closing_verbs or not lex.unit_final_chars:
+        return regex.compile(r"(?!)")
+    verbs = "|".join(map(regex.escape, lex.closing_verbs))
+    name = rf"[^\s,;:。()\[\]、]{{0,30}}?(?:[{regex.escape(lex.unit_final_chars)}]|\([^()]{{1,12}}\))"
+    units = rf"{name}(?:、{name})*(?:等(?:有关)?(?:部门|单位)?)?"
+    part = rf"由?{units}(?:{verbs})"
+    labels = "|".join(map(regex.escape, lex.deadline_labels)) or "(?!)"
+    deadline = rf"(?:{labels})\s*:?\s*[^()\[\]]{{1,30}}"
+    body = rf"{part}(?:\s*[,;]\s*{part})*(?:\s*[,;]\s*{deadline})?|{deadline}"
+    return regex.compile(rf"[(〔\[【]\s*(?P<body>{body})\s*[)〕\]】]")
+
+
+def find_closings(text: str, start: int, end: int, pattern: regex.Pattern, tags: list[Tag]) -> list[Tag]:
+    """Bracketed task closings in text[start:end] that no labelled tag already covers."""
+    out = []
+    for m in pattern.finditer(text, start, end):
+        if not any(t.start < m.end() and m.start() < t.end for t in tags):
+            out.append(Tag(text=m.group(), start=m.start(), end=m.end()))
+    return out
 
 
 def find_tags(text: str, start: int, end: int, pattern: regex.Pattern) -> list[Tag]:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 
 import regex
 
-from ..lexicons import Lexicons, TargetLexicon
+from ..lexicons import Lexicons, TargetLexicon, alternation
 from ..model import Clause, Segmented, Target
 from .deadlines import Deadline, bare_year, find_dates, find_deadlines, find_periods
 from .numbers import ANY_NUMERAL
@@ -68,6 +68,8 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
     milestones: list[Target] = []
     for sentence in sentences:
         start, end = sentence.clauses[0].start, sentence.clauses[-1].end
+        if _in_past_section(sentence.clauses[0], tl):
+            continue  # 一、实施背景 (一)发展基础: the situation before the plan, not commitments
         if not ANY_NUMERAL.search(text, start, end) and not tl.coverage_pattern.search(text, start, end):
             continue  # most sentences: no number, year or coverage word, so no target or milestone
         opener_deadlines: list[tuple[int, Deadline]] = []  # (clause index, deadline) opening a clause
@@ -102,9 +104,84 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
                 carried_windows += clause_windows
         targets.extend(sentence_targets)
         milestones.extend(_milestones(text, sentence, phrase_deadlines, opener_deadlines, sentence_targets, tl))
-    out = sorted(targets + milestones, key=lambda t: (t.start, t.end, t.rule))
+    out = _task_deadlines(text, body, targets + milestones, lex)
+    out = sorted(out, key=lambda t: (t.start, t.end, t.rule))
     spans = {c.seq: (c.start, c.end) for c in body}
     return tuple(_with_indicator_id(t, _context(text, t, spans), lex) for t in out)
+
+
+def _in_past_section(clause: Clause, tl: TargetLexicon) -> bool:
+    return bool(tl.past_sections) and any(word in clause.section_path for word in tl.past_sections)
+
+
+def _task_deadlines(text: str, body: list[Clause], found: list[Target], lex: Lexicons) -> list[Target]:
+    """A task's own time limit (`(市科委负责落实,完成时限:2024年10月)`, SPEC §6.1) is the
+    deadline of its item: the clauses of its paragraph since the previous tag. Quantified
+    targets of the item without a deadline of their own take it; an item with no target
+    gets one milestone, on its first clause that states the commitment (not `围绕…`)."""
+    if not lex.deadline_labels:
+        return found
+    label = regex.compile(rf"(?:{alternation(lex.deadline_labels)})\s*:?\s*")
+    tl = lex.targets
+    out = list(found)
+    by_clause: dict[int, list[int]] = {}
+    for i, t in enumerate(out):
+        by_clause.setdefault(t.clause_seq, []).append(i)
+    item: list[Clause] = []
+    for clause in body:
+        if item and item[-1].paragraph_seq != clause.paragraph_seq:
+            item = []
+        item.append(clause)
+        for tag in clause.tags:
+            m = label.search(tag.text)
+            deadline = _tag_deadline(text, tag.start + m.end(), tag.end) if m else None
+            if deadline is None:
+                continue
+            inside = [i for c in item for i in by_clause.get(c.seq, ())]
+            for i in inside:
+                if out[i].quantity_kind != "milestone" and out[i].deadline_source in ("document", "none"):
+                    out[i] = replace(out[i], deadline_year=deadline.year, deadline_text=deadline.text,
+                                     deadline_source="clause")
+            if not inside:
+                out.extend(_task_milestone(text, item, deadline, tl))
+            item = []
+    return out
+
+
+def _tag_deadline(text: str, start: int, end: int) -> Deadline | None:
+    """The first date with a year after a deadline label: `2024年10月`, `2017年6月底前`."""
+    for d in find_dates(text[start:end]):
+        if d.year is not None and d.relation != "from":
+            return Deadline(start + d.start, start + d.end, d.year, text[start + d.start:start + d.end])
+    return None
+
+
+def _task_milestone(text: str, item: list[Clause], deadline: Deadline, tl: TargetLexicon) -> list[Target]:
+    # The item's own numbered first sentence (`1.强化财政预决算信息公开`) states a commitment.
+    clause = next((c for c in item if not tl.circumstance.match(_unnumbered(text, c))), item[0])
+    # An inline heading is one clause with its commas: the commitment is its first part
+    # that does not open a circumstance.
+    parts = [p for p in _unnumbered(text, clause).split(",") if p.strip()] or [""]
+    commitment = next((p for p in parts if not tl.circumstance.match(p)), parts[0])
+    commitment = OPENING_HEDGE.sub("", commitment).strip(" ,")
+    if not commitment:
+        return []
+    level = _level(commitment, tl)
+    return [Target(
+        clause_seq=clause.seq, indicator=commitment, indicator_id=None, quantity_kind="milestone",
+        value=None, value_max=None, comparator=None, unit=None, per=None, within=None,
+        level=level[1] if level else None, level_text=level[0] if level else None,
+        deadline_year=deadline.year, deadline_text=deadline.text, deadline_source="clause",
+        mention=deadline.text, start=deadline.start, end=deadline.end, rule="task_deadline",
+    )]
+
+
+_ITEM_NUMBER = regex.compile(
+    r"^\s*(?:[0-9]{1,2}[.、]|[一二三四五六七八九十]{1,3}、|\([一二三四五六七八九十0-9]{1,3}\))")
+
+
+def _unnumbered(text: str, clause: Clause) -> str:
+    return _ITEM_NUMBER.sub("", text[clause.start:clause.end])
 
 
 def _context(text: str, t: Target, spans: dict[int, tuple[int, int]]) -> str:

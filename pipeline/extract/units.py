@@ -26,17 +26,29 @@ from dataclasses import dataclass
 import regex
 
 from ..lexicons import Lexicons, UnitLexicon, UnitType
-from ..model import Clause, Metadata, Responsibility, Segmented
+from ..model import Clause, Metadata, Responsibility, Segmented, Tag
 from ..segment import protected_mask
 
 _SPACES = regex.compile(r"\s+")
 _SUBJECT_LEAD = regex.compile(r"^(?:由|请|并|同时)")
 _QUANTIFIER = regex.compile(r"^(?:各|有关|所有)")
 LABEL = regex.compile(r"(?P<label>牵头单位|牵头部门|责任单位|责任部门|配合单位|配合部门|协办单位|参与单位)\s*[:：]")
-LEAD_FIRST = regex.compile(r"(?:排名第一|排在第一位|排第一|排名首位|第一个)的?(?:单位)?为牵头(?:单位|部门)")
-LEAD_SEMICOLON = regex.compile(r"分号前的?(?:单位)?为牵头(?:单位|部门)")
+LEAD_FIRST = regex.compile(
+    r"(?:(?:排名第一|排在第一位|排第一|排名首位|第一个)的?|列第一位者?的?)(?:单位|部门)?为牵头(?:单位|部门)")
+LEAD_SEMICOLON = regex.compile(r"分号前的?(?:单位|部门)?为牵头(?:单位|部门)")
+LEAD_COMMA = regex.compile(r"逗号前的?(?:单位|部门)?为牵头(?:单位|部门)")
 CONVENTION = regex.compile(
-    rf"[。;,(]?\s*(?:{LEAD_FIRST.pattern}|{LEAD_SEMICOLON.pattern})\s*(?:[,,]?\s*下同)?\s*\)?")
+    rf"[。;,(]?\s*(?:{LEAD_FIRST.pattern}|{LEAD_SEMICOLON.pattern}|{LEAD_COMMA.pattern})"
+    r"\s*(?:,\s*其余[^,;()]{0,16})?\s*(?:[,,]?\s*下同)?\s*\)?")
+# 各区市县政府及园区管委会: two units joined by 及 (never 人力资源和社会保障局: only after a unit's end)
+UNIT_AND_UNIT = regex.compile(r"(?<=[府会局委办厅部院])及(?=\p{Han}{3})")
+# `以下均需各县(市、区)人民政府…组织实施,不再列出`: units stated once for every later task.
+STANDING = regex.compile(
+    r"[。;,]?\s*以下(?:各项)?(?:任务|工作)?均(?:需|须|由)?(?P<units>[^。]{2,80}?)"
+    r"(?:组织实施|负责落实|负责实施|负责|落实)\s*,?\s*不再(?:一一)?列出\s*")
+# `广安经开区、川渝高竹新区管委会`: a suffix written once after the last of several places.
+SHARED_SUFFIX = regex.compile(r"(?:管委会|人民政府|党委)$")
+PLACE_END = regex.compile(r"(?:新区|园区|开发区|经开区|高新区|景区)$")
 SEPARATORS = "、,;"
 OPENERS, CLOSERS = "(〔[【", ")〕]】"
 ACTOR_CUE = regex.compile(
@@ -58,12 +70,16 @@ def extract_responsibilities(doc: Segmented, lex: Lexicons) -> tuple[Responsibil
     meta = doc.structured.metadata
     rows: list[Responsibility] = []
     convention: str | None = None  # carried by 下同
+    standing: list[_Listed] = []  # units a stated convention adds to every later task
     open_items: dict[str, list[int]] = {}  # section path → clause seqs since the last tag there
     covered: set[int] = set()
     for clause in doc.clauses:
         open_items.setdefault(clause.section_path, []).append(clause.seq)
-        for tag in clause.tags:
-            listed, found, carries = parse_tag(tag.text)
+        for tag in _merged_label_lines(clause.tags):
+            listed, found, carries, stated = parse_tag(tag.text, lex)
+            standing = stated or standing
+            known = {item.raw for item in listed}
+            listed = listed + [item for item in standing if item.raw not in known]
             rule_for_tag = found or convention
             if carries and found:
                 convention = found
@@ -76,8 +92,18 @@ def extract_responsibilities(doc: Segmented, lex: Lexicons) -> tuple[Responsibil
     return tuple(rows)
 
 
-def parse_tag(tag: str) -> tuple[list[_Listed], str | None, bool]:
-    """(units in order, lead convention stated in the tag, whether 下同 carries it on)."""
+def _merged_label_lines(tags: tuple[Tag, ...]) -> tuple[Tag, ...]:
+    """`牵头部门:市教育局` then `配合部门:市财政局…` closing one task are one tag (SPEC §7)."""
+    if len(tags) > 1 and all(LABEL.match(t.text.lstrip("".join(OPENERS) + " ")) for t in tags):
+        return (Tag(text=";".join(t.text for t in tags), start=tags[0].start, end=tags[-1].end),)
+    return tags
+
+
+def parse_tag(tag: str, lex: Lexicons | None = None) -> tuple[list[_Listed], str | None, bool, list[_Listed]]:
+    """(units in order, lead convention stated in the tag, whether 下同 carries it on,
+    units that the tag says every later task has: `以下均需…组织实施,不再列出`).
+    With the lexicons, a closing without labels (`省商务厅牵头,合肥海关配合`) is read by its
+    verbs, and a deadline part (`完成时限:2024年10月`) names no unit."""
     body = tag.strip()
     if body and body[0] in OPENERS:
         body = body[1:]
@@ -87,28 +113,69 @@ def parse_tag(tag: str) -> tuple[list[_Listed], str | None, bool]:
     conv = CONVENTION.search(body)
     carries = False
     if conv:
-        convention = "before_semicolon" if LEAD_SEMICOLON.search(conv.group()) else "first_listed"
+        convention = ("before_semicolon" if LEAD_SEMICOLON.search(conv.group())
+                      else "before_comma" if LEAD_COMMA.search(conv.group()) else "first_listed")
         carries = "下同" in conv.group()
         body = body[: conv.start()] + body[conv.end():]
+    standing: list[_Listed] = []
+    stated = STANDING.search(body)
+    if stated:
+        standing = [_Listed(raw, separator, None) for raw, separator in split_units(stated["units"])]
+        body = body[: stated.start()] + body[stated.end():]
     listed: list[_Listed] = []
     labels = list(LABEL.finditer(body))
+    if not labels and lex is not None:
+        closing = _closing_units(body, lex)
+        if closing:
+            return closing, convention, carries, standing
     segments = [(m.group("label"), m.end(), labels[i + 1].start() if i + 1 < len(labels) else len(body))
                 for i, m in enumerate(labels)] or [(None, 0, len(body))]
+    deadline_labels = lex.deadline_labels if lex is not None else ()
     for label, start, end in segments:
         for raw, separator in split_units(body[start:end]):
-            listed.append(_Listed(raw, separator, label))
-    return listed, convention, carries
+            if not (deadline_labels and raw.startswith(deadline_labels)):  # 完成时限:… names no unit
+                listed.append(_Listed(raw, separator, label))
+    return listed, convention, carries, standing
+
+
+def _closing_units(body: str, lex: Lexicons) -> list[_Listed]:
+    """`市政务服务和数据管理局牵头,各区政府、市政府各部门负责落实,完成时限:2024年12月` →
+    the lead (牵头), then the others; `A、B分别负责落实` → A, B (no stated lead)."""
+    verbs = regex.compile(rf"(?:{'|'.join(map(regex.escape, lex.closing_verbs))})$")
+    listed: list[_Listed] = []
+    for part, _ in split_units_at(body, ",;"):
+        if part.startswith(lex.deadline_labels):
+            continue
+        verb = verbs.search(part)
+        if verb is None:
+            return []
+        label = "牵头单位" if "牵头" in verb.group() else "配合单位" if verb.group() in ("配合", "参与") else None
+        names = _CLOSING_TAIL.sub("", part[: verb.start()].removeprefix("由"))
+        listed.extend(_Listed(raw, separator, label) for raw, separator in split_units(names))
+    return listed
+
+
+_CLOSING_TAIL = regex.compile(r"(?:等(?:有关)?(?:部门|单位)?|分别|共同)+$")
+
+
+def split_units_at(text: str, separators: str) -> list[tuple[str, str]]:
+    """(piece, separator before it) of `text` cut at `separators` outside brackets."""
+    mask = protected_mask(text, 0, len(text))
+    out, start, separator = [], 0, ""
+    for i, ch in enumerate(text):
+        if ch in separators and not mask[i]:
+            _append(out, text[start:i], separator)
+            start, separator = i + 1, ch
+    _append(out, text[start:], separator)
+    return out
 
 
 def split_units(text: str) -> list[tuple[str, str]]:
     """(unit, separator before it) for a unit list; never splits inside brackets."""
-    mask = protected_mask(text, 0, len(text))
-    out, start, separator = [], 0, ""
-    for i, ch in enumerate(text):
-        if ch in SEPARATORS and not mask[i]:
-            _append(out, text[start:i], separator)
-            start, separator = i + 1, ch
-    _append(out, text[start:], separator)
+    out = []
+    for raw, separator in split_units_at(text, SEPARATORS):
+        parts = UNIT_AND_UNIT.split(raw)
+        out.extend((part, separator if i == 0 else "、") for i, part in enumerate(parts))
     return out
 
 
@@ -127,6 +194,10 @@ def _rows(clause: Clause, scope, listed: list[_Listed], convention, meta: Metada
         rule = "before_semicolon"
         first_semicolon = next(i for i, item in enumerate(listed) if item.separator == ";")
         leads = [i < first_semicolon for i in range(len(listed))]
+    elif convention == "before_comma" and any(item.separator == "," for item in listed):
+        rule = "before_comma"
+        first_comma = next(i for i, item in enumerate(listed) if item.separator == ",")
+        leads = [i < first_comma for i in range(len(listed))]
     elif convention == "first_listed":
         rule, leads = "first_listed", [i == 0 for i in range(len(listed))]
     else:
@@ -134,7 +205,12 @@ def _rows(clause: Clause, scope, listed: list[_Listed], convention, meta: Metada
     out = []
     previous_prefix: str | None = None
     for rank, (item, lead) in enumerate(zip(listed, leads, strict=True), 1):
-        unit, unit_type, level, previous_prefix = normalize_unit(item.raw, meta, units, previous_prefix)
+        name = item.raw
+        following = listed[rank] if rank < len(listed) else None
+        if following is not None and following.separator == "、" and PLACE_END.search(name):
+            suffix = SHARED_SUFFIX.search(following.raw)
+            name += suffix.group() if suffix else ""
+        unit, unit_type, level, previous_prefix = normalize_unit(name, meta, units, previous_prefix)
         out.append(Responsibility(
             clause_seq=clause.seq, section_path=clause.section_path, scope=tuple(scope), unit_raw=item.raw,
             unit=unit, unit_type=unit_type.id if unit_type else None, unit_level=level,
@@ -153,6 +229,9 @@ def _doc_prefix(meta: Metadata) -> str | None:
     return "省" if meta.admin_level == "province" else None
 
 
+# A department written without its level and of no listed type: a short name (文广新局).
+SHORT_DEPARTMENT = regex.compile(r"\p{Han}{1,6}(?:局|委|办|联|会)")
+_NAME_BRACKETS = str.maketrans("〔〕[]【】", "()()()")
 LEVEL_OF_PREFIX = {"县": "county", "区": "county", "旗": "county", "市": "prefectural", "州": "prefectural",
                    "盟": "prefectural", "省": "provincial", "自治区": "provincial"}
 BELOW = {"province": "prefectural", "prefecture": "county", "county": "township"}
@@ -161,7 +240,7 @@ BELOW = {"province": "prefectural", "prefecture": "county", "county": "township"
 def normalize_unit(raw: str, meta: Metadata, units: UnitLexicon,
                    previous_prefix: str | None = None) -> tuple[str, UnitType | None, str | None, str | None]:
     """(expanded unit, type, level, prefix to carry to the next unit of a list)."""
-    name = raw
+    name = raw.translate(_NAME_BRACKETS)  # 市〔州〕人民政府 → 市(州)人民政府: one spelling per unit
     prefix = next((p for p in units.prefixes if name.startswith(p) and len(name) > len(p) + 1), None)
     rest = name[len(prefix):] if prefix else name
     unit_type = _type_of(rest, units) or _type_of(name, units)
@@ -186,6 +265,8 @@ def normalize_unit(raw: str, meta: Metadata, units: UnitLexicon,
             name = doc_prefix + name
     elif prefix is not None:
         carry = prefix if prefix.endswith("委") else previous_prefix
+    elif unit_type is None and doc_prefix and SHORT_DEPARTMENT.fullmatch(name):
+        name = doc_prefix + name  # 文广新局, 文联 in a city's task list: the city's bureau, federation
     level = _level(name, doc_prefix, doc_level)
     return name, unit_type, level, carry
 
