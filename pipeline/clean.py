@@ -40,6 +40,9 @@ MIN_REPEAT_CHARS = 30  # a repeated run this long is a second copy, not a headin
 # A line this long holds several paragraphs: a notice stored without line breaks.
 # (The longest real paragraph of the seeds and the development notices is ~760 chars.)
 LONG_LINE = 1000
+PROSE_LINE = 15  # a line of this many Chinese characters reads as prose even without punctuation
+MENU_PENALTY = 3  # what a short menu item or link costs the stretch of page it sits in
+_SENTENCE_MARK = regex.compile(r"[。；;，,：:]")
 MAX_CHROME_SHARE = 0.6  # more of the text than this dropped as chrome is an error, not a document
 MIN_JUDGED_HAN = 500  # a shorter text may be mostly a page's furniture around a short notice
 _HAN = regex.compile(r"\p{Han}")
@@ -47,8 +50,9 @@ MAX_RUN_IN_TITLE = 30  # `一、总体要求(一)指导思想。`: a heading tit
 # Where a paragraph may start inside a long line: after a sentence, a closed tag, a colon.
 _PARAGRAPH_BEFORE = set("。;!?)】〕:")
 _MARKER_NUMBER = regex.compile(r"[一二三四五六七八九十百零〇\d]+|[①-⑳]")
-_SIGNATURE = regex.compile(
-    r"(?<=[。!])(?P<org>[^,。;:!?()《》“”]{4,40}?)(?P<date>(?:19|20)\d{2}年\d{1,2}月\d{1,2}日)")
+_SIGNATURE_DATE = regex.compile(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日")
+_NOT_IN_ORG = regex.compile(r"[,。;:!?()《》“”]")
+MAX_ORG = 40
 _CITED_TITLE = regex.compile(r"《(?P<t>[^《》]{4,100})》")
 
 
@@ -65,6 +69,8 @@ def clean(decoded: Decoded, lex: Lexicons) -> Cleaned:
     simp = t2s(raw)
     lines = _split_lines(raw, simp, lex)
     kinds = _classify(lines, lex)
+    if decoded.media_type == "html":
+        kinds = _outside_main_block(lines, kinds)
     _check_loss(lines, kinds)
     header = tuple(raw[ln.start:ln.end] for ln, k in zip(lines, kinds, strict=True) if k == "chrome")
     body = [ln for ln, k in zip(lines, kinds, strict=True) if k == "body"]
@@ -72,6 +78,24 @@ def clean(decoded: Decoded, lex: Lexicons) -> Cleaned:
     paragraphs = _join_broken_lines(body, lex)
     text, offsets = _assemble(raw, paragraphs)
     return Cleaned(decoded=decoded, text=text, raw_offsets=tuple(offsets), header=header)
+
+
+def _outside_main_block(lines: list[_Line], kinds: list[str]) -> list[str]:
+    """A saved web page's menus, link lists and footers are chrome: the notice is the one
+    stretch of lines dense in prose. Each line scores its Chinese characters when it reads
+    as prose (a sentence mark, or a long line), minus a penalty when it is a short label
+    or link; the stretch with the highest total is the body (the maximum-sum run)."""
+    best, best_span, total, start = 0, (0, len(lines)), 0, 0
+    for i, (line, kind) in enumerate(zip(lines, kinds, strict=True)):
+        han = len(_HAN.findall(line.simp))
+        prose = kind == "body" and (han >= PROSE_LINE or _SENTENCE_MARK.search(line.simp))
+        total += han if prose else -max(MENU_PENALTY, han)
+        if total <= 0:
+            total, start = 0, i + 1
+        elif total > best:
+            best, best_span = total, (start, i + 1)
+    a, b = best_span
+    return [k if a <= i < b else "chrome" for i, k in enumerate(kinds)]
 
 
 def _check_loss(lines: list[_Line], kinds: list[str]) -> None:
@@ -122,11 +146,11 @@ def _break_long_line(simp: str, start: int, end: int, lex: Lexicons) -> list[tup
     """
     text = fold_punctuation(simp[start:end])
     cuts: set[int] = {m.start() for m in lex.line_breaks.finditer(text)}
-    for m in _SIGNATURE.finditer(text):
-        org = m["org"].strip()
-        if not org.endswith(lex.org_suffixes):
+    for m in _SIGNATURE_DATE.finditer(text):
+        org_start = _signing_org(text, m.start(), lex)
+        if org_start is None:
             continue
-        cuts.update((m.start("org"), m.end()))
+        cuts.update((org_start, m.end()))
         cited = _CITED_TITLE.search(text, 0, m.start())
         if cited and text.startswith(cited["t"], m.end()):
             cuts.add(m.end() + len(cited["t"]))
@@ -152,6 +176,22 @@ def _break_long_line(simp: str, start: int, end: int, lex: Lexicons) -> list[tup
 
 
 _PUNCT_RUN = regex.compile(r"[,。;:!?]")
+
+
+def _signing_org(text: str, date_start: int, lex: Lexicons) -> int | None:
+    """Where the organisation signing at `date_start` begins (`…组织实施。广安市人民政府办公室
+    2021年6月3日`, `…安排表广安市人民政府2016年12月28日`): the run before the date ends in an
+    organisation suffix and starts after a sentence or at the first region name in it."""
+    window = max(0, date_start - MAX_ORG)
+    stops = list(_NOT_IN_ORG.finditer(text, window, date_start))
+    start = stops[-1].end() if stops else window
+    org = text[start:date_start]
+    if len(org) < 4 or not org.endswith(lex.org_suffixes):
+        return None
+    if stops and stops[-1].group() in "。!)":
+        return start
+    names = [a for a, _, _ in lex.region_names.finditer(org)]
+    return start + names[0] if names else None
 
 
 def _marker_number(marker: str) -> int | None:

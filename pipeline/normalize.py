@@ -33,6 +33,8 @@ _FOLD.update({ord("﹐"): ord(","), ord("﹑"): ord("、"), ord("﹔"): ord(";")
               ord("﹖"): ord("?"), ord("﹗"): ord("!"), ord("﹙"): ord("("), ord("﹚"): ord(")"),
               ord("︰"): ord(":"), ord("｡"): ord("。"), ord("､"): ord("、")})
 
+# Variant characters that OpenCC leaves alone but that name the same thing (陜西 = 陕西).
+_FOLD.update({ord("陜"): ord("陕")})
 # Above this share of script-specific characters a text is that script; between, mixed.
 SCRIPT_THRESHOLD = 0.9
 

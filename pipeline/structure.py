@@ -38,10 +38,17 @@ _DOC_NUMBER = regex.compile(
     r"(?P<org>\p{Han}{1,12}?)\s*[〔\[(【]\s*(?P<year>(?:19|20)[0-9]{2})\s*[〕\])】]\s*(?P<num>[0-9]{1,5})\s*号"
 )
 _PERIOD = regex.compile(r"(?P<a>(?:19|20)[0-9]{2})\s*年?\s*[-—–~至到]+\s*(?P<b>(?:19|20)[0-9]{2})\s*年")
-_YEAR = regex.compile(r"(?<![0-9])(?P<y>(?:19|20)[0-9]{2})\s*年(?!\s*[-—–~至到]?\s*[0-9]{1,2}\s*月)")
+# A single year in a title (2024年…工作要点); not an edition (2025年版) or a date (2024年3月).
+_YEAR = regex.compile(r"(?<![0-9])(?P<y>(?:19|20)[0-9]{2})\s*年(?!\s*[-—–~至到]?\s*[0-9]{1,2}\s*月|\s*版|\s*修订)")
 _DEADLINE = regex.compile(r"到\s*(?P<y>(?:19|20)[0-9]{2})\s*年")
 _COVER_TITLE = regex.compile(r"《(?P<t>[^《》\n]{4,120})》")
-_COVER_CUE = regex.compile(r"印发|发给你们|现将|已经.{0,12}同意")
+# The cover letter of a forwarding notice (not `住房城乡建设部印发《…》` in a background paragraph).
+_COVER_CUE = regex.compile(r"印发给你们|发给你们|现将|已经.{0,20}(?:同意|通过)|(?:现|特)予(?:印发|转发)")
+_YEAR_ONLY = regex.compile(r"\s*(?:(?:19|20)[0-9]{2}\s*年)?\s*")  # 泉政办〔2017〕106号 2017年
+_BRACKET_LABEL = regex.compile(r"[\[【](?P<label>\p{Han}{2,8})[\]】](?P<value>[^\[【]*)")
+_NOTICE_TITLE = regex.compile(r"关于|印发|转发")
+_LIST_NUMBER = regex.compile(r"(?:[0-9]{1,3}|[IVX]{1,4})?\s*(?=\p{Han})|")  # `22 …`, `II浙江省…`: list or page numbers
+_FIVE_YEAR_PLAN = regex.compile(r"十(?P<n>[一二三四五六七八九])五")
 _SENTENCE_END = regex.compile(r"[。!?;！？；]")
 _PUNCT = regex.compile(r"[,，。:：;；!！?？]")
 
@@ -125,6 +132,11 @@ def _header_fields(header: tuple[str, ...], lex: Lexicons) -> dict[str, str]:
             fields[label] = value
 
     for line in header:
+        bracketed = list(_BRACKET_LABEL.finditer(line))  # [成文日期]2025-05-21----[发文字号]…
+        if bracketed:
+            for m in bracketed:
+                put(m["label"], m["value"].strip("- "))
+            continue
         parts = [p.strip() for p in line.split("|")]
         if parts and parts[-1] == "":
             parts.pop()
@@ -192,26 +204,24 @@ def _metadata(norm: Normalized, paragraphs: tuple[Paragraph, ...], lex: Lexicons
     doc_number = normalize_doc_number(_field(fields, lex, "doc_number") or "")
     if doc_number is None:
         for line in lines:
+            line = line.strip("()[]〔〕【】 ")  # (黔府办函〔2016〕269号) under the title
             m = _DOC_NUMBER.match(line)
-            if m and (m.end() == len(line) or line[m.end():].startswith("关于")):
+            if m and (_YEAR_ONLY.fullmatch(line, m.end()) or line[m.end():].startswith("关于")):
                 doc_number = normalize_doc_number(line)
                 break
+    if doc_number is None:  # a page's attachment link: 广安府办规〔2022〕8号关于印发…的通知.pdf
+        for line in norm.header:
+            m = _DOC_NUMBER.search(line)
+            if m and line[m.end():].startswith("关于"):
+                doc_number = normalize_doc_number(m.group())
+                break
 
-    issuers: list[str] = []
-    issue_date = None
-    for i, line in enumerate(lines):
-        m = _signature_date(line)
-        if m is None:
-            continue
-        issue_date = parse_date(m.group())
-        before = line[: m.start()].strip()
-        names = split_orgs(before, lex) if before and _is_org_line(before, lex) else []
-        j = i - 1
-        while j >= 0 and i - j <= 3 and _is_org_line(lines[j], lex):
-            names = split_orgs(lines[j], lex) + names
-            j -= 1
-        issuers = names
-        break
+    issuers, issue_date = _signature(lines, lex)
+    if issue_date is None:
+        # The signature block closes the notice when no cover letter opens it: look at the
+        # end of the body (before any annexes) rather than at its top.
+        tail = [text[p.start:p.end] for p in paragraphs[len(front):]]
+        issuers, issue_date = _signature(tail[::-1], lex, reverse=True)
     if not issuers and _field(fields, lex, "issuer"):
         issuers = split_orgs(_field(fields, lex, "issuer"), lex)
     if issue_date is None:
@@ -230,8 +240,30 @@ def _metadata(norm: Normalized, paragraphs: tuple[Paragraph, ...], lex: Lexicons
     )
 
 
+def _signature(lines: list[str], lex: Lexicons, reverse: bool = False) -> tuple[list[str], date | None]:
+    """(issuers, date) of the first signature block in `lines`: a date line, with the
+    organisation lines just above it (`reverse`: the lines run from the end upwards)."""
+    bare: date | None = None  # a date line with no organisation above it (a page's own date)
+    for i, line in enumerate(lines):
+        m = _signature_date(line)
+        if m is None:
+            continue
+        before = line[: m.start()].strip()
+        names = split_orgs(before, lex) if before and _is_org_line(before, lex) else []
+        step = 1 if reverse else -1
+        j = i + step
+        while 0 <= j < len(lines) and abs(i - j) <= 3 and _is_org_line(lines[j], lex):
+            names = split_orgs(lines[j], lex) + names
+            j += step
+        if names:
+            return names, parse_date(m.group())
+        bare = bare or parse_date(m.group())
+    return [], bare
+
+
 def _signature_date(line: str) -> regex.Match | None:
     """A date that ends a signature line (`…办公室 2024年2月18日`, `20241021`)."""
+    line = line.rstrip(")〕】 ")  # (2017年08月14日)
     for m in _DATE.finditer(line):
         if m.end() == len(line) or line[m.end():].strip() in ("", "印发", "发布"):
             if len(line) <= MAX_ORG_LINE + 20 and not _PUNCT.search(line):
@@ -240,8 +272,29 @@ def _signature_date(line: str) -> regex.Match | None:
 
 
 def _title(norm: Normalized, front, fields, lex: Lexicons) -> tuple[str | None, str | None, bool]:
-    """(title, title in the original script, whether it is a real title, not a first line)."""
+    """(title, title in the original script, whether it is a real title, not a first line).
+
+    In order: the notice's own title as printed in the masthead (`…关于印发《X》的通知`);
+    the page header's 标题; the plan title the cover letter cites (`现将《X》印发给你们`)
+    when the notice's own title is not printed; the first line ending in a document type."""
     text, original = norm.text, norm.cleaned.text
+    ends = tuple(lex.doc_types)
+    for p in front:
+        line = text[p.start:p.end]
+        # `22 中共上海市委…`: a compiler's list number; `三政办发〔2024〕21号关于…`: the number
+        start = p.start + _LIST_NUMBER.match(line).end()
+        number = _DOC_NUMBER.match(text, start, p.end)
+        if number and text.startswith("关于", number.end()):
+            start = number.end()
+        line = text[start:p.end]
+        if _NOTICE_TITLE.search(line) and line.endswith(ends) and not _PUNCT.search(line) and len(line) <= 150:
+            return line, original[start:p.end], True
+    header_title = _field(fields, lex, "title")
+    if header_title:
+        idx = norm.header.index(next(h for h in norm.header if header_title in h))
+        cut = regex.sub(r"^.*?号(?=关于)", "", header_title)
+        pos = norm.header[idx].find(cut)
+        return cut, norm.cleaned.header[idx][pos:pos + len(cut)] if pos >= 0 else cut, True
     for p in front:
         line = text[p.start:p.end]
         if _COVER_CUE.search(line):
@@ -249,19 +302,11 @@ def _title(norm: Normalized, front, fields, lex: Lexicons) -> tuple[str | None, 
             if m:
                 s, e = p.start + m.start("t"), p.start + m.end("t")
                 return text[s:e], original[s:e], True
-    header_title = _field(fields, lex, "title")
-    if header_title:
-        idx = norm.header.index(next(h for h in norm.header if header_title in h))
-        cut = regex.sub(r"^.*?号(?=关于)", "", header_title)
-        m = _COVER_TITLE.search(cut)
-        cut = m.group("t") if m and "印发" in cut else cut
-        pos = norm.header[idx].find(cut)
-        return cut, norm.cleaned.header[idx][pos:pos + len(cut)] if pos >= 0 else cut, True
-    ends = tuple(lex.doc_types)
     for p in front:
         line = text[p.start:p.end]
         if line.endswith(ends) or _PERIOD.search(line):
-            return line, original[p.start:p.end], True
+            start = p.start + _LIST_NUMBER.match(line).end()
+            return text[start:p.end], original[start:p.end], True
     if front:
         p = front[0]
         return text[p.start:p.end][:100], original[p.start:p.end][:100], False
@@ -271,14 +316,34 @@ def _title(norm: Normalized, front, fields, lex: Lexicons) -> tuple[str | None, 
 def _region(issuers: list[str], title: str, front_text: str, lex: Lexicons) -> Region | None:
     for source in (" ".join(issuers), title, front_text):
         found: list[Region] = []
-        for _, _, name in lex.region_names.finditer(source[:MAX_REGION_SCAN]):
-            found.extend(lex.regions_by_name[name])
+        for _, end, name in lex.region_names.finditer(source[:MAX_REGION_SCAN]):
+            found.extend(_named(lex.regions_by_name[name], name, source[end:end + 4]))
         if not found:
             continue
         if len({r.code for r in found}) > 1:
             found = [r for r in found if r.name in source] or found
+            # 北京市 names the municipality (province level), not its 市辖区 also listed as 北京市.
+            names = {(r.name, r.code) for r in found}
+            found = [r for r in found if not (r.level == "prefecture" and (r.name, r.province_code) in names)]
         return min(found, key=lambda r: _region_fit(r, {f.code for f in found}))
     return None
+
+
+# What follows a short name says which division it names: 文山州 is the prefecture, not
+# 文山市; 东北振兴, 教育资源 name no division at all (振兴区, 资源县).
+_AFTER_SHORT = (("州", "prefecture"), ("盟", "prefecture"), ("地区", "prefecture"), ("省", "province"),
+                ("自治区", "province"), ("市", None), ("县", "county"), ("区", "county"), ("旗", "county"),
+                ("人民政府", None), ("政府", None), ("党委", None), ("委", None))
+
+
+def _named(regions: tuple[Region, ...], name: str, after: str) -> list[Region]:
+    """The divisions `name` can stand for, given the characters written after it."""
+    if any(r.name == name for r in regions):
+        return [r for r in regions if r.name == name]
+    for suffix, level in _AFTER_SHORT:
+        if after.startswith(suffix):
+            return [r for r in regions if level is None or r.level == level] or list(regions)
+    return []
 
 
 def _region_fit(region: Region, codes: set[str]) -> tuple[int, int, str]:
@@ -307,6 +372,10 @@ def _plan_years(title: str, text: str, paragraphs, lex: Lexicons) -> tuple[int |
     m = _PERIOD.search(title)
     if m:
         return int(m["a"]), int(m["b"])
+    m = _FIVE_YEAR_PLAN.search(title)
+    if m:  # “十四五”规划: the 14th five-year plan, 2021-2025 (the 11th began in 2006)
+        start = 2006 + (10 + DIGITS[m["n"]] - 11) * 5
+        return start, start + 4
     m = _YEAR.search(title)
     if m:
         return int(m["y"]), int(m["y"])

@@ -105,9 +105,19 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
         targets.extend(sentence_targets)
         milestones.extend(_milestones(text, sentence, phrase_deadlines, opener_deadlines, sentence_targets, tl))
     out = _task_deadlines(text, body, targets + milestones, lex)
+    if _municipality(doc.structured.metadata):
+        out = [replace(t, level=MUNICIPAL_LEVELS.get(t.level, t.level)) if t.level_text else t for t in out]
     out = sorted(out, key=lambda t: (t.start, t.end, t.rule))
     spans = {c.seq: (c.start, c.end) for c in body}
     return tuple(_with_indicator_id(t, _context(text, t, spans), lex) for t in out)
+
+
+# In 北京, 天津, 上海 and 重庆 the city is a province: 市级 is provincial, 区级/县级 prefectural (SPEC §6.1).
+MUNICIPAL_LEVELS = {"prefectural": "provincial", "county": "prefectural"}
+
+
+def _municipality(meta) -> bool:
+    return meta.admin_level == "province" and bool(meta.region) and meta.region.endswith("市")
 
 
 def _in_past_section(clause: Clause, tl: TargetLexicon) -> bool:
