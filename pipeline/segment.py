@@ -23,7 +23,8 @@ CLOSERS = {v: k for k, v in PAIRS.items()}
 TAG_OPENERS = "(〔[【"
 TAG_CLOSERS = ")〕]】"
 SENTENCE_DELIMITERS = regex.compile("[。！？；!?;]")
-CLAUSE_DELIMITERS = regex.compile("[,，:：]")
+# A comma or colon between digits is part of a number or a time (10,000, 17:00), not a clause break.
+CLAUSE_DELIMITERS = regex.compile("(?<![0-9])[,，:：]|[,，:：](?![0-9])")
 # Only these characters change the bracket stack: the scan jumps from one to the next.
 _BRACKETS = regex.compile("[" + regex.escape("".join(PAIRS) + "".join(CLOSERS) + '"') + "]")
 MAX_PROTECTED_SPAN = 300  # a "pair" wider than this is two unrelated brackets

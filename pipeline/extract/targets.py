@@ -288,6 +288,7 @@ def _clause_targets(text, clause, sentence, index, quantities, deadlines, period
     out: list[Target] = []
     previous_end = None
     previous_level: tuple[str, str] | None = None
+    previous_comparator: str | None = None
     boundaries = _boundaries(text, clause, quantities, deadlines, windows, tl)
     for q in quantities:
         kind = "coverage" if _is_coverage(text, q, clause, tl) else q.kind
@@ -304,6 +305,9 @@ def _clause_targets(text, clause, sentence, index, quantities, deadlines, period
         enumerated = previous_end is not None and text[previous_end:seg_start].strip() == "、"
         if level is None and enumerated and previous_level is not None:
             level = previous_level
+        # 不低于50元、100元: a bound written once before a list of amounts bounds every item.
+        if comparator == "eq" and enumerated and previous_comparator in ("ge", "le", "gt", "lt"):
+            comparator = previous_comparator
         value, value_max, unit = q.base()
         if kind == "coverage":
             value, value_max, unit = 100.0, None, "%"
@@ -316,6 +320,7 @@ def _clause_targets(text, clause, sentence, index, quantities, deadlines, period
         ))
         previous_end = q.end if not _coverage_after(text, q, tl) else _coverage_after(text, q, tl).end()
         previous_level = level
+        previous_comparator = comparator
     out.extend(_coverage_targets(text, clause, _Spans([(t.start, t.end) for t in out] + excluded.spans),
                                  boundaries, tl))
     return out
