@@ -188,6 +188,10 @@ class Codebook:
     name: str
     path: str
     categories: tuple[Category, ...]
+    domain: str | None = None  # the sector a codebook is made for (education); None: every notice
+    domain_terms: frozenset[str] = frozenset()  # words that put a notice or a sentence in that sector
+    domain_title_terms: frozenset[str] = frozenset()  # words that put a notice in it by its title only
+    themes: bool = False  # categories are themes: a clause also takes its title's and headings' (not tools)
 
 
 def load_codebook(path: Path, problems: _Problems) -> Codebook | None:
@@ -228,7 +232,22 @@ def load_codebook(path: Path, problems: _Problems) -> Codebook | None:
                                 fields["definition"].value if "definition" in fields else "",
                                 frozenset(terms), frozenset(negative)))
         seen.add(cid)
-    return Codebook(ident.value, name.value, str(path), tuple(out))
+    domain = _section(root, "domain")
+    domain_terms = _section(root, "domain_terms")
+    words: list[str] = []
+    if domain is not None:
+        if not isinstance(domain_terms, yaml.SequenceNode) or not domain_terms.value:
+            problems.add(path, domain.start_mark.line + 1, "a codebook with a domain needs a list 'domain_terms'")
+        else:
+            words = [str(t.value) for t in domain_terms.value if str(t.value).strip()]
+    title_node = _section(root, "domain_title_terms")
+    title_words = [str(t.value) for t in title_node.value] if isinstance(title_node, yaml.SequenceNode) else []
+    theme = _section(root, "themes")
+    if theme is not None and str(theme.value).lower() not in ("true", "false"):
+        problems.add(path, theme.start_mark.line + 1, "themes must be true or false")
+    return Codebook(ident.value, name.value, str(path), tuple(out),
+                    str(domain.value) if domain is not None else None, frozenset(words), frozenset(title_words),
+                    theme is not None and str(theme.value).lower() == "true")
 
 
 @dataclass(frozen=True)

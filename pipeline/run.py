@@ -246,7 +246,7 @@ def document_columns(doc: Extracted) -> dict[str, Columns]:
 
 
 def _units_by_clause(doc: Extracted) -> dict[int, tuple[str | None, list[str]]]:
-    """clause seq → (lead unit(s), all units) of the responsibility covering it; a tag
+    """clause seq → (lead unit, all units) of the responsibility covering it; a tag
     wins over units named in the text."""
     out: dict[int, tuple[str | None, list[str]]] = {}
     for source in ("text", "tag"):  # tags last, so they overwrite
@@ -256,10 +256,12 @@ def _units_by_clause(doc: Extracted) -> dict[int, tuple[str | None, list[str]]]:
                 groups.setdefault((r.clause_seq, r.scope), []).append(r)
         for (_, scope), rows in groups.items():
             rows.sort(key=lambda r: r.rank)
-            leads = [r.unit for r in rows if r.role == "lead"] or [rows[0].unit]
+            # One lead per target, the first (SPEC §7): with several leads (逗号前为牵头单位)
+            # the first named is the one a dashboard groups by; `units` keeps them all.
+            lead = next((r.unit for r in rows if r.role == "lead"), rows[0].unit)
             units = list(dict.fromkeys(r.unit for r in rows))
             for seq in scope:
-                out[seq] = ("、".join(leads), units)
+                out[seq] = (lead, units)
     return out
 
 

@@ -8,9 +8,15 @@ and document names do not count unless the whole name is a term (`“三所学�
 category fires when one of its terms occurs; `score` is the number
 of distinct terms found and `evidence` lists them.
 
-A clause that matches nothing in a codebook takes the categories of its nearest heading
-that has some (`(三)教师队伍发展行动` → its clauses are teacher development), with
-score 0.5 and the heading's terms as evidence: the heading tells what the item is about.
+A codebook made for one sector (`domain`, e.g. `action` for education) codes every clause
+of a notice whose title names that sector, and in any other notice only the sentences
+that do (SPEC §8, v1.1).
+
+In a codebook of themes (`themes: true`, the action areas) a clause also takes the
+categories of its nearest heading that has some (`(三)教师队伍发展行动` → its clauses are
+teacher development) and those its notice's title names, with score 0.5 and the
+heading's or title's terms as evidence. A codebook of instruments (`policy_tool`) codes a
+clause by its own words only.
 """
 
 from __future__ import annotations
@@ -37,23 +43,72 @@ def code_categories(doc: Segmented, lex: Lexicons) -> tuple[CategoryCode, ...]:
     clauses = sorted(doc.clauses, key=lambda c: c.start)
     starts = [c.start for c in clauses]
     out: list[CategoryCode] = []
+    title = doc.structured.metadata.title or ""
     for codebook in lex.codebooks:
         found = _scan(codebook, masked, clauses, starts)
+        in_sector = _sector_sentences(codebook, title, masked, doc.clauses)
         heading_codes: dict[int, list[CategoryCode]] = {}  # section level → codes of its heading
+        title_codes = _title_codes(codebook, title) if codebook.themes else []
+        if title_codes:
+            heading_codes[0] = title_codes
         for clause in doc.clauses:
+            if in_sector is not None and (clause.paragraph_seq, clause.sentence_seq) not in in_sector:
+                continue  # a sector codebook is silent outside its sector (SPEC §8, v1.1)
             codes = _codes(codebook, clause.seq, found.get(clause.seq, {}), quoted)
             if clause.is_heading:
                 for level in [lv for lv in heading_codes if lv >= clause.section_level]:
                     del heading_codes[level]
                 if codes:
                     heading_codes[clause.section_level] = codes
-            elif not codes:
-                inherited = next((heading_codes[lv] for lv in sorted(heading_codes, reverse=True)
-                                  if lv <= clause.section_level), [])
-                codes = [CategoryCode(clause.seq, codebook.id, c.category, INHERITED_SCORE, c.evidence)
-                         for c in inherited]
+            elif codebook.themes:
+                # A theme of the heading is a theme of the clauses under it; an instrument is
+                # named by the clause itself (a 资金 heading does not make every clause funding).
+                # Nearest first: the innermost heading's terms are the evidence of a theme.
+                own = {c.category for c in codes}
+                for level in sorted((lv for lv in heading_codes if lv <= clause.section_level), reverse=True):
+                    for c in heading_codes[level]:
+                        if c.category not in own:
+                            own.add(c.category)
+                            codes.append(CategoryCode(clause.seq, codebook.id, c.category, INHERITED_SCORE,
+                                                      c.evidence))
             out.extend(codes)
     return tuple(out)
+
+
+def _title_codes(codebook: Codebook, title: str) -> list[CategoryCode]:
+    """The categories the notice's title names (学校美育工作 → whole_person): the theme of
+    every clause, as a level-0 heading."""
+    terms, _ = _automata(codebook)
+    if terms is None:
+        return []
+    found: dict[str, list[str]] = {}
+    for _, (word, ids) in terms.iter(title):
+        for category in ids:
+            found.setdefault(category, []).append(word)
+    return [CategoryCode(-1, codebook.id, c, INHERITED_SCORE, tuple(dict.fromkeys(found[c])))
+            for c in sorted(found, key=_order(codebook).__getitem__)]
+
+
+def _sector_sentences(codebook: Codebook, title: str, masked: str, clauses) -> set[tuple[int, int]] | None:
+    """None when the codebook codes every clause (no domain, or a notice of its domain by
+    its title); else the (paragraph, sentence) keys of the sentences that name its domain
+    (an education section of a health notice), unit names masked (教育局 is no education)."""
+    if codebook.domain is None or any(t in title for t in codebook.domain_terms | codebook.domain_title_terms):
+        return None
+    spans: dict[tuple[int, int], list[int]] = {}
+    for clause in clauses:
+        span = spans.setdefault((clause.paragraph_seq, clause.sentence_seq), [clause.start, clause.end])
+        span[0], span[1] = min(span[0], clause.start), max(span[1], clause.end)
+    automaton = derived(codebook, "domain", lambda: _word_automaton(codebook.domain_terms))
+    return {key for key, (a, b) in spans.items() if next(automaton.iter(masked[a:b]), None) is not None}
+
+
+def _word_automaton(words) -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for word in words:
+        automaton.add_word(word, word)
+    automaton.make_automaton()
+    return automaton
 
 
 def _mask_units(text: str, lex: Lexicons) -> str:
