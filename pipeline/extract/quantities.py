@@ -182,8 +182,11 @@ def _quantity(text: str, n: Number, by_start: dict[int, Number], prefixes: dict,
         if percent and text.startswith("百分之", second_start):
             second_start += 3
         nxt = by_start.get(second_start)
+        signed = by_start.get(second_start - 1)  # 0.15%-0.2%: the dash was read as a minus sign
+        if nxt is None and signed is not None and signed.value < 0 and text[second_start - 1] in "-－":
+            nxt = signed
         if nxt is not None and (unit_first is None or _unit_at(text, nxt.end, lex) is not None):
-            second = nxt.value * (scale if prefix is not None else 1.0)
+            second = abs(nxt.value) * (scale if prefix is not None else 1.0)
             first = value
             # 十八至三十万, 两到三千, 一千到两千万: the second number's multiplier is shared
             # when the first has none or a smaller one and the shared reading stays ordered.
@@ -192,6 +195,8 @@ def _quantity(text: str, n: Number, by_start: dict[int, Number], prefixes: dict,
             if shared and own < shared and first * shared <= second:
                 first *= shared
             value, value_max, comparator, end = first, second, "range", nxt.end
+            if percent and text.startswith("%", end):  # 0.15%-0.2%: each bound carries its sign
+                end += 1
             rule = "range"
     elif BETWEEN.match(text, end):
         m = BETWEEN.match(text, end)

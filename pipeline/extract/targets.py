@@ -35,6 +35,7 @@ from .quantities import Quantity, find_quantities
 TARGET_KINDS = {"count", "percentage", "multiple", "area", "money", "length", "duration", "frequency"}
 HAN = regex.compile(r"\p{Han}")
 SPACES = regex.compile(r"\s+")
+RANGE_JOINERS = "至到-~—–"
 GAP_BREAK = regex.compile(r"[0-9、]")
 CLAUSE_PUNCT = regex.compile(r"[,:;]")
 OPENING_HEDGE = regex.compile(r"^(?:力争|争取|确保)")
@@ -253,7 +254,9 @@ def _excluded(text, clause: Clause, quantities, deadlines, periods, windows, tl:
     piece = text[clause.start:clause.end]
     spans += [(clause.start + d.start, clause.start + d.end) for d in find_dates(piece)]
     spans += [m.span() for m in QUOTED.finditer(text, clause.start, clause.end)]
-    spans += [(clause.start + a, clause.start + b) for a, b, _ in tl.names.finditer(piece)]
+    # A name is not read inside a range: 两项 in 一至两项 is the range's upper end.
+    spans += [(clause.start + a, clause.start + b) for a, b, _ in tl.names.finditer(piece)
+              if not (a and piece[a - 1] in RANGE_JOINERS)]
     for q in quantities:
         lo, hi = _near(clause, q)
         for pattern in tl.not_targets:
