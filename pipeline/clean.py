@@ -21,6 +21,7 @@ from .extract.numbers import parse_number
 from .lexicons import Lexicons
 from .model import Cleaned, Decoded
 from .normalize import fold_punctuation, t2s
+from .segment import TABLE_HEADER
 
 _SPACES = regex.compile(r"\s+")
 _ANY_SPACE = regex.compile(r"[\s\x1c-\x1f]")  # what regex \s or str.isspace() call whitespace
@@ -146,6 +147,7 @@ def _break_long_line(simp: str, start: int, end: int, lex: Lexicons) -> list[tup
     """
     text = fold_punctuation(simp[start:end])
     cuts: set[int] = {m.start() for m in lex.line_breaks.finditer(text)}
+    cuts.update(table_rows(text, lex))
     for m in _SIGNATURE_DATE.finditer(text):
         org_start = _signing_org(text, m.start(), lex)
         if org_start is None:
@@ -176,6 +178,37 @@ def _break_long_line(simp: str, start: int, end: int, lex: Lexicons) -> list[tup
 
 
 _PUNCT_RUN = regex.compile(r"[,。;:!?]")
+
+
+MAX_ROWS = 500
+
+
+def table_rows(text: str, lex: Lexicons) -> list[int]:
+    """Where the rows of a task table flattened into one line start (`序号工作任务责任单位时间
+    进度1探索…市财政局2017年6月底前出台实施意见2动员…`): after a header whose cells name a
+    responsibility column, each row number that continues the sequence and is followed by
+    the row's text (not by a measure word or a date: `3所`, `6月`)."""
+    rows: list[int] = []
+    for header in TABLE_HEADER.finditer(text):
+        if not any(k in header["cols"] for k in lex.tag_keywords):
+            continue
+        pos, number = header.end(), 1
+        while number <= MAX_ROWS:
+            row = _row_start(text, pos, number, lex)
+            if row is None:
+                break
+            rows.append(row)
+            pos, number = row + len(str(number)) + 1, number + 1
+    return rows
+
+
+def _row_start(text: str, pos: int, number: int, lex: Lexicons) -> int | None:
+    for m in regex.finditer(rf"(?<![0-9.]){number}(?![0-9.])\s*\|?\s*(?=\p{{Han}})", text, pos=pos):
+        follows = m.end()
+        if text[follows] in "年月日号" or lex.targets.unit_pattern.match(text, follows):
+            continue  # 3所学校, 6月底: a quantity or a date inside the row before
+        return m.start()
+    return None
 
 
 def _signing_org(text: str, date_start: int, lex: Lexicons) -> int | None:
@@ -281,7 +314,9 @@ def _join_broken_lines(body: list[_Line], lex: Lexicons) -> list[list[_Line]]:
 
 def _continues(prev: _Line, line: _Line, heading: regex.Pattern, title_end: regex.Pattern) -> bool:
     last = prev.simp[-1]
-    if prev.cut or line.cut or last in _TERMINAL or heading.match(line.simp) or _DATE_END.search(prev.simp):
+    if prev.cut or line.cut or "|" in prev.simp or "|" in line.simp:  # table rows stay rows
+        return False
+    if last in _TERMINAL or heading.match(line.simp) or _DATE_END.search(prev.simp):
         return False
     if last in _CONTINUED:
         return True

@@ -269,6 +269,7 @@ class Lexicons:
     closing_verbs: tuple[str, ...]  # (市科委负责落实): task closings without a label
     unit_final_chars: str
     deadline_labels: tuple[str, ...]  # 完成时限: a task's own deadline inside its tag
+    time_cells: tuple[str, ...]  # 持续实施: an undated cell of a task table's time column
     targets: TargetLexicon
     units: UnitLexicon
     codebooks: tuple[Codebook, ...]
@@ -410,7 +411,7 @@ def load_lexicons(directory: Path | str = DEFAULT_DIR, extra_codebooks: tuple[st
     chrome, labels, doc_types, orgs, goals, tag_kw, breaks = [], [], [], [], [], [], []
     meta_labels: dict[str, tuple[str, ...]] = {}
     headings: list[HeadingFamily] = []
-    optional: dict[str, list[str]] = {"closing_verbs": [], "deadline_labels": []}
+    optional: dict[str, list[str]] = {"closing_verbs": [], "deadline_labels": [], "time_cells": []}
     final_chars = ""
     if root is not None:
         for pattern, line in _string_list(root, "chrome_lines", path, problems):
@@ -491,6 +492,7 @@ def load_lexicons(directory: Path | str = DEFAULT_DIR, extra_codebooks: tuple[st
         closing_verbs=tuple(optional["closing_verbs"]),
         unit_final_chars=final_chars,
         deadline_labels=tuple(optional["deadline_labels"]),
+        time_cells=tuple(optional["time_cells"]),
         targets=targets,
         units=units,
         codebooks=tuple(c for c in codebooks if c is not None),

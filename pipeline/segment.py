@@ -27,19 +27,31 @@ SENTENCE_DELIMITERS = regex.compile("[。！？；!?;]")
 CLAUSE_DELIMITERS = regex.compile("(?<![0-9])[,，:：]|[,，:：](?![0-9])")
 # Only these characters change the bracket stack: the scan jumps from one to the next.
 _BRACKETS = regex.compile("[" + regex.escape("".join(PAIRS) + "".join(CLOSERS) + '"') + "]")
-MAX_PROTECTED_SPAN = 300  # a "pair" wider than this is two unrelated brackets
+MAX_PROTECTED_SPAN = 300
+# `依职责分别负责落实`, `按职责分工负责`: how the units named share a task.
+DUTY = r"(?:依|按|按照|根据)(?:各自)?职责(?:分工)?"
+# 序号|工作任务|责任单位|时间进度 (cells glued or joined with |) before the first row 1.
+TABLE_HEADER = regex.compile(r"序号\s*\|?(?P<cols>[\p{Han}|\s]{4,40}?)(?=\|?\s*1\s*\|?\s*\p{Han})")
+ROW_NUMBER = regex.compile(r"[0-9]{1,3}\s*\|?\s*(?=\p{Han})")  # a "pair" wider than this is two unrelated brackets
 
 
 def segment(doc: Structured, lex: Lexicons) -> Segmented:
     text = doc.normalized.text
     tag_start = _tag_start_pattern(lex)
     closing = closing_pattern(lex)
+    row_cell = row_cell_pattern(lex)
+    header = table_header(text, lex)
+    first_table = header.end() if header else len(text) + 1
     clauses: list[Clause] = []
     orphan_tags: list[Tag] = []
     for para in doc.paragraphs:
         protected = protected_mask(text, para.start, para.end)
         tags = find_tags(text, para.start, para.end, tag_start)
         tags += find_closings(text, para.start, para.end, closing, tags)
+        row: list[Tag] = []
+        if para.start >= first_table and not tags:
+            row = row_units(text, para.start, para.end, row_cell, lex)
+            tags += row
         holes = [(t.start, t.end) for t in tags]
         spans: list[tuple[int, int, int, bool]] = []  # start, end, sentence_seq, is_heading
         body_start = para.start
@@ -66,7 +78,9 @@ def segment(doc: Structured, lex: Lexicons) -> Segmented:
         attach: dict[int, list[Tag]] = {}
         for tag in orphan_tags + tags:
             before = [i for i, c in enumerate(para_clauses) if c.end <= tag.start]
-            attach.setdefault(before[-1] if before else 0, []).append(tag)
+            # A table row's unit cell closes the whole row, its time cell included.
+            at = len(para_clauses) - 1 if tag in row else before[-1] if before else 0
+            attach.setdefault(at, []).append(tag)
         if orphan_tags and clauses:
             # Tags from a paragraph with no text close the clause before them.
             last = clauses[-1]
@@ -131,6 +145,13 @@ def _tag_start_pattern(lex: Lexicons) -> regex.Pattern:
     )
 
 
+def unit_name_pattern(lex: Lexicons, char: str) -> str:
+    """A unit name: characters of class `char` ending in a unit-name ending (局, 委, 会 …) or a
+    bracket, possibly with a bracket inside (`各县(市、区)人民政府`, `市委组织部(市人才办)`)."""
+    paren = r"\([^()]{1,12}\)"
+    return rf"{char}{{0,24}}?(?:{paren}{char}{{0,12}}?)?(?:[{regex.escape(lex.unit_final_chars)}]|{paren})"
+
+
 def closing_pattern(lex: Lexicons) -> regex.Pattern:
     """A bracketed task closing without a label: `(市科委负责落实,完成时限:2024年10月)`,
     `(省商务厅牵头,合肥海关配合)`, `(由市科技局牵头实施)` (verbs, unit-name endings and
@@ -138,13 +159,40 @@ def closing_pattern(lex: Lexicons) -> regex.Pattern:
     if not lex.closing_verbs or not lex.unit_final_chars:
         return regex.compile(r"(?!)")
     verbs = "|".join(map(regex.escape, lex.closing_verbs))
-    name = rf"[^\s,;:。()\[\]、]{{0,30}}?(?:[{regex.escape(lex.unit_final_chars)}]|\([^()]{{1,12}}\))"
-    units = rf"{name}(?:、{name})*(?:等(?:有关)?(?:部门|单位)?)?"
-    part = rf"由?{units}(?:{verbs})"
+    name = unit_name_pattern(lex, r"[^\s,;:。()\[\]、]")
+    units = rf"{name}(?:[、,]{name})*(?:等(?:有关)?(?:部门|单位)?)?"
+    part = rf"由?{units}(?:{DUTY})?(?:{verbs})"
     labels = "|".join(map(regex.escape, lex.deadline_labels)) or "(?!)"
     deadline = rf"(?:{labels})\s*:?\s*[^()\[\]]{{1,30}}"
     body = rf"{part}(?:\s*[,;]\s*{part})*(?:\s*[,;]\s*{deadline})?|{deadline}"
     return regex.compile(rf"[(〔\[【]\s*(?P<body>{body})\s*[)〕\]】]")
+
+
+def table_header(text: str, lex: Lexicons) -> regex.Match | None:
+    """The header of the first task table flattened into the text (序号 工作任务 责任单位 …)."""
+    for m in TABLE_HEADER.finditer(text):
+        if any(k in m["cols"] for k in lex.tag_keywords):
+            return m
+    return None
+
+
+def row_cell_pattern(lex: Lexicons) -> regex.Pattern:
+    """A task-table row's unit cell before its time cell, at the end of the row:
+    `…方式。市民政局、市财政局2017年6月底前出台实施意见`, `…。市民政局持续实施`."""
+    if not lex.unit_final_chars:
+        return regex.compile(r"(?!)")
+    name = unit_name_pattern(lex, r"[^\s,;:。()\[\]、|]")
+    cells = "|".join(map(regex.escape, lex.time_cells)) or "(?!)"
+    time = rf"(?:19|20)[0-9]{{2}}\s*年[^,;。|]{{0,24}}|{cells}"
+    return regex.compile(rf"(?<=[。;!?)|])\s*(?P<units>{name}(?:[、,]{name})*)(?=\s*\|?\s*(?:{time})\s*\|?\s*$)")
+
+
+def row_units(text: str, start: int, end: int, pattern: regex.Pattern, lex: Lexicons) -> list[Tag]:
+    """The unit cell of a paragraph that is a numbered task-table row, as a tag."""
+    if not ROW_NUMBER.match(text, start, end):
+        return []
+    m = pattern.search(text, start, end)
+    return [Tag(text=m["units"], start=m.start("units"), end=m.end("units"))] if m else []
 
 
 def find_closings(text: str, start: int, end: int, pattern: regex.Pattern, tags: list[Tag]) -> list[Tag]:

@@ -100,3 +100,34 @@ def _source(data: str | bytes, name: str = "notice.txt") -> Source:
 
     raw = data.encode("utf-8") if isinstance(data, str) else data
     return Source(name, raw, hashlib.sha256(raw).hexdigest())
+
+
+TABLE_ROWS = (
+    "附件:重点任务分工及进度安排表"
+    "序号工作任务责任单位时间进度"
+    "1完善学前教育经费保障机制,落实公办园生均公用经费标准。市教育局、市财政局2024年6月底前出台实施细则"
+    "2推进集团化办学,每个县建成3所以上优质教育集团。市教育局,各县(市、区)人民政府持续实施"
+    "3加强教师培训。市教育局、市人力资源社会保障局2025年12月底前完成"
+)
+
+
+def test_a_task_table_glued_into_one_line_gives_rows_units_and_deadlines(lex):
+    doc = process_source(_source(ONE_LINE.replace("附件:重点任务分工表(/files/1234.docx)", TABLE_ROWS)), Options())
+    text = doc.rows("documents")[0]["text"]
+    rows = [line[:7] for line in text.split("\n") if line[:1].isdigit() and line[1:2] != "."]
+    assert rows == ["1完善学前教育", "2推进集团化办", "3加强教师培训"]  # 3所 inside row 2 starts no row
+    units = {(r["unit"], r["role"]) for r in doc.rows("responsibilities") if r["source"] == "tag"}
+    assert {("市财政局", "co"), ("各县(市、区)人民政府", "co"), ("市人力资源社会保障局", "co")} <= units
+    by_mention = {t["mention"]: t for t in doc.rows("targets")}
+    assert by_mention["2024年6月底前"]["deadline_year"] == 2024
+    assert by_mention["2024年6月底前"]["lead_unit"] == "市教育局"  # the lead of its own row
+    assert by_mention["3所以上"]["value"] == 3
+
+
+def test_a_task_table_with_bar_joined_cells(lex):
+    text = ("二、任务分工\n序号|工作任务|责任单位|时间进度\n"
+            "1|完善学前教育经费保障机制。|市教育局、市财政局|2024年6月底前\n"
+            "2|加强教师培训。|市人力资源社会保障局|持续实施\n")
+    doc = process_source(_source(text), Options())
+    units = [(r["unit"], r["role"]) for r in doc.rows("responsibilities") if r["source"] == "tag"]
+    assert units == [("市教育局", "lead"), ("市财政局", "co"), ("市人力资源社会保障局", "lead")]

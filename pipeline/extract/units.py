@@ -40,6 +40,8 @@ LEAD_COMMA = regex.compile(r"逗号前的?(?:单位|部门)?为牵头(?:单位|�
 CONVENTION = regex.compile(
     rf"[。;,(]?\s*(?:{LEAD_FIRST.pattern}|{LEAD_SEMICOLON.pattern}|{LEAD_COMMA.pattern})"
     r"\s*(?:,\s*其余[^,;()]{0,16})?\s*(?:[,,]?\s*下同)?\s*\)?")
+# 市文广新局市民政局: two names whose 、 was lost (a level prefix right after a unit's end).
+GLUED_UNITS = regex.compile(r"(?<=\p{Han}{2}[局厅办])(?=[市县省]\p{Han}{2,}[局厅办委会])")
 # 各区市县政府及园区管委会: two units joined by 及 (never 人力资源和社会保障局: only after a unit's end)
 UNIT_AND_UNIT = regex.compile(r"(?<=[府会局委办厅部院])及(?=\p{Han}{3})")
 # `以下均需各县(市、区)人民政府…组织实施,不再列出`: units stated once for every later task.
@@ -143,19 +145,26 @@ def _closing_units(body: str, lex: Lexicons) -> list[_Listed]:
     the lead (牵头), then the others; `A、B分别负责落实` → A, B (no stated lead)."""
     verbs = regex.compile(rf"(?:{'|'.join(map(regex.escape, lex.closing_verbs))})$")
     listed: list[_Listed] = []
-    for part, _ in split_units_at(body, ",;"):
+    pending: list[tuple[str, str]] = []  # `A、B,C负责落实`: units before a comma share the next verb
+    for part, separator in split_units_at(body, ",;"):
         if part.startswith(lex.deadline_labels):
             continue
         verb = verbs.search(part)
         if verb is None:
-            return []
+            pending.extend((raw, sep or separator) for raw, sep in split_units(part))
+            continue
         label = "牵头单位" if "牵头" in verb.group() else "配合单位" if verb.group() in ("配合", "参与") else None
         names = _CLOSING_TAIL.sub("", part[: verb.start()].removeprefix("由"))
-        listed.extend(_Listed(raw, separator, label) for raw, separator in split_units(names))
-    return listed
+        found = pending + [(raw, sep or (separator if pending else "")) for raw, sep in split_units(names)]
+        listed.extend(_Listed(raw, sep, label) for raw, sep in found)
+        pending = []
+    return [] if pending else listed
 
 
-_CLOSING_TAIL = regex.compile(r"(?:等(?:有关)?(?:部门|单位)?|分别|共同)+$")
+# What closes a list without naming a unit: 市财政局等有关部门和单位, …按职责分工负责.
+_LIST_TAIL = regex.compile(
+    r"(?:等(?:有关|相关|其他)?(?:部门|单位)(?:和单位)?|(?:按职责分工|按照职责分工|各司其职)?负责|(?:具体)?(?:组织)?实施)$")
+_CLOSING_TAIL = regex.compile(r"(?:等(?:有关)?(?:部门|单位)?|分别|共同|(?:依|按|按照|根据)(?:各自)?职责(?:分工)?)+$")
 
 
 def split_units_at(text: str, separators: str) -> list[tuple[str, str]]:
@@ -174,13 +183,14 @@ def split_units(text: str) -> list[tuple[str, str]]:
     """(unit, separator before it) for a unit list; never splits inside brackets."""
     out = []
     for raw, separator in split_units_at(text, SEPARATORS):
-        parts = UNIT_AND_UNIT.split(raw)
+        parts = [p for joined in UNIT_AND_UNIT.split(raw) for p in GLUED_UNITS.split(joined)]
         out.extend((part, separator if i == 0 else "、") for i, part in enumerate(parts))
     return out
 
 
 def _append(out: list, raw: str, separator: str) -> None:
     raw = _SPACES.sub("", raw).strip("。.,:;、")
+    raw = _LIST_TAIL.sub("", raw) if len(_LIST_TAIL.sub("", raw)) >= 2 else raw  # 市财政局等有关部门和单位
     if raw:
         out.append((raw, separator))
 
@@ -265,7 +275,8 @@ def normalize_unit(raw: str, meta: Metadata, units: UnitLexicon,
             name = doc_prefix + name
     elif prefix is not None:
         carry = prefix if prefix.endswith("委") else previous_prefix
-    elif unit_type is None and doc_prefix and SHORT_DEPARTMENT.fullmatch(name):
+    elif unit_type is None and doc_prefix and SHORT_DEPARTMENT.fullmatch(name) \
+            and not (meta.region and name.startswith(meta.region[:2])):  # 广安银保监分局 names its place
         name = doc_prefix + name  # 文广新局, 文联 in a city's task list: the city's bureau, federation
     level = _level(name, doc_prefix, doc_level)
     return name, unit_type, level, carry
