@@ -44,7 +44,8 @@ _WINDOW = regex.compile(
          \s*(?P<post>以内|之内|内)?""",
     regex.X,
 )
-_EVERY_N = regex.compile(rf"每?隔\s*(?P<n>{NUMBER_PATTERN})\s*(?P<u>分钟|小时|个小时|天|日|周|个星期|星期|个月|月|年)")
+_EVERY_N = regex.compile(
+    rf"(?:每?隔|每)\s*(?P<n>{NUMBER_PATTERN})\s*(?P<u>分钟|小时|个小时|天|日|周|个星期|星期|个月|月|年|学年|学期)")
 _PERIOD_UNIT = {"半年": (0.5, "年"), "学期": (1, "学期"), "学年": (1, "学年"), "季度": (1, "季度"),
                 "月": (1, "月"), "周": (1, "周"), "天": (1, "天"), "年": (1, "年")}
 FOUR_DIGITS = regex.compile(r"[0-9]{4}")

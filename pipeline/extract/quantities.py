@@ -211,7 +211,12 @@ def _quantity(text: str, n: Number, by_start: dict[int, Number], prefixes: dict,
     if inside and _unit_at(text, inside.end(), lex):
         comparator = "approx"
         end = inside.end()
-    if not percent:
+    following = _unit_at(text, end, lex) if not percent else None
+    if not percent and unit_first is not None and end == unit_first[1] and (
+            following is None or following[0].kind in ("count", "frequency")):
+        # 10个名师工作室, 1次家长会: the measure word is read and a noun follows (六个加仑: a unit).
+        unit = unit_first[0]
+    elif not percent:
         found = _unit_at(text, end, lex)
         if found is not None:
             unit, end = found

@@ -35,6 +35,7 @@ from .quantities import Quantity, find_quantities
 TARGET_KINDS = {"count", "percentage", "multiple", "area", "money", "length", "duration", "frequency"}
 HAN = regex.compile(r"\p{Han}")
 SPACES = regex.compile(r"\s+")
+EVENT_UNITS = {"届", "次", "轮", "场", "场次", "节次", "期"}  # counted per period, they are frequencies
 RANGE_JOINERS = "至到-~—–"
 GAP_BREAK = regex.compile(r"[0-9、]")
 CLAUSE_PUNCT = regex.compile(r"[,:;]")
@@ -48,7 +49,7 @@ MIN_AFTER_DE = 2  # after the last 的, at least this many characters make the n
 MAX_BACKOFF = 8  # boundaries tried before the segment start
 MAX_NP = 60  # characters an indicator may span: no noun phrase in a notice is longer
 NEAR = 40  # characters around a quantity in which patterns about it are matched (≥ any lookahead)
-GAP_COMPARATOR = 10  # a comparator this far before the number still governs it (不低于教师总数5%)
+GAP_COMPARATOR = 20  # a comparator this far before the number still governs it (不低于教师总数5%)
 
 
 @dataclass(frozen=True)
@@ -549,7 +550,11 @@ def _scope(text: str, sentence: _Sentence, index: int, t: Target, tl: TargetLexi
 
 def _with_context(t: Target, periods, windows, deadlines, index, openers, paragraph_deadline,
                   plan_end, scope: str) -> Target:
-    per = next((p.unit for p in reversed(periods) if p.end <= t.start), None)
+    period = next((p for p in reversed(periods) if p.end <= t.start), None)
+    # 每两年举办一届: per is `2年` (SPEC §6.1), and a count of events per period is a frequency.
+    per = None if period is None else period.unit if period.value == 1 else f"{period.value:g}{period.unit}"
+    if period is not None and t.quantity_kind == "count" and t.unit in EVENT_UNITS:
+        t = replace(t, quantity_kind="frequency")
     within = next((w[3] for w in reversed(windows) if w[1] <= t.start), None)
     own = [d for d in deadlines if not (d.start >= t.start and d.end <= t.end)]
     earlier = [d for i, d in openers if i < index]
