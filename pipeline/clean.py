@@ -33,6 +33,11 @@ _BULLET = regex.compile(r"[-–•·●▪■◆*]\s*(?=\S)")  # used with .matc
 _WIDE = r"\p{Han}\p{Ps}\p{Pe}\u3000-\u303f\uff00-\uffef“”‘’、。，：；！？"
 # Whitespace with Chinese text on at least one side is an artefact (PDF, web layout).
 _SPACE_NEAR_WIDE = regex.compile(rf"(?<=[{_WIDE}])[^\S\n]+|[^\S\n]+(?=[{_WIDE}])")
+# Text noise inside words (SPEC §6.1): a pinyin gloss with a tone mark, a [繁体:X] insert.
+_TONE = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+_NOISE = regex.compile(
+    rf"[(（](?=[a-zü{_TONE}\s]*[{_TONE}])[a-zü{_TONE}\s]{{1,20}}[)）]"
+    r"|[\[［【]繁[体體][:：][^\]］】]{1,4}[\]］】]")
 _DATE_END = regex.compile(r"(\d{1,2}日|\d{8}|印发|[〇零一二三四五六七八九十]日)$")
 MIN_BROKEN_LINE = 40  # a shorter line without final punctuation is a title, not a broken paragraph
 MAX_LABEL_VALUE = 60
@@ -339,13 +344,15 @@ def _assemble(raw: str, paragraphs: list[list[_Line]]) -> tuple[str, list[int]]:
             offsets.append(paragraphs[p - 1][-1].end)
         for line in lines:
             segment = raw[line.start:line.end]
-            if not _ANY_SPACE.search(segment):  # most lines: kept as they are
+            if not _ANY_SPACE.search(segment) and not _NOISE.search(segment):  # most lines: kept as they are
                 chars.append(segment)
                 offsets.extend(range(line.start, line.end))
                 continue
             # Map each kept character of the line to its raw offset, dropping the
-            # whitespace that sits next to Chinese text and folding other runs to one space.
+            # whitespace that sits next to Chinese text and folding other runs to one space,
+            # and the glosses inserted inside words (萬(wàn)人, 园[繁体:園]区).
             drop = {i for m in _SPACE_NEAR_WIDE.finditer(segment) for i in range(*m.span())}
+            drop |= {i for m in _NOISE.finditer(segment) for i in range(*m.span())}
             prev_space = False
             for i, ch in enumerate(segment):
                 if i in drop:
