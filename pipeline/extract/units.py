@@ -241,6 +241,7 @@ def _doc_prefix(meta: Metadata) -> str | None:
 
 # A department written without its level and of no listed type: a short name (文广新局).
 SHORT_DEPARTMENT = regex.compile(r"\p{Han}{1,6}(?:局|委|办|联|会)")
+ALIAS = regex.compile(r"(?P<primary>\p{Han}{2,}?[部局委办厅])\((?P<alias>\p{Han}{2,12}[办部局委室])\)")
 _NAME_BRACKETS = str.maketrans("〔〕[]【】", "()()()")
 LEVEL_OF_PREFIX = {"县": "county", "区": "county", "旗": "county", "市": "prefectural", "州": "prefectural",
                    "盟": "prefectural", "省": "provincial", "自治区": "provincial"}
@@ -251,6 +252,9 @@ def normalize_unit(raw: str, meta: Metadata, units: UnitLexicon,
                    previous_prefix: str | None = None) -> tuple[str, UnitType | None, str | None, str | None]:
     """(expanded unit, type, level, prefix to carry to the next unit of a list)."""
     name = raw.translate(_NAME_BRACKETS)  # 市〔州〕人民政府 → 市(州)人民政府: one spelling per unit
+    alias = ALIAS.fullmatch(name)
+    if alias:  # 市委组织部(市人才办): one office under two names; the first is the unit (CODEBOOKS N4)
+        name = alias["primary"]
     prefix = next((p for p in units.prefixes if name.startswith(p) and len(name) > len(p) + 1), None)
     rest = name[len(prefix):] if prefix else name
     unit_type = _type_of(rest, units) or _type_of(name, units)
