@@ -112,6 +112,7 @@ class TargetLexicon:
     indicators: tuple[Indicator, ...]
     past_sections: tuple[str, ...]  # headings of sections that report the past (发展基础)
     circumstance: regex.Pattern  # 围绕…/按照…: a clause opening a circumstance, not a commitment
+    service_limit: regex.Pattern  # 5个工作日内完成: what makes a window a time limit to meet
 
 
 UNIT_KINDS = {"count", "frequency", "percentage", "multiple", "area", "money", "length", "duration",
@@ -573,8 +574,8 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
     coverage = _words(root, "coverage", path, problems)
     names = _words(root, "names", path, problems)
     past = _words(root, "past", path, problems)
-    past_sections, openers = ([_words(root, key, path, problems) if _section(root, key) is not None else []
-                               for key in ("past_sections", "circumstance_openers")])
+    past_sections, openers, service = ([_words(root, key, path, problems) if _section(root, key) is not None else []
+                                        for key in ("past_sections", "circumstance_openers", "service_verbs")])
     bare = _section(root, "bare_year")
     bare_pattern = None
     if isinstance(bare, yaml.ScalarNode):
@@ -612,6 +613,7 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
         indicators=indicators,
         past_sections=tuple(past_sections),
         circumstance=regex.compile(rf"^(?:{alternation(openers)})" if openers else "(?!)"),
+        service_limit=regex.compile(rf"[^,;。]{{0,12}}?(?:{alternation(service)})" if service else "(?!)"),
     )
 
 

@@ -36,6 +36,7 @@ TARGET_KINDS = {"count", "percentage", "multiple", "area", "money", "length", "d
 HAN = regex.compile(r"\p{Han}")
 SPACES = regex.compile(r"\s+")
 EVENT_UNITS = {"届", "次", "轮", "场", "场次", "节次", "期"}  # counted per period, they are frequencies
+WITHIN_AFTER = regex.compile(r"\s*(?:之内|内)")
 RANGE_JOINERS = "至到-~—–"
 GAP_BREAK = regex.compile(r"[0-9、]")
 CLAUSE_PUNCT = regex.compile(r"[,:;]")
@@ -275,9 +276,16 @@ def _windows(text: str, clause: Clause, quantities, tl: TargetLexicon) -> list[t
         lo, hi = _near(clause, q)
         for pattern in tl.windows:
             for m in pattern.finditer(text, lo, hi):
+                if _service_limit(text, clause, m, tl):
+                    continue  # 5个工作日内完成初核: the duration is the target
                 if not any(a <= m.start("q") < b for a, _, b, _ in out):
                     out.append((m.start("q"), m.end(), m.end("q"), SPACES.sub("", m.group("q"))))
     return sorted(out)
+
+
+def _service_limit(text: str, clause: Clause, window: regex.Match, tl: TargetLexicon) -> bool:
+    """`…内` followed, in its clause, by a service verb (完成, 办结, 核实 …)."""
+    return text.startswith("内", window.end() - 1) and bool(tl.service_limit.match(text, window.end(), clause.end))
 
 
 # --- one clause ----------------------------------------------------------------------
@@ -297,6 +305,8 @@ def _clause_targets(text, clause, sentence, index, quantities, deadlines, period
     for q in quantities:
         kind = "coverage" if _is_coverage(text, q, clause, tl) else q.kind
         comparator, gap_start = _comparator(text, clause, q, previous_end, tl)
+        if kind == "duration" and comparator == "eq" and WITHIN_AFTER.match(text, q.end):
+            comparator = "le"  # 5个工作日内(完成): at most
         seg_start = clause.start if previous_end is None else _after_separator(text, previous_end)
         indicator, rule = _indicator(text, clause, q, seg_start, gap_start, boundaries, tl)
         if indicator is None:
