@@ -251,11 +251,31 @@ def _quantity(text: str, n: Number, by_start: dict[int, Number], prefixes: dict,
         if comparator == "eq" or lex.comparators["before"][word] == "approx":
             comparator = lex.comparators["before"][word]
         start = word_start
+    if unit is None and not percent and after is None:
+        label = _unit_label_before(text, start, lex)  # 托位数(个)4.5, 保育人员(万人)≥0.3: a table's unit
+        if label is not None:
+            unit, factor = label
+            value, value_max = value * factor, None if value_max is None else value_max * factor
+            rule = "unit_label"
     if unit is None and not percent and value_max is None and before is None and after is None:
         return None  # a bare number: no amount of anything
     return Quantity(start, end, value, value_max, unit, comparator, percent=percent, rule=rule)
 
 
+_LABEL_MULTIPLIER = {"": 1.0, "万": 1e4, "千": 1e3, "百": 1e2, "亿": 1e8}
+
+
+def _unit_label_before(text: str, start: int, lex: TargetLexicon) -> tuple[Unit, float] | None:
+    """The unit of an indicator-table row written in brackets before its value:
+    `(个)6`, `(万人)≥0.3` → (个, 1), (人, 10000)."""
+    m = _UNIT_LABEL.search(text, max(0, start - 12), start)
+    if m is None or m.end() != start:
+        return None
+    unit = lex.units.get(m["u"])
+    return (unit, _LABEL_MULTIPLIER[m["m"] or ""]) if unit is not None and unit.kind == "count" else None
+
+
+_UNIT_LABEL = regex.compile(r"\((?P<m>万|千|百|亿)?(?P<u>\p{Han}{1,3})\)\s*")
 YEAR_NUMERAL = regex.compile(r"(?:19|20)[0-9]{2}|[一二][〇零○九][〇零○一二三四五六七八九]{2}")
 
 

@@ -85,7 +85,7 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
             deadlines = find_deadlines(text, tl, clause.start, clause.end)
             phrase_deadlines += [(i, d) for d in deadlines]
             opener = next((d for d in deadlines if _opens(text, clause.start, d.start)), None)
-            if opener is None and i == 0:
+            if opener is None:  # a bare year opening any clause (SPEC §6.1: 2023年完成…, 2024年…)
                 opener = bare_year(text, clause.start, clause.end + 1, tl)  # +1: the lookahead sees the comma
                 if opener is not None:
                     deadlines = [opener, *deadlines]
