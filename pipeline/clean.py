@@ -21,7 +21,7 @@ from .extract.numbers import parse_number
 from .lexicons import Lexicons
 from .model import Cleaned, Decoded
 from .normalize import fold_punctuation, t2s
-from .segment import TABLE_HEADER
+from .segment import table_headers
 
 _SPACES = regex.compile(r"\s+")
 _ANY_SPACE = regex.compile(r"[\s\x1c-\x1f]")  # what regex \s or str.isspace() call whitespace
@@ -60,6 +60,10 @@ _SIGNATURE_DATE = regex.compile(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日")
 _NOT_IN_ORG = regex.compile(r"[,。;:!?()《》“”]")
 MAX_ORG = 40
 _CITED_TITLE = regex.compile(r"《(?P<t>[^《》]{4,100})》")
+_PUNCT_RUN = regex.compile(r"[,。;:!?]")
+# A row number in a flattened table, before the row's text.
+_ROW_START = regex.compile(r"(?<![0-9.])(?P<n>[0-9]{1,3})(?![0-9.])\s*\|?\s*(?=\p{Han})")
+MAX_ROWS = 500
 
 
 @dataclass(frozen=True)
@@ -75,9 +79,10 @@ def clean(decoded: Decoded, lex: Lexicons) -> Cleaned:
     simp = t2s(raw)
     lines = _split_lines(raw, simp, lex)
     kinds = _classify(lines, lex)
+    han = [len(_HAN.findall(ln.simp)) for ln in lines]  # Chinese characters a line holds
     if decoded.media_type == "html":
-        kinds = _outside_main_block(lines, kinds)
-    _check_loss(lines, kinds)
+        kinds = _outside_main_block(lines, kinds, han)
+    _check_loss(han, kinds)
     header = tuple(raw[ln.start:ln.end] for ln, k in zip(lines, kinds, strict=True) if k == "chrome")
     body = [ln for ln, k in zip(lines, kinds, strict=True) if k == "body"]
     body = _drop_repeated_run(body)
@@ -86,16 +91,15 @@ def clean(decoded: Decoded, lex: Lexicons) -> Cleaned:
     return Cleaned(decoded=decoded, text=text, raw_offsets=tuple(offsets), header=header)
 
 
-def _outside_main_block(lines: list[_Line], kinds: list[str]) -> list[str]:
+def _outside_main_block(lines: list[_Line], kinds: list[str], han: list[int]) -> list[str]:
     """A saved web page's menus, link lists and footers are chrome: the notice is the one
     stretch of lines dense in prose. Each line scores its Chinese characters when it reads
     as prose (a sentence mark, or a long line), minus a penalty when it is a short label
     or link; the stretch with the highest total is the body (the maximum-sum run)."""
     best, best_span, total, start = 0, (0, len(lines)), 0, 0
-    for i, (line, kind) in enumerate(zip(lines, kinds, strict=True)):
-        han = len(_HAN.findall(line.simp))
-        prose = kind == "body" and (han >= PROSE_LINE or _SENTENCE_MARK.search(line.simp))
-        total += han if prose else -max(MENU_PENALTY, han)
+    for i, (line, kind, n) in enumerate(zip(lines, kinds, han, strict=True)):
+        prose = kind == "body" and (n >= PROSE_LINE or _SENTENCE_MARK.search(line.simp))
+        total += n if prose else -max(MENU_PENALTY, n)
         if total <= 0:
             total, start = 0, i + 1
         elif total > best:
@@ -104,10 +108,9 @@ def _outside_main_block(lines: list[_Line], kinds: list[str]) -> list[str]:
     return [k if a <= i < b else "chrome" for i, k in enumerate(kinds)]
 
 
-def _check_loss(lines: list[_Line], kinds: list[str]) -> None:
+def _check_loss(han: list[int], kinds: list[str]) -> None:
     """No silent loss (SPEC §9): a file whose text would mostly be dropped as chrome is an
-    error, never a near-empty document."""
-    han = [len(_HAN.findall(ln.simp)) for ln in lines]
+    error, never a near-empty document. `han`: the Chinese characters of each line."""
     total = sum(han)
     kept = sum(n for n, k in zip(han, kinds, strict=True) if k == "body")
     if total and not kept:
@@ -182,21 +185,13 @@ def _break_long_line(simp: str, start: int, end: int, lex: Lexicons) -> list[tup
     return [(start + a, start + b) for a, b in zip([0, *bounds], [*bounds, len(text)], strict=True)]
 
 
-_PUNCT_RUN = regex.compile(r"[,。;:!?]")
-
-
-MAX_ROWS = 500
-
-
 def table_rows(text: str, lex: Lexicons) -> list[int]:
     """Where the rows of a task table flattened into one line start (`序号工作任务责任单位时间
     进度1探索…市财政局2017年6月底前出台实施意见2动员…`): after a header whose cells name a
     responsibility column, each row number that continues the sequence and is followed by
     the row's text (not by a measure word or a date: `3所`, `6月`)."""
     rows: list[int] = []
-    for header in TABLE_HEADER.finditer(text):
-        if not any(k in header["cols"] for k in lex.tag_keywords):
-            continue
+    for header in table_headers(text, lex):
         pos, number = header.end(), 1
         while number <= MAX_ROWS:
             row = _row_start(text, pos, number, lex)
@@ -208,7 +203,9 @@ def table_rows(text: str, lex: Lexicons) -> list[int]:
 
 
 def _row_start(text: str, pos: int, number: int, lex: Lexicons) -> int | None:
-    for m in regex.finditer(rf"(?<![0-9.]){number}(?![0-9.])\s*\|?\s*(?=\p{{Han}})", text, pos=pos):
+    for m in _ROW_START.finditer(text, pos):
+        if int(m["n"]) != number:
+            continue
         follows = m.end()
         if text[follows] in "年月日号" or lex.targets.unit_pattern.match(text, follows):
             continue  # 3所学校, 6月底: a quantity or a date inside the row before

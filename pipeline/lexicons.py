@@ -343,6 +343,21 @@ def _words(root, key, path, problems) -> list[str]:
     return [w for w, _ in _string_list(root, key, path, problems)]
 
 
+def _optional_words(root, key, path, problems) -> list[str]:
+    """A list section that older lexicon folders lack: empty when absent."""
+    return _words(root, key, path, problems) if _section(root, key) is not None else []
+
+
+def _patterns(root, key, path, problems) -> list[str]:
+    """The valid patterns of a list section; each bad one is reported with its line."""
+    return [p for p, line in _string_list(root, key, path, problems) if _compile(p, path, line, problems) is not None]
+
+
+def _any_of(patterns: list[str]) -> regex.Pattern:
+    """One pattern matching any of `patterns`; one that never matches when there are none."""
+    return regex.compile("|".join(f"(?:{p})" for p in patterns) if patterns else r"(?!)")
+
+
 def _compile(pattern: str, path: Path, line: int, problems: _Problems) -> regex.Pattern | None:
     try:
         return regex.compile(pattern)
@@ -415,21 +430,15 @@ def load_lexicons(directory: Path | str = DEFAULT_DIR, extra_codebooks: tuple[st
     optional: dict[str, list[str]] = {"closing_verbs": [], "deadline_labels": [], "time_cells": []}
     final_chars = ""
     if root is not None:
-        for pattern, line in _string_list(root, "chrome_lines", path, problems):
-            if _compile(pattern, path, line, problems) is not None:
-                chrome.append(pattern)
+        chrome = _patterns(root, "chrome_lines", path, problems)
         if _section(root, "line_breaks") is not None:  # optional: older lexicon folders lack it
-            for pattern, line in _string_list(root, "line_breaks", path, problems):
-                if _compile(pattern, path, line, problems) is not None:
-                    breaks.append(pattern)
+            breaks = _patterns(root, "line_breaks", path, problems)
         labels = _words(root, "chrome_labels", path, problems)
         doc_types = _words(root, "doc_types", path, problems)
         orgs = _words(root, "org_suffixes", path, problems)
         goals = _words(root, "goal_sections", path, problems)
         tag_kw = _words(root, "tag_keywords", path, problems)
-        for key in optional:  # optional sections: older lexicon folders lack them
-            if _section(root, key) is not None:
-                optional[key] = _words(root, key, path, problems)
+        optional = {key: _optional_words(root, key, path, problems) for key in optional}
         finals = _section(root, "unit_final_chars")
         final_chars = str(finals.value) if finals is not None and isinstance(finals, yaml.ScalarNode) else ""
         meta_node = _section(root, "meta_labels")
@@ -481,8 +490,8 @@ def load_lexicons(directory: Path | str = DEFAULT_DIR, extra_codebooks: tuple[st
         regions=regions,
         regions_by_name={k: tuple(v) for k, v in by_name.items()},
         region_names=NameIndex(by_name),
-        chrome_line=regex.compile("|".join(f"(?:{p})" for p in chrome)) if chrome else regex.compile(r"(?!)"),
-        line_breaks=regex.compile("|".join(f"(?:{p})" for p in breaks)) if breaks else regex.compile(r"(?!)"),
+        chrome_line=_any_of(chrome),
+        line_breaks=_any_of(breaks),
         chrome_label=regex.compile(rf"^(?P<label>{spaced})\s*[:：]\s*(?P<value>.*)$"),
         meta_labels=meta_labels,
         doc_types=tuple(doc_types),
@@ -574,8 +583,8 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
     coverage = _words(root, "coverage", path, problems)
     names = _words(root, "names", path, problems)
     past = _words(root, "past", path, problems)
-    past_sections, openers, service = ([_words(root, key, path, problems) if _section(root, key) is not None else []
-                                        for key in ("past_sections", "circumstance_openers", "service_verbs")])
+    past_sections, openers, service = (_optional_words(root, key, path, problems)
+                                       for key in ("past_sections", "circumstance_openers", "service_verbs"))
     bare = _section(root, "bare_year")
     bare_pattern = None
     if isinstance(bare, yaml.ScalarNode):

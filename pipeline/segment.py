@@ -12,9 +12,11 @@ the rest of a paragraph.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import regex
 
-from .lexicons import Lexicons
+from .lexicons import Lexicons, derived
 from .model import Clause, Segmented, Structured, Tag
 
 PAIRS = {"(": ")", "[": "]", "〔": "〕", "【": "】", "《": "》", "〈": "〉", "“": "”", "‘": "’",
@@ -27,20 +29,20 @@ SENTENCE_DELIMITERS = regex.compile("[。！？；!?;]")
 CLAUSE_DELIMITERS = regex.compile("(?<![0-9])[,，:：]|[,，:：](?![0-9])")
 # Only these characters change the bracket stack: the scan jumps from one to the next.
 _BRACKETS = regex.compile("[" + regex.escape("".join(PAIRS) + "".join(CLOSERS) + '"') + "]")
-MAX_PROTECTED_SPAN = 300
+MAX_PROTECTED_SPAN = 300  # a "pair" wider than this is two unrelated brackets
 # `依职责分别负责落实`, `按职责分工负责`: how the units named share a task.
 DUTY = r"(?:依|按|按照|根据)(?:各自)?职责(?:分工)?"
 # 序号|工作任务|责任单位|时间进度 (cells glued or joined with |) before the first row 1.
 TABLE_HEADER = regex.compile(r"序号\s*\|?(?P<cols>[\p{Han}|\s]{4,40}?)(?=\|?\s*1\s*\|?\s*\p{Han})")
-ROW_NUMBER = regex.compile(r"[0-9]{1,3}\s*\|?\s*(?=\p{Han})")  # a "pair" wider than this is two unrelated brackets
+ROW_NUMBER = regex.compile(r"[0-9]{1,3}\s*\|?\s*(?=\p{Han})")
 
 
 def segment(doc: Structured, lex: Lexicons) -> Segmented:
     text = doc.normalized.text
     tag_start = _tag_start_pattern(lex)
-    closing = closing_pattern(lex)
-    row_cell = row_cell_pattern(lex)
-    header = table_header(text, lex)
+    closing = derived(lex, "closing_pattern", lambda: closing_pattern(lex))
+    row_cell = derived(lex, "row_cell_pattern", lambda: row_cell_pattern(lex))
+    header = next(table_headers(text, lex), None)
     first_table = header.end() if header else len(text) + 1
     clauses: list[Clause] = []
     orphan_tags: list[Tag] = []
@@ -50,7 +52,7 @@ def segment(doc: Structured, lex: Lexicons) -> Segmented:
         tags += find_closings(text, para.start, para.end, closing, tags)
         row: list[Tag] = []
         if para.start >= first_table and not tags:
-            row = row_units(text, para.start, para.end, row_cell, lex)
+            row = row_units(text, para.start, para.end, row_cell)
             tags += row
         holes = [(t.start, t.end) for t in tags]
         spans: list[tuple[int, int, int, bool]] = []  # start, end, sentence_seq, is_heading
@@ -168,12 +170,10 @@ def closing_pattern(lex: Lexicons) -> regex.Pattern:
     return regex.compile(rf"[(〔\[【]\s*(?P<body>{body})\s*[)〕\]】]")
 
 
-def table_header(text: str, lex: Lexicons) -> regex.Match | None:
-    """The header of the first task table flattened into the text (序号 工作任务 责任单位 …)."""
-    for m in TABLE_HEADER.finditer(text):
-        if any(k in m["cols"] for k in lex.tag_keywords):
-            return m
-    return None
+def table_headers(text: str, lex: Lexicons) -> Iterator[regex.Match]:
+    """The headers of task tables flattened into the text (序号 工作任务 责任单位 …): a
+    序号 row whose cells name a responsibility column."""
+    return (m for m in TABLE_HEADER.finditer(text) if any(k in m["cols"] for k in lex.tag_keywords))
 
 
 def row_cell_pattern(lex: Lexicons) -> regex.Pattern:
@@ -187,7 +187,7 @@ def row_cell_pattern(lex: Lexicons) -> regex.Pattern:
     return regex.compile(rf"(?<=[。;!?)|])\s*(?P<units>{name}(?:[、,]{name})*)(?=\s*\|?\s*(?:{time})\s*\|?\s*$)")
 
 
-def row_units(text: str, start: int, end: int, pattern: regex.Pattern, lex: Lexicons) -> list[Tag]:
+def row_units(text: str, start: int, end: int, pattern: regex.Pattern) -> list[Tag]:
     """The unit cell of a paragraph that is a numbered task-table row, as a tag."""
     if not ROW_NUMBER.match(text, start, end):
         return []

@@ -244,13 +244,13 @@ def _signature(lines: list[str], lex: Lexicons, reverse: bool = False) -> tuple[
     """(issuers, date) of the first signature block in `lines`: a date line, with the
     organisation lines just above it (`reverse`: the lines run from the end upwards)."""
     bare: date | None = None  # a date line with no organisation above it (a page's own date)
+    step = 1 if reverse else -1  # towards the lines above the date
     for i, line in enumerate(lines):
         m = _signature_date(line)
         if m is None:
             continue
         before = line[: m.start()].strip()
         names = split_orgs(before, lex) if before and _is_org_line(before, lex) else []
-        step = 1 if reverse else -1
         j = i + step
         while 0 <= j < len(lines) and abs(i - j) <= 3 and _is_org_line(lines[j], lex):
             names = split_orgs(lines[j], lex) + names

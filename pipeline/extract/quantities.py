@@ -217,7 +217,7 @@ def _quantity(text: str, n: Number, by_start: dict[int, Number], prefixes: dict,
         # 10个名师工作室, 1次家长会: the measure word is read and a noun follows (六个加仑: a unit).
         unit = unit_first[0]
     elif not percent:
-        found = _unit_at(text, end, lex)
+        found = following
         if found is not None:
             unit, end = found
             if unit.unit == "%":

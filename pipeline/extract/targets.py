@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 
 import regex
 
-from ..lexicons import Lexicons, TargetLexicon, alternation
+from ..lexicons import Lexicons, TargetLexicon, alternation, derived
 from ..model import Clause, Segmented, Target
 from .deadlines import Deadline, bare_year, find_dates, find_deadlines, find_periods
 from .numbers import ANY_NUMERAL
@@ -134,7 +134,7 @@ def _task_deadlines(text: str, body: list[Clause], found: list[Target], lex: Lex
     gets one milestone, on its first clause that states the commitment (not `围绕…`)."""
     if not lex.deadline_labels:
         return found
-    label = regex.compile(rf"(?:{alternation(lex.deadline_labels)})\s*:?\s*")
+    label = derived(lex, "deadline_label", lambda: regex.compile(rf"(?:{alternation(lex.deadline_labels)})\s*:?\s*"))
     tl = lex.targets
     out = list(found)
     by_clause: dict[int, list[int]] = {}
@@ -177,16 +177,7 @@ def _task_milestone(text: str, item: list[Clause], deadline: Deadline, tl: Targe
     parts = [p for p in _unnumbered(text, clause).split(",") if p.strip()] or [""]
     commitment = next((p for p in parts if not tl.circumstance.match(p)), parts[0])
     commitment = OPENING_HEDGE.sub("", commitment).strip(" ,")
-    if not commitment:
-        return []
-    level = _level(commitment, tl)
-    return [Target(
-        clause_seq=clause.seq, indicator=commitment, indicator_id=None, quantity_kind="milestone",
-        value=None, value_max=None, comparator=None, unit=None, per=None, within=None,
-        level=level[1] if level else None, level_text=level[0] if level else None,
-        deadline_year=deadline.year, deadline_text=deadline.text, deadline_source="clause",
-        mention=deadline.text, start=deadline.start, end=deadline.end, rule="task_deadline",
-    )]
+    return [_milestone(clause, commitment, deadline, "clause", "task_deadline", tl)] if commitment else []
 
 
 _ITEM_NUMBER = regex.compile(
@@ -606,17 +597,21 @@ def _milestones(text, sentence: _Sentence, phrases, openers, targets: list[Targe
             before = text[clause.start:d.start].strip(" ,")
             commitment, source = (rest or before), "clause"
         commitment = OPENING_HEDGE.sub("", commitment).strip(" ,")
-        if not commitment:
-            continue
-        level = _level(commitment, tl)
-        out.append(Target(
-            clause_seq=clause.seq, indicator=commitment, indicator_id=None, quantity_kind="milestone",
-            value=None, value_max=None, comparator=None, unit=None, per=None, within=None,
-            level=level[1] if level else None, level_text=level[0] if level else None,
-            deadline_year=d.year, deadline_text=d.text, deadline_source=source,
-            mention=d.text, start=d.start, end=d.end, rule="milestone",
-        ))
+        if commitment:
+            out.append(_milestone(clause, commitment, d, source, "milestone", tl))
     return out
+
+
+def _milestone(clause: Clause, commitment: str, d: Deadline, source: str, rule: str, tl: TargetLexicon) -> Target:
+    """A milestone row (SPEC §6): the deadline phrase is its mention, the commitment its indicator."""
+    level = _level(commitment, tl)
+    return Target(
+        clause_seq=clause.seq, indicator=commitment, indicator_id=None, quantity_kind="milestone",
+        value=None, value_max=None, comparator=None, unit=None, per=None, within=None,
+        level=level[1] if level else None, level_text=level[0] if level else None,
+        deadline_year=d.year, deadline_text=d.text, deadline_source=source,
+        mention=d.text, start=d.start, end=d.end, rule=rule,
+    )
 
 
 def _with_indicator_id(t: Target, clause_text: str, lex: Lexicons) -> Target:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import regex
 
-from ..lexicons import Lexicons, UnitLexicon, UnitType
+from ..lexicons import Lexicons, UnitLexicon, UnitType, alternation, derived
 from ..model import Clause, Metadata, Responsibility, Segmented, Tag
 from ..segment import protected_mask
 
@@ -143,7 +143,7 @@ def parse_tag(tag: str, lex: Lexicons | None = None) -> tuple[list[_Listed], str
 def _closing_units(body: str, lex: Lexicons) -> list[_Listed]:
     """`市政务服务和数据管理局牵头,各区政府、市政府各部门负责落实,完成时限:2024年12月` →
     the lead (牵头), then the others; `A、B分别负责落实` → A, B (no stated lead)."""
-    verbs = regex.compile(rf"(?:{'|'.join(map(regex.escape, lex.closing_verbs))})$")
+    verbs = derived(lex, "closing_verbs", lambda: regex.compile(rf"(?:{alternation(lex.closing_verbs)})$"))
     listed: list[_Listed] = []
     pending: list[tuple[str, str]] = []  # `A、B,C负责落实`: units before a comma share the next verb
     for part, separator in split_units_at(body, ",;"):
@@ -190,7 +190,8 @@ def split_units(text: str) -> list[tuple[str, str]]:
 
 def _append(out: list, raw: str, separator: str) -> None:
     raw = _SPACES.sub("", raw).strip("。.,:;、")
-    raw = _LIST_TAIL.sub("", raw) if len(_LIST_TAIL.sub("", raw)) >= 2 else raw  # 市财政局等有关部门和单位
+    named = _LIST_TAIL.sub("", raw)  # 市财政局等有关部门和单位 → 市财政局
+    raw = named if len(named) >= 2 else raw
     if raw:
         out.append((raw, separator))
 
