@@ -610,7 +610,7 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
         level_pattern=regex.compile(alternation(list(levels)) or "(?!)"),
         verb_pattern=regex.compile(alternation(verbs) or "(?!)"),
         np_stop_pattern=regex.compile(alternation(verbs + np_stops) or "(?!)"),
-        trim_words=tuple(sorted(set(trim), key=len, reverse=True)),
+        trim_words=tuple(sorted(set(trim), key=lambda w: (-len(w), w))),  # ties by word: same order in every process
         windows=windows,
         coverage_pattern=regex.compile(alternation(coverage) or "(?!)"),
         names=NameIndex(names),

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 from conftest import ROOT
@@ -79,3 +82,17 @@ def test_a_codebook_file_dropped_in_the_folder_is_loaded(lexdir):
         "id: rural\nname: 乡村教育\ncategories:\n  - {id: rural_schools, name: 乡村学校, terms: [乡村学校]}\n",
         encoding="utf-8")
     assert [c.id for c in load_lexicons(lexdir).codebooks] == ["action", "policy_tool", "rural"]
+
+
+def test_word_orders_do_not_depend_on_the_string_hash_seed():
+    """SPEC §9: the same input gives the same tables in every process. A word list read into
+    a set must come out in an order of its values (trim words of equal length once kept the
+    set's hash order, and an indicator changed between runs)."""
+    probe = ("from pipeline.lexicons import load_lexicons; t = load_lexicons().targets; "
+             "print(t.trim_words, t.verb_pattern.pattern, t.unit_pattern.pattern)")
+    outputs = {
+        subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        for seed in ("1", "2", "3", "4")
+    }
+    assert len(outputs) == 1
