@@ -12,6 +12,7 @@ lines are kept as the document header: metadata (发文字号, 发布日期 …)
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 import regex
@@ -64,6 +65,10 @@ _PUNCT_RUN = regex.compile(r"[,。;:!?]")
 # A row number in a flattened table, before the row's text.
 _ROW_START = regex.compile(r"(?<![0-9.])(?P<n>[0-9]{1,3})(?![0-9.])\s*\|?\s*(?=\p{Han})")
 MAX_ROWS = 500
+# Character references left in text copied out of web pages (`“走教&quot;`, double-escaped
+# `1920&amp;times;1080`, `&nbsp;`): resolved before anything else reads the text.
+_ENTITY = regex.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+MAX_ESCAPE_DEPTH = 3
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,7 @@ class _Line:
 
 
 def clean(decoded: Decoded, lex: Lexicons) -> Cleaned:
-    raw = decoded.text
+    raw, back = resolve_entities(decoded.text)
     simp = t2s(raw)
     lines = _split_lines(raw, simp, lex)
     kinds = _classify(lines, lex)
@@ -88,7 +93,37 @@ def clean(decoded: Decoded, lex: Lexicons) -> Cleaned:
     body = _drop_repeated_run(body)
     paragraphs = _join_broken_lines(body, lex)
     text, offsets = _assemble(raw, paragraphs)
+    if back is not None:
+        offsets = [back[i] for i in offsets]
     return Cleaned(decoded=decoded, text=text, raw_offsets=tuple(offsets), header=header)
+
+
+def resolve_entities(text: str) -> tuple[str, list[int] | None]:
+    """`text` with its HTML character references resolved, and for every character of the
+    result (and its end) the offset in `text` it came from; None when nothing changed.
+    A reference escaped twice (`&amp;quot;`) is resolved twice; unknown names stay."""
+    back: list[int] | None = None
+    for _ in range(MAX_ESCAPE_DEPTH):
+        if "&" not in text:
+            break
+        parts: list[str] = []
+        here: list[int] = []
+        pos = 0
+        for m in _ENTITY.finditer(text):
+            char = html.unescape(m.group())
+            if char == m.group():
+                continue
+            parts.append(text[pos:m.start()] + char)
+            here.extend(range(pos, m.start()))
+            here.extend([m.start()] * len(char))
+            pos = m.end()
+        if not parts:
+            break
+        parts.append(text[pos:])
+        here.extend(range(pos, len(text) + 1))
+        text = "".join(parts)
+        back = here if back is None else [back[i] for i in here]
+    return text, back
 
 
 def _outside_main_block(lines: list[_Line], kinds: list[str], han: list[int]) -> list[str]:

@@ -271,6 +271,7 @@ class Lexicons:
     unit_final_chars: str
     deadline_labels: tuple[str, ...]  # 完成时限: a task's own deadline inside its tag
     time_cells: tuple[str, ...]  # 持续实施: an undated cell of a task table's time column
+    connectives: frozenset[str]  # 同时, 其中: a sentence opener, not a clause of its own
     targets: TargetLexicon
     units: UnitLexicon
     codebooks: tuple[Codebook, ...]
@@ -427,7 +428,8 @@ def load_lexicons(directory: Path | str = DEFAULT_DIR, extra_codebooks: tuple[st
     chrome, labels, doc_types, orgs, goals, tag_kw, breaks = [], [], [], [], [], [], []
     meta_labels: dict[str, tuple[str, ...]] = {}
     headings: list[HeadingFamily] = []
-    optional: dict[str, list[str]] = {"closing_verbs": [], "deadline_labels": [], "time_cells": []}
+    optional: dict[str, list[str]] = {"closing_verbs": [], "deadline_labels": [], "time_cells": [],
+                                      "connectives": []}
     final_chars = ""
     if root is not None:
         chrome = _patterns(root, "chrome_lines", path, problems)
@@ -503,6 +505,7 @@ def load_lexicons(directory: Path | str = DEFAULT_DIR, extra_codebooks: tuple[st
         unit_final_chars=final_chars,
         deadline_labels=tuple(optional["deadline_labels"]),
         time_cells=tuple(optional["time_cells"]),
+        connectives=frozenset(optional["connectives"]),
         targets=targets,
         units=units,
         codebooks=tuple(c for c in codebooks if c is not None),

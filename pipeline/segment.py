@@ -66,7 +66,7 @@ def segment(doc: Structured, lex: Lexicons) -> Segmented:
             for s_start, s_end in _split(text, start, end, SENTENCE_DELIMITERS, protected, para.start):
                 pieces = [_trim(text, a, b, sentence, False)
                           for a, b in _split(text, s_start, s_end, CLAUSE_DELIMITERS, protected, para.start)]
-                pieces = [p for p in pieces if p[1] > p[0]]
+                pieces = _join_connectives(text, [p for p in pieces if p[1] > p[0]], lex.connectives)
                 spans.extend(pieces)
                 sentence += bool(pieces)
         para_clauses = [
@@ -101,6 +101,17 @@ def segment(doc: Structured, lex: Lexicons) -> Segmented:
     return Segmented(structured=doc, clauses=numbered)
 
 
+def _join_connectives(text: str, pieces: list[tuple], connectives: frozenset[str]) -> list[tuple]:
+    """`同时,健全…` is one clause: a sentence opener joins the clause after it."""
+    out: list[tuple] = []
+    for piece in pieces:
+        if out and text[out[-1][0]:out[-1][1]] in connectives:
+            out[-1] = (out[-1][0], *piece[1:])
+        else:
+            out.append(piece)
+    return out
+
+
 def _with_tags(clause: Clause, tags: tuple[Tag, ...]) -> Clause:
     if not tags:
         return clause
@@ -118,16 +129,16 @@ def protected_mask(text: str, start: int, end: int) -> bytearray:
         i = m.start()
         ch = text[i]
         if ch == '"':
-            if stack and stack[-1][0] == '"':
+            if stack and stack[-1][0] in '"“':  # `“…"`: the pair typed with two input methods
                 spans.append((stack.pop()[1], i))
             else:
                 stack.append((ch, i))
         elif ch in PAIRS:
             stack.append((ch, i))
         elif ch in CLOSERS:
-            opener = CLOSERS[ch]
+            openers = '“"' if ch == "”" else CLOSERS[ch]
             for k in range(len(stack) - 1, -1, -1):
-                if stack[k][0] == opener:
+                if stack[k][0] in openers:
                     spans.append((stack[k][1], i))
                     del stack[k:]
                     break

@@ -7,7 +7,7 @@ import codecs
 import hashlib
 
 import pytest
-from conftest import CORPUS, ROOT
+from conftest import CORPUS, ROOT, decoded
 
 from pipeline.errors import InputError
 from pipeline.model import Source
@@ -137,3 +137,18 @@ def test_directory_and_missing_file(tmp_path):
         load_source(tmp_path, "dir")
     with pytest.raises(InputError):
         load_source(tmp_path / "missing.txt", "missing.txt")
+
+
+def test_character_references_keep_offsets(lex):
+    """Provenance survives resolving `&quot;`: each cleaned character maps to where it came from."""
+    from pipeline.clean import clean, resolve_entities
+
+    raw = "开展“结对子&amp;quot;活动,共建1&lt;2所。\n"
+    text, back = resolve_entities(raw)
+    assert text == "开展“结对子\"活动,共建1<2所。\n"
+    assert back is not None and len(back) == len(text) + 1
+    assert raw[back[text.index('"')]:].startswith("&amp;quot;")
+    cleaned = clean(decoded(raw), lex)
+    start = cleaned.text.index("活动")
+    assert raw[cleaned.raw_offsets[start]:cleaned.raw_offsets[start + 2]] == "活动"
+    assert resolve_entities("a&b &unknown; 1&2")[1] is None

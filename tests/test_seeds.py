@@ -101,4 +101,4 @@ def test_original_script_is_kept(tables):
 def test_clause_counts_are_stable(tables):
     """Counts the closing note reports; a change here must be a deliberate one."""
     counts = {d: len(clauses_of(tables, d)) for d in ("sanjiang", "jiangmen", "xiji", "taicang", "guangyuan")}
-    assert counts == {"sanjiang": 282, "jiangmen": 298, "xiji": 479, "taicang": 195, "guangyuan": 233}
+    assert counts == {"sanjiang": 282, "jiangmen": 298, "xiji": 479, "taicang": 194, "guangyuan": 232}
