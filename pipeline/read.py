@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import stat
+from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -45,19 +47,25 @@ _HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 _CHARSET = regex.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_\-]{2,20})""", regex.I)
 _LOOKS_HTML = regex.compile(rb"^\s*(<!doctype html|<html|<head|<body|<meta|<div|<p[\s>])", regex.I)
 _HAN = regex.compile(r"\p{Han}")
+_ASCII_WORD = regex.compile(r"[A-Za-z]{2,}")
+MAX_SAMPLE = 20_000  # characters looked at to tell text from binary
+MIN_RUN_CHECK = 100
+MAX_ONE_CHAR_SHARE = 0.9
 _WEIRD = regex.compile(r"[\p{Co}\p{Cn}\p{So}\p{Cs}\ufffd]")
 
 
 def load_source(path: Path, display: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Source:
     """Read a file's bytes; refuse files over `max_bytes` before reading them."""
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InputError(
-                f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit (--max-mb)",
-                "too_large",
-            )
-        data = path.read_bytes()
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO would block for ever, /dev/zero never ends
+            raise InputError(f"not a regular file ({special_kind(info.st_mode)})", "unreadable")
+        if info.st_size > max_bytes:
+            raise InputError(_too_large(info.st_size, max_bytes), "too_large")
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)  # the file may have grown since stat
+        if len(data) > max_bytes:
+            raise InputError(_too_large(len(data), max_bytes), "too_large")
     except IsADirectoryError:
         raise InputError("is a directory, not a file", "unreadable") from None
     except PermissionError:
@@ -65,6 +73,17 @@ def load_source(path: Path, display: str, max_bytes: int = DEFAULT_MAX_BYTES) ->
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", "unreadable") from None
     return Source(path=display, data=data, sha256=hashlib.sha256(data).hexdigest())
+
+
+def special_kind(mode: int) -> str:
+    """What a file that is not a regular file is, in words."""
+    kinds = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a directory"))
+    return next((name for test, name in kinds if test(mode)), "a special file")
+
+
+def _too_large(size: int, max_bytes: int) -> str:
+    return f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit (--max-mb)"
 
 
 def read(source: Source) -> Decoded:
@@ -86,6 +105,7 @@ def read(source: Source) -> Decoded:
             raise InputError("HTML page has no visible text", "empty")
     elif not text.strip():
         raise InputError("file holds only whitespace", "empty")
+    _check_text(text)
     return Decoded(source=source, text=text, encoding=encoding, media_type="html" if is_html else "text")
 
 
@@ -152,6 +172,20 @@ def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
             if _plausibility(text) >= 0.6:
                 return text, name
     return None
+
+
+def _check_text(text: str) -> None:
+    """Bytes that decode without error are not yet a notice: 20,000 bytes of 0xA5 are a
+    valid GBK text of 10,000 `ゥ`. Text made (almost) of one character, or without a
+    single Chinese character or ASCII word, is refused as binary."""
+    sample = "".join(text[:MAX_SAMPLE].split())
+    if len(sample) >= MIN_RUN_CHECK:
+        char, n = Counter(sample).most_common(1)[0]
+        if n > len(sample) * MAX_ONE_CHAR_SHARE:
+            raise InputError(f"binary content: {n / len(sample):.0%} of the text is one character "
+                             f"(U+{ord(char):04X})", "binary")
+    if not _HAN.search(text, endpos=MAX_SAMPLE) and not _ASCII_WORD.search(text, endpos=MAX_SAMPLE):
+        raise InputError("binary content: no Chinese character and no word in the text", "binary")
 
 
 def _gb2312_level1(ch: str) -> bool:

@@ -30,6 +30,7 @@ CLAUSE_DELIMITERS = regex.compile("(?<![0-9])[,，:：]|[,，:：](?![0-9])")
 # Only these characters change the bracket stack: the scan jumps from one to the next.
 _BRACKETS = regex.compile("[" + regex.escape("".join(PAIRS) + "".join(CLOSERS) + '"') + "]")
 MAX_PROTECTED_SPAN = 300  # a "pair" wider than this is two unrelated brackets
+MAX_CLAUSE = 1000
 # `依职责分别负责落实`, `按职责分工负责`: how the units named share a task.
 DUTY = r"(?:依|按|按照|根据)(?:各自)?职责(?:分工)?"
 # 序号|工作任务|责任单位|时间进度 (cells glued or joined with |) before the first row 1.
@@ -67,6 +68,7 @@ def segment(doc: Structured, lex: Lexicons) -> Segmented:
                 pieces = [_trim(text, a, b, sentence, False)
                           for a, b in _split(text, s_start, s_end, CLAUSE_DELIMITERS, protected, para.start)]
                 pieces = _join_connectives(text, [p for p in pieces if p[1] > p[0]], lex.connectives)
+                pieces = [short for p in pieces for short in _bounded(text, p)]
                 spans.extend(pieces)
                 sentence += bool(pieces)
         para_clauses = [
@@ -99,6 +101,29 @@ def segment(doc: Structured, lex: Lexicons) -> Segmented:
         for i, c in enumerate(clauses)
     )
     return Segmented(structured=doc, clauses=numbered)
+
+
+def _bounded(text: str, piece: tuple) -> list[tuple]:
+    """A clause is at most MAX_CLAUSE characters: a longer one is text without punctuation
+    (a list joined by 、 only, a table's cells, a run of numbers), cut at the last 、, space
+    or | before the limit, else where no number is split. The longest real clause of the
+    seeds and the development notices is ~650 characters; every target row carries its
+    clause, so this bounds a row, whatever the input."""
+    start, end, *rest = piece
+    if end - start <= MAX_CLAUSE:
+        return [piece]
+    out = []
+    while end - start > MAX_CLAUSE:
+        limit = start + MAX_CLAUSE
+        cut = max(text.rfind(mark, start + 1, limit) for mark in "、 |") + 1
+        if cut <= start + MAX_CLAUSE // 2:
+            cut = limit
+            while cut > start + 1 and text[cut - 1].isdigit() and text[cut].isdigit():
+                cut -= 1
+        out.append(_trim(text, start, cut, *rest))
+        start = cut
+    out.append(_trim(text, start, end, *rest))
+    return [p for p in out if p[1] > p[0]]
 
 
 def _join_connectives(text: str, pieces: list[tuple], connectives: frozenset[str]) -> list[tuple]:

@@ -22,10 +22,12 @@ Indicator rules, in order (each a `rule` name on the row):
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 import regex
 
+from ..errors import InputError
 from ..lexicons import Lexicons, TargetLexicon, alternation, derived
 from ..model import Clause, Segmented, Target
 from .deadlines import Deadline, bare_year, find_dates, find_deadlines, find_periods
@@ -51,6 +53,9 @@ MAX_BACKOFF = 8  # boundaries tried before the segment start
 MAX_NP = 60  # characters an indicator may span: no noun phrase in a notice is longer
 NEAR = 40  # characters around a quantity in which patterns about it are matched (≥ any lookahead)
 GAP_COMPARATOR = 20  # a comparator this far before the number still governs it (不低于教师总数5%)
+# No notice seen commits to more than ~260 amounts (the seeds, 49 development notices); a
+# text with this many is a list or table of numbers, and reading all of it is minutes.
+MAX_TARGETS = 5000
 
 
 @dataclass(frozen=True)
@@ -96,12 +101,15 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
             clause_windows = _windows(text, clause, quantities, tl)
             found = [] if past else _clause_targets(text, clause, sentence, i, quantities, deadlines, periods,
                                                     clause_windows, tl)
+            scope = _scope_finder(text, sentence, i, tl) if found else None
             for target in found:
                 target = _with_context(target, carried_periods + periods, carried_windows + clause_windows,
                                        deadlines, i, opener_deadlines,
-                                       paragraph_deadlines.get(sentence.paragraph_seq), plan_end,
-                                       _scope(text, sentence, i, target, tl))
+                                       paragraph_deadlines.get(sentence.paragraph_seq), plan_end, scope(target))
                 sentence_targets.append(target)
+            if len(targets) + len(sentence_targets) > MAX_TARGETS:
+                raise InputError(f"more than {MAX_TARGETS:,} quantities read as targets: a list or table of "
+                                 "numbers, not the commitments of a notice", "too_many_targets")
             if not found:  # 每年, …: a period or window alone in its clause carries on
                 carried_periods += periods
                 carried_windows += clause_windows
@@ -250,11 +258,21 @@ def _excluded(text, clause: Clause, quantities, deadlines, periods, windows, tl:
     # A name is not read inside a range: 两项 in 一至两项 is the range's upper end.
     spans += [(clause.start + a, clause.start + b) for a, b, _ in tl.names.finditer(piece)
               if not (a and piece[a - 1] in RANGE_JOINERS)]
-    for q in quantities:
-        lo, hi = _near(clause, q)
+    for lo, hi in _union(_near(clause, q) for q in quantities):  # each stretch once, however dense the numbers
         for pattern in tl.not_targets:
             spans += [m.span() for m in pattern.finditer(text, lo, hi)]
     return spans
+
+
+def _union(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping or touching spans merged."""
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
 
 
 def _windows(text: str, clause: Clause, quantities, tl: TargetLexicon) -> list[tuple[int, int, int, str]]:
@@ -535,19 +553,20 @@ def _level(indicator: str, tl: TargetLexicon) -> tuple[str, str] | None:
 
 # --- context: period, window, deadline, scope -------------------------------------------
 
-def _scope(text: str, sentence: _Sentence, index: int, t: Target, tl: TargetLexicon) -> str:
-    """per_school for 为每所创建校配备…, per_subordinate for 每个县(区)至少…/各县(市、区)创建…,
-    from the clause before the number or the sentence's first clause."""
+def _scope_finder(text: str, sentence: _Sentence, index: int, tl: TargetLexicon) -> Callable[[Target], str]:
+    """For the targets of clause `index`: per_school for 为每所创建校配备…, per_subordinate
+    for 每个县(区)至少…/各县(市、区)创建…, from the clause before the number or the sentence's
+    first clause. Each pattern is searched once a clause, not once a target: a clause of
+    20,000 numbers would otherwise search its beginning 20,000 times."""
     clause = sentence.clauses[index]
-    stretches = [(clause.start, t.start)]
-    if index:
-        first = sentence.clauses[0]
-        stretches.append((first.start, first.end))
-    for start, end in stretches:
-        for name, pattern in tl.scopes:
-            if pattern.search(text, start, end):
-                return name
-    return "jurisdiction"
+    found = [(name, m.end()) for name, pattern in tl.scopes if (m := pattern.search(text, clause.start, clause.end))]
+    first = sentence.clauses[0]
+    default = next((name for name, pattern in tl.scopes if index and pattern.search(text, first.start, first.end)),
+                   "jurisdiction")
+
+    def scope(t: Target) -> str:
+        return next((name for name, end in found if end <= t.start), default)
+    return scope
 
 def _with_context(t: Target, periods, windows, deadlines, index, openers, paragraph_deadline,
                   plan_end, scope: str) -> Target:
