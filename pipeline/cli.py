@@ -7,6 +7,8 @@ The only module that turns exceptions into one-line messages and exit codes:
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from pathlib import Path
 
@@ -60,6 +62,8 @@ def run_command(inputs, output, workers, full, strict, max_mb, lexicon_dir, code
 
     _without_pandas()
     use_returning_allocator()
+    for number in (signal.SIGTERM, signal.SIGHUP):  # how batch schedulers and closed terminals stop a job
+        signal.signal(number, _stop)
     summary = run(list(inputs) or [Path("corpus")], output, workers=workers, full=full,
                   options=Options(lexicons=str(lexicon_dir), max_bytes=int(max_mb * 1024 * 1024),
                                   codebooks=tuple(str(p.resolve()) for p in codebooks)),
@@ -182,8 +186,10 @@ def validate_command(directory: Path) -> None:
     For documents, clauses and errors: the file is readable Parquet, carries the schema
     version, has every declared column with its declared type and no unexpected
     column, has no nulls where a value is required, and every clause's text and
-    text_original are exactly what its start/end offsets point at in its document.
-    Prints each problem on its own line and exits 1 if there is any.
+    text_original are exactly what its start/end offsets point at in its document; and
+    every table carries the run key of the same run as manifest.json (a table left over
+    from another run is stale). Prints each problem on its own line and exits 1 if there
+    is any.
     """
     from .tables import SCHEMAS, validate
 
@@ -195,6 +201,19 @@ def validate_command(directory: Path) -> None:
             click.echo(problem, err=True)
         raise click.ClickException(f"{len(problems)} problem(s) in {directory}")
     click.echo(f"{directory}: {len(SCHEMAS)} tables match schema v1")
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP: unwinds like Ctrl-C (workers stopped, temporary files removed,
+    lock released), then exits 128 + the signal number."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(number)
+        self.number = number
+
+
+def _stop(number: int, frame) -> None:
+    raise Terminated(number)
 
 
 class _NoPandas:
@@ -221,8 +240,11 @@ def main(argv: list[str] | None = None) -> int:
         cli.main(args=argv, prog_name="policy-pipeline", standalone_mode=False)
         return 0
     except click.exceptions.Abort:
-        click.echo("error: interrupted", err=True)
+        click.echo("error: interrupted; earlier tables are intact", err=True)
         return 130
+    except Terminated as exc:
+        click.echo(f"error: stopped by {signal.Signals(exc.number).name}; earlier tables are intact", err=True)
+        return 128 + exc.number
     except click.UsageError as exc:
         command = exc.ctx.command_path if exc.ctx else "policy-pipeline"
         hint = f" (see `{command} --help`)"
@@ -242,6 +264,12 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except OSError as exc:
         click.echo(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
+        return EXIT_FAILED
+    except Exception as exc:  # a bug: one clear line (the tables are switched in only when all are written)
+        if os.environ.get("POLICY_PIPELINE_DEBUG"):
+            raise
+        click.echo(f"error: internal error ({exc.__class__.__name__}: {exc}); earlier tables are intact. "
+                   "Set POLICY_PIPELINE_DEBUG=1 for the traceback.", err=True)
         return EXIT_FAILED
 
 

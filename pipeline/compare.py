@@ -67,7 +67,7 @@ _REPEATED = ["region", "unit", "comparator", "level", "scope"]
 SORT_ROWS = 250_000  # rows sorted in memory at once: about 40 MB
 
 
-def write_region_indicator(targets: Path, directory: Path) -> int:
+def write_region_indicator(targets: Path, directory: Path, run_key: str | None = None) -> int:
     """`region_indicator.parquet` from `targets.parquet`: the targets that map to a
     canonical indicator, sorted by indicator, region and target id (Arrow sorts UTF-8
     bytes, which is code point order).
@@ -94,7 +94,7 @@ def write_region_indicator(targets: Path, directory: Path) -> int:
             size = 0
         batches[-1].append(indicator)
         size += counts[indicator]
-    writer = TableWriter(directory, "region_indicator")
+    writer = TableWriter(directory, "region_indicator", run_key)
     rows = 0
     try:
         for batch in batches:

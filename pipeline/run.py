@@ -17,7 +17,11 @@ import heapq
 import json
 import os
 import pickle
+import shutil
+import signal
+import stat
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -26,6 +30,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import regex
+
 from . import __version__, compare
 from .clean import clean
 from .errors import InputError, PipelineError
@@ -33,7 +39,7 @@ from .extract import extract
 from .lexicons import DEFAULT_DIR, Lexicons, cached_lexicons
 from .model import Extracted
 from .normalize import normalize
-from .read import DEFAULT_MAX_BYTES, load_source, read
+from .read import DEFAULT_MAX_BYTES, load_source, read, special_kind
 from .segment import segment
 from .structure import structure
 from .tables import (
@@ -44,6 +50,7 @@ from .tables import (
     ipc_bytes,
     ipc_table,
     release_memory,
+    umask,
     write_json,
     write_table,
 )
@@ -197,6 +204,8 @@ def document_columns(doc: Extracted) -> dict[str, Columns]:
     clause_categories = {seq: [c.category for c in sorted(codes, key=lambda c: (-c.score, c.category))]
                          for seq, codes in action.items()}
     cs = seg.clauses
+    texts = [text[c.start:c.end] for c in cs]
+    originals = [original[c.start:c.end] for c in cs]
     ids = [f"{doc_id}-{c.seq:05d}" for c in cs]
     clause_id = dict(zip((c.seq for c in cs), ids, strict=True)).__getitem__
     clauses = {
@@ -204,13 +213,13 @@ def document_columns(doc: Extracted) -> dict[str, Columns]:
         "paragraph_seq": [c.paragraph_seq for c in cs], "sentence_seq": [c.sentence_seq for c in cs],
         "section_path": [c.section_path for c in cs], "section_level": [c.section_level for c in cs],
         "is_heading": [c.is_heading for c in cs],
-        "text": [text[c.start:c.end] for c in cs], "text_original": [original[c.start:c.end] for c in cs],
+        "text": texts, "text_original": originals,
         "start": [c.start for c in cs], "end": [c.end for c in cs],
         "categories": [clause_categories.get(c.seq, []) for c in cs],
         "raw_start": [raw[c.start] for c in cs], "raw_end": [raw[c.end - 1] + 1 for c in cs],
         "tags": [[{"text": t.text, "start": t.start, "end": t.end} for t in c.tags] for c in cs],
     }
-    by_seq = {c.seq: c for c in cs}
+    by_seq = {c.seq: (c, texts[i], originals[i]) for i, c in enumerate(cs)}
     responsibilities = [
         {"doc_id": doc_id, "clause_id": clause_id(r.clause_seq), "section_path": r.section_path,
          "scope": [clause_id(s) for s in r.scope], "unit_raw": r.unit_raw, "unit": r.unit,
@@ -221,7 +230,7 @@ def document_columns(doc: Extracted) -> dict[str, Columns]:
     covering = _units_by_clause(doc)
     targets = []
     for n, t in enumerate(doc.targets):
-        c = by_seq[t.clause_seq]
+        c, clause_text, clause_original = by_seq[t.clause_seq]  # one string a clause, shared by its targets
         targets.append({
             "target_id": f"{doc_id}-T{n:04d}", "doc_id": doc_id, "clause_id": clause_id(c.seq),
             "region": meta.region, "section_path": c.section_path, "indicator": t.indicator,
@@ -229,7 +238,7 @@ def document_columns(doc: Extracted) -> dict[str, Columns]:
             "value_max": t.value_max, "comparator": t.comparator, "unit": t.unit, "per": t.per, "within": t.within,
             "level": t.level, "level_text": t.level_text, "deadline_year": t.deadline_year,
             "deadline_text": t.deadline_text, "deadline_source": t.deadline_source, "mention": t.mention,
-            "start": t.start, "end": t.end, "text": text[c.start:c.end], "text_original": original[c.start:c.end],
+            "start": t.start, "end": t.end, "text": clause_text, "text_original": clause_original,
             "lead_unit": covering.get(t.clause_seq, (None, None))[0],
             "units": covering.get(t.clause_seq, (None, None))[1],
             "categories": clause_categories.get(t.clause_seq, []), "rule": t.rule, "scope": t.scope,
@@ -377,23 +386,48 @@ def collect_inputs(inputs: list[Path]) -> tuple[list[tuple[Path, str]], list[str
                         continue
                     if path.suffix.lower() not in INPUT_SUFFIXES:
                         ignored.append(_display(path))
-                    elif _broken_link(path):
-                        errors.append(_error(_display(path), None, "read", "unreadable", _broken_link(path)))
+                    elif problem := _broken_link(path) or _not_regular(path):
+                        errors.append(_error(_display(path), None, "read", "unreadable", problem))
                     else:
                         files.append((path, _display(path)))
         elif item.exists():
-            files.append((item, display))
+            if problem := _not_regular(item):
+                errors.append(_error(display, None, "read", "unreadable", problem))
+            else:
+                files.append((item, display))
         else:
             errors.append(_error(display, None, "read", "unreadable", "no such file or directory"))
     return files, ignored, errors
 
 
 def _display(path: Path) -> str:
-    """The path as the user will recognise it: relative when given relative. Links are
-    not resolved (a looping link must not stop the batch)."""
-    if path.is_absolute():
-        return path.as_posix()
-    return Path(os.path.normpath(path)).as_posix()
+    """The path as the user will recognise it: relative when given relative, on one
+    printable line (see `printable`). Links are not resolved (a looping link must not
+    stop the batch)."""
+    return printable(path.as_posix() if path.is_absolute() else Path(os.path.normpath(path)).as_posix())
+
+
+_UNPRINTABLE = regex.compile(r"[\p{Cc}\p{Cs}\u2028\u2029]")
+
+
+def printable(name: str) -> str:
+    """A file name as text a table and a terminal can hold: bytes that are not UTF-8
+    (which Python keeps as lone surrogates, and Arrow refuses) as `\\xff`, control
+    characters and line breaks as `\\n`, `\\x1b` …"""
+    if not _UNPRINTABLE.search(name):
+        return name
+    name = os.fsencode(name).decode("utf-8", "backslashreplace")
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), name)
+
+
+def _not_regular(path: Path) -> str | None:
+    """Why `path` (links followed) is not a file to read, or None: a FIFO would block the
+    run for ever, a device such as /dev/zero never ends."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    return None if stat.S_ISREG(mode) else f"not a regular file ({special_kind(mode)})"
 
 
 def _broken_link(path: Path) -> str | None:
@@ -408,7 +442,14 @@ def _broken_link(path: Path) -> str | None:
 
 
 class _Lock:
-    """An exclusive lock on the output folder: a second run refuses instead of interleaving."""
+    """An exclusive lock on the output folder: a second run refuses instead of interleaving.
+
+    The lock file holds the owner's process id. The kernel drops the lock when every
+    descriptor of it is closed, so workers close their inherited copy at once
+    (`_worker_init`); should some process of a dead run still hold it, the next run sees
+    that the owner is gone and takes over with a fresh lock file."""
+
+    held: list = []  # this process's lock handles, which forked workers must close
 
     def __init__(self, directory: Path) -> None:
         self.path = directory / ".lock"
@@ -416,18 +457,62 @@ class _Lock:
 
     def __enter__(self) -> _Lock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.handle = open(self.path, "a+")
-        try:
-            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self.handle.close()
-            raise RunError(f"another policy-pipeline run is writing to {self.path.parent}; "
-                           "wait for it to finish") from None
-        return self
+        for _ in range(3):
+            handle = open(self.path, "a+")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                owner = _lock_owner(handle)
+                if owner is None or _alive(owner):
+                    handle.close()
+                    raise RunError(f"another policy-pipeline run is writing to {self.path.parent}; "
+                                   "wait for it to finish") from None
+                print(f"warning: the run that locked {self.path.parent} (process {owner}) has died; "
+                      "taking over its lock", file=sys.stderr)
+                if os.path.samestat(os.fstat(handle.fileno()), os.stat(self.path)):
+                    self.path.unlink()  # leftovers keep the old file; this run locks a new one
+                handle.close()
+                continue
+            now = _stat_or_none(self.path)
+            if now is None or not os.path.samestat(os.fstat(handle.fileno()), now):
+                handle.close()  # taken over between open and lock: try the new file
+                continue
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"{os.getpid()}\n")
+            handle.flush()
+            self.handle = handle
+            _Lock.held.append(handle)
+            return self
+        raise RunError(f"could not lock {self.path.parent}: other runs keep taking it")
 
     def __exit__(self, *exc) -> None:
+        _Lock.held.remove(self.handle)
         fcntl.flock(self.handle, fcntl.LOCK_UN)
         self.handle.close()
+
+
+def _lock_owner(handle) -> int | None:
+    handle.seek(0)
+    text = handle.read(32).strip()
+    return int(text) if text.isdigit() else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def _stat_or_none(path: Path) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        return None
 
 
 def run(inputs: list[Path], output: Path, workers: int = 0, full: bool = False,
@@ -437,57 +522,127 @@ def run(inputs: list[Path], output: Path, workers: int = 0, full: bool = False,
     files, ignored, early_errors = collect_inputs(inputs)
     summary = Summary(inputs=len(files) + len(early_errors), ignored=ignored, output=str(output))
     with _Lock(output):
-        for stale in output.glob(".*.tmp"):  # left by a run that was killed mid-write
-            stale.unlink(missing_ok=True)
-        key = None if full else _run_key(files, early_errors, options)
+        _remove_stale(output)
+        key = _run_key(files, early_errors, options)
         previous = _read_manifest(output)
-        if key is not None and previous.get("run_key") == key and \
+        if not full and previous.get("run_key") == key and \
                 all((output / f"{name}.parquet").exists() for name in TABLES + COMPARISONS):
             return _unchanged_summary(summary, previous, output, started)
         cache_dir = output / ".cache"
         cache_dir.mkdir(parents=True, exist_ok=True)
-        for stale in cache_dir.glob("*.tmp"):
-            stale.unlink(missing_ok=True)
         jobs = [(str(p), d, options, str(cache_dir), not full) for p, d in sorted(files, key=lambda f: f[1])]
         used: set[str] = set()  # content hashes of this run's inputs: their cache entries stay
-        processed = (used.add(r.sha256) or r for r in _progress(_map(jobs, workers, options), len(jobs), progress))
-        packed = heapq.merge(map(pack, early_errors), processed,
-                             key=lambda r: r.source_path)  # path order whatever the worker order
-        manifest_documents = _write_tables(packed, output, summary, options, previous)
-        if not summary.written:
-            summary.seconds = time.perf_counter() - started
-            return summary
-        _prune_cache(cache_dir, used, options)
-        write_json(output / "manifest.json", {
-            "run_key": key or _run_key(files, early_errors, options),
-            "pipeline_version": __version__, "schema_version": SCHEMA_VERSION,
-            "lexicons": options.lex().fingerprint,
-            "tables": {"documents": summary.documents, "clauses": summary.clauses, "targets": summary.targets,
-                       "responsibilities": summary.responsibilities, "categories": summary.categories,
-                       "errors": summary.errors},
-            "documents": manifest_documents,
-            "errors": [{"source_path": e["source_path"], "error_type": e["error_type"]} for e in summary.error_rows],
-            "ignored": ignored,
-        })
+        staging = Path(tempfile.mkdtemp(prefix="run-", suffix=".tmp", dir=_runs(output)))
+        os.chmod(staging, 0o777 & ~umask())  # mkdtemp makes 0700; tables are meant to be shared
+        results = _map(jobs, workers, options)
+        try:
+            processed = (used.add(r.sha256) or r for r in _progress(results, len(jobs), progress))
+            packed = heapq.merge(map(pack, early_errors), processed,
+                                 key=lambda r: r.source_path)  # path order whatever the worker order
+            manifest_documents = _write_tables(packed, staging, summary, options, key)
+            if summary.written:
+                write_json(staging / "manifest.json", {
+                    "run_key": key, "pipeline_version": __version__, "schema_version": SCHEMA_VERSION,
+                    "lexicons": options.lex().fingerprint,
+                    "tables": {"documents": summary.documents, "clauses": summary.clauses,
+                               "targets": summary.targets, "responsibilities": summary.responsibilities,
+                               "categories": summary.categories, "errors": summary.errors},
+                    "documents": manifest_documents,
+                    "errors": [{"source_path": e["source_path"], "error_type": e["error_type"]}
+                               for e in summary.error_rows],
+                    "ignored": ignored,
+                })
+                _publish(output, staging)
+                _prune_cache(cache_dir, used, options)
+        finally:
+            results.close()  # stops the workers at once when the run did not finish
+            shutil.rmtree(staging, ignore_errors=True)  # gone already when published
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _run_key(files: list[tuple[Path, str]], early_errors: list[DocResult], options: Options) -> str | None:
+# --- one set of tables, switched in at once ------------------------------------------
+#
+# A run writes every table and the manifest into a new folder `.runs/run-…`, then makes
+# it current by replacing one symbolic link, `.current`, with a rename: the kernel does
+# that atomically, so a reader sees the previous set or the new one, never a mix. The
+# tables users open, `OUTPUT/<table>.parquet` and `manifest.json`, are fixed links into
+# `.current/`. The set before the current one is kept (a reader may still be opening its
+# files); older ones are deleted.
+
+RUNS = ".runs"
+CURRENT = ".current"
+PUBLISHED = tuple(f"{name}.parquet" for name in TABLES + COMPARISONS) + ("manifest.json",)
+
+
+def _runs(output: Path) -> Path:
+    folder = output / RUNS
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _publish(output: Path, staging: Path) -> None:
+    for path in staging.iterdir():  # on disk before they become visible
+        _fsync(path)
+    final = staging.with_name(staging.name.removesuffix(".tmp"))
+    os.rename(staging, final)
+    _fsync(final.parent)
+    current = output / CURRENT
+    before = os.readlink(current) if current.is_symlink() else None
+    _replace_with_link(current, f"{RUNS}/{final.name}")  # the switch
+    for name in PUBLISHED:
+        _replace_with_link(output / name, f"{CURRENT}/{name}")
+    keep = {final.name, Path(before).name if before else None}
+    for old in (output / RUNS).iterdir():
+        if old.name not in keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _replace_with_link(path: Path, target: str) -> None:
+    """Make `path` a symbolic link to `target` in one rename (no moment without it)."""
+    if path.is_symlink() and os.readlink(path) == target:
+        return
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    os.symlink(target, tmp)
+    os.replace(tmp, path)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_stale(output: Path) -> None:
+    """What a killed run left behind (under the lock, so no live run owns it)."""
+    for stale in output.glob(".*.tmp"):
+        stale.unlink(missing_ok=True)
+    for stale in output.glob(f"{RUNS}/*.tmp"):
+        shutil.rmtree(stale, ignore_errors=True)
+    for stale in output.glob(".cache/*.tmp"):
+        stale.unlink(missing_ok=True)
+
+
+def _run_key(files: list[tuple[Path, str]], early_errors: list[DocResult], options: Options) -> str:
     """Hash of everything a run's tables depend on: each input's path and bytes, the
-    errors found while listing inputs, the code, the lexicons and the options. None when
-    a file cannot be read (the run then processes as usual and reports it)."""
+    errors found while listing inputs, the code, the lexicons and the options. Written
+    into every table, so `validate` can tell a set from a mix. Only regular files are
+    listed as inputs, so reading them ends."""
     digest = hashlib.sha256(f"{code_fingerprint()}|{options.lex().fingerprint}|{options.max_bytes}|"
                             f"{SCHEMA_VERSION}".encode())
-    try:
-        for path, display in files:
-            file_digest = hashlib.sha256()
+    for path, display in files:
+        file_digest = hashlib.sha256()
+        try:
             with open(path, "rb") as handle:
                 while chunk := handle.read(1 << 20):
                     file_digest.update(chunk)
-            digest.update(f"\n{display}\t{file_digest.hexdigest()}".encode())
-    except OSError:
-        return None
+            seen = file_digest.hexdigest()
+        except OSError as exc:  # the run reports it as an errors row
+            seen = f"unreadable: {exc.strerror}"
+        digest.update(f"\n{display}\t{seen}".encode())
     for result in early_errors:
         digest.update(f"\n{result.source_path}\t{result.errors[0]['message']}".encode())
     return digest.hexdigest()
@@ -531,10 +686,36 @@ def _map(jobs: list, workers: int, options: Options) -> Iterator[Packed]:
     if workers <= 1:
         yield from map(_process_path, jobs)
         return
-    with ProcessPoolExecutor(max_workers=workers, initializer=cached_lexicons,
-                             initargs=(options.lexicons, options.codebooks)) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init,
+                               initargs=(options.lexicons, options.codebooks, os.getpid()))
+    try:
         # Small chunks: finished results wait in the parent until their turn in path order.
         yield from pool.map(_process_path, jobs, chunksize=max(1, min(16, len(jobs) // (workers * 8))))
+    except BaseException:  # interrupted, terminated, or the writer failed: stop now, not after every job
+        for process in list(pool._processes.values()):  # noqa: SLF001 - no public way to stop running work
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+
+
+def _worker_init(lexicons: str, codebooks: tuple[str, ...], parent: int) -> None:
+    """A worker holds no lock, ignores the terminal's Ctrl-C (the parent stops it), and
+    dies with its parent, whatever kills the parent (kill -9 included)."""
+    for handle in _Lock.held:
+        handle.close()  # the parent's copy keeps the lock
+    _Lock.held.clear()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+    cached_lexicons(lexicons, codebooks)
 
 
 def _progress(results: Iterator[Packed], total: int, enabled: bool) -> Iterator[Packed]:
@@ -548,11 +729,11 @@ def _progress(results: Iterator[Packed], total: int, enabled: bool) -> Iterator[
 
 
 def _write_tables(results: Iterable[Packed], output: Path, summary: Summary, options: Options,
-                  previous: dict) -> list[dict]:
-    """Stream results (in path order) into the tables, a row group at a time; then the
-    comparisons. Returns the manifest's document list. Nothing replaces the previous
-    tables unless at least one document was processed."""
-    writers = {name: TableWriter(output, name) for name in STREAMED}
+                  run_key: str) -> list[dict]:
+    """Stream results (in path order) into the tables in `output` (the run's staging
+    folder), a row group at a time; then the comparisons. Returns the manifest's document
+    list; `summary.written` stays False when no document was processed."""
+    writers = {name: TableWriter(output, name, run_key) for name in STREAMED}
     documents: list[dict] = []
     seen: dict[str, str] = {}  # doc_id → first path with that content
     counts: dict[str, compare.Counts] = {}  # region → category counts
@@ -585,14 +766,12 @@ def _write_tables(results: Iterable[Packed], output: Path, summary: Summary, opt
         for writer in writers.values():
             writer.abort()
         raise
-    if previous.get("run_key"):  # killed between tables, the next run must not trust them
-        write_json(output / "manifest.json", {**previous, "run_key": None})
     for writer in writers.values():
         writer.commit()
     release_memory()  # the writers' buffers, before the comparisons read targets back
-    write_table(output, "errors", summary.error_rows)
-    write_table(output, "region_category", compare.region_category(counts, options.lex()))
-    compare.write_region_indicator(output / "targets.parquet", output)
+    write_table(output, "errors", summary.error_rows, run_key)
+    write_table(output, "region_category", compare.region_category(counts, options.lex()), run_key)
+    compare.write_region_indicator(output / "targets.parquet", output, run_key)
     summary.documents = len(documents)
     summary.clauses = writers["clauses"].rows
     summary.targets = writers["targets"].rows

@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 
 SCHEMA_VERSION = "1"
 _META_KEY = b"policy_pipeline.schema_version"
+RUN_KEY = b"policy_pipeline.run_key"
 
 TAG = pa.struct([("text", pa.string()), ("start", pa.int32()), ("end", pa.int32())])
 
@@ -135,8 +136,13 @@ def release_memory(every: float = 0.0) -> None:
         _last_release = now
 
 
-def schema_of(name: str) -> pa.Schema:
-    return SCHEMAS[name].with_metadata({_META_KEY: SCHEMA_VERSION.encode()})
+def schema_of(name: str, run_key: str | None = None) -> pa.Schema:
+    """The declared schema with its version, and the run that wrote the table (`validate`
+    checks that every table of a folder comes from the same run)."""
+    metadata = {_META_KEY: SCHEMA_VERSION.encode()}
+    if run_key:
+        metadata[RUN_KEY] = run_key.encode()
+    return SCHEMAS[name].with_metadata(metadata)
 
 
 def to_table(name: str, rows: list[dict[str, Any]], shared: tuple[str, ...] = ()) -> pa.Table:
@@ -193,10 +199,10 @@ class TableWriter:
     run leaves the previous table untouched (the temporary file is removed by `abort`
     or by the next run)."""
 
-    def __init__(self, directory: Path, name: str) -> None:
+    def __init__(self, directory: Path, name: str, run_key: str | None = None) -> None:
         self.name = name
         self.path = directory / f"{name}.parquet"
-        self.schema = schema_of(name)
+        self.schema = schema_of(name, run_key)
         self.tmp = _temporary(self.path)
         self.writer = pq.ParquetWriter(self.tmp, self.schema, **PARQUET_OPTIONS)
         self.pending: list[pa.RecordBatch] = []
@@ -268,10 +274,10 @@ def _seal(tmp: Path) -> None:
     """On disk before it is renamed into place, readable like any file the user writes."""
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; tables are meant to be shared
+    os.chmod(tmp, 0o666 & ~umask())  # mkstemp makes 0600; tables are meant to be shared
 
 
-def _umask() -> int:
+def umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
@@ -289,6 +295,8 @@ def _decoded(table: pa.Table, schema: pa.Schema) -> Iterator[pa.Table]:
     sizes = np.zeros(table.num_rows, dtype=np.int64)
     for i in encoded:
         column = table.column(i).combine_chunks()
+        if not len(column.dictionary):  # every value null: nothing to decode, nothing to count
+            continue
         lengths = pc.fill_null(pc.binary_length(column.dictionary), 0).to_numpy()
         sizes += lengths[pc.fill_null(column.indices, 0).to_numpy()]  # a null counts as the first value: a bound
     ends = np.cumsum(sizes)
@@ -300,13 +308,13 @@ def _decoded(table: pa.Table, schema: pa.Schema) -> Iterator[pa.Table]:
         start = stop
 
 
-def write_table(directory: Path, name: str, rows: list[dict[str, Any]]) -> Path:
-    return write_arrow(directory, name, to_table(name, rows))
+def write_table(directory: Path, name: str, rows: list[dict[str, Any]], run_key: str | None = None) -> Path:
+    return write_arrow(directory, name, to_table(name, rows), run_key)
 
 
-def write_arrow(directory: Path, name: str, table: pa.Table) -> Path:
+def write_arrow(directory: Path, name: str, table: pa.Table, run_key: str | None = None) -> Path:
     path = directory / f"{name}.parquet"
-    table = table.replace_schema_metadata(schema_of(name).metadata)
+    table = table.replace_schema_metadata(schema_of(name, run_key).metadata)
     atomic_write(path, lambda tmp: pq.write_table(table, tmp, row_group_size=ROW_GROUP_SIZE, **PARQUET_OPTIONS))
     return path
 
@@ -334,12 +342,34 @@ def validate(directory: Path, names: Iterable[str] | None = None) -> list[str]:
         problems.extend(table_problems)
         if not table_problems:
             found.add(name)
+    problems.extend(_check_one_run(directory, names or SCHEMAS))
     if {"documents", "clauses"} <= found:
         problems.extend(_check_spans(directory, "clauses", "clause_id",
                                      {"text": "text", "text_original": "text_original"}, "text"))
     if {"documents", "targets"} <= found:
         problems.extend(_check_spans(directory, "targets", "target_id", {"mention": "text"}, "mention"))
     return problems
+
+
+def _check_one_run(directory: Path, names: Iterable[str]) -> list[str]:
+    """Every table carries the run key of the run that wrote it; in a folder written by
+    `run`, all of them must be the manifest's (a table left over from another run is
+    stale, whatever its schema)."""
+    try:
+        manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8")).get("run_key")
+    except (OSError, ValueError, AttributeError):
+        manifest = None
+    keys = {}
+    for name in names:
+        try:
+            keys[name] = (pq.read_schema(directory / f"{name}.parquet").metadata or {}).get(RUN_KEY, b"").decode()
+        except Exception:  # missing or unreadable: reported already
+            continue
+    expected = manifest or next(iter(sorted(set(keys.values()) - {""})), None)
+    if expected is None:
+        return []  # tables written one by one (not by `run`): nothing to compare
+    return [f"{directory / name}.parquet: from another run (run key {key[:12] or 'none'}, the set's is "
+            f"{expected[:12]}): a stale table" for name, key in keys.items() if key != expected]
 
 
 def _check_table(path: Path, name: str) -> list[str]:

@@ -45,7 +45,9 @@ HOSTILE: dict[str, tuple[bytes, str]] = {
     "pdf-renamed.txt": (b"%PDF-1.7\n1 0 obj<<>>endobj\n" + bytes(range(256)), "unsupported_format"),
     "docx.docx": (b"PK\x03\x04" + bytes(200), "unsupported_format"),
     "one-line-5mb.txt": (("教育发展质量提升行动" * 170000).encode(), "document"),
-    "numbers.txt": ("".join(f"{i}个" for i in range(20000)).encode(), "document"),
+    "numbers.txt": ("".join(f"{i}个" for i in range(20000)).encode(), "too_many_targets"),
+    "one-character.txt": (b"\xa5" * 20000, "binary"),  # valid GBK: 10,000 ゥ
+    "no-words.txt": (("ゥゔ・ー" * 400).encode(), "binary"),
     "brackets.txt": (("(" * 10000 + "到2027年建成学校3所" + ")" * 10000).encode(), "document"),
     "page.html": (("<html><head><meta charset='big5'><style>p{}</style><script>var a='2030年';</script></head>"
                    "<body><!-- 到2030年 --><nav>首页</nav><p>到2027年,培养县级骨干教师100名。</p></body></html>"
@@ -105,7 +107,7 @@ def test_error_messages_are_one_line_and_say_what_happened(hostile_run):
     root, _ = hostile_run
     for e in pq.read_table(root / "out" / "errors.parquet").to_pylist():
         assert e["message"] and "\n" not in e["message"] and len(e["message"]) < 300, e
-        assert e["stage"] == "read"
+        assert e["stage"] == ("extract" if e["error_type"] == "too_many_targets" else "read")
 
 
 def test_documents_from_every_encoding_are_the_same_text(hostile_run):
@@ -143,7 +145,7 @@ def test_a_run_killed_mid_write_leaves_the_previous_tables_and_the_next_run_comp
     assert cli("validate", str(out)).returncode == 0
     again = cli("run", "in", "-o", str(out), "-q", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
-    assert not list(out.glob(".*.tmp"))
+    assert not list(out.glob(".*.tmp")) and not list(out.glob(".runs/*.tmp"))
     assert {p.name: p.read_bytes() for p in out.glob("*.parquet")} == before  # same input, same bytes
 
 
@@ -200,3 +202,207 @@ def test_two_runs_into_one_folder_never_interleave(tmp_path):
     assert "another policy-pipeline run is writing to" in second.stderr
     assert cli("validate", str(out)).returncode == 0
     assert pq.read_table(out / "documents.parquet").num_rows == 60
+
+
+# --- issue 13: no input, signal or file name can hang, crash or lock the batch ----------
+
+def _busy_corpus(tmp_path: Path, n: int = 80) -> Path:
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    seeds = sorted(CORPUS.rglob("*.txt"))
+    for i in range(n):
+        (corpus / f"{i:03d}.txt").write_bytes(seeds[i % len(seeds)].read_bytes() + f"\n附件{i}\n".encode())
+    return corpus
+
+
+def _session(sid: int) -> list[int]:
+    """Live processes of session `sid` (a run started with start_new_session: its workers too)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()  # state ppid pgrp session …
+        except (OSError, IndexError):
+            continue
+        if int(fields[3]) == sid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _wait_for(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def _start_run(tmp_path: Path, *args: str) -> subprocess.Popen:
+    exe = Path(sys.executable).with_name("policy-pipeline")
+    return subprocess.Popen([str(exe), "run", "in", "-o", "out", "-q", "--full", "--workers", "2", *args],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+
+
+def _end_session(sid: int) -> None:
+    for pid in _session(sid):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and PR_SET_PDEATHSIG")
+def test_killing_only_the_parent_leaves_no_worker_and_the_next_run_starts(tmp_path):
+    _busy_corpus(tmp_path)
+    proc = _start_run(tmp_path)
+    try:
+        assert _wait_for(lambda: len(_session(proc.pid)) >= 3, 60), "the workers never started"
+        os.kill(proc.pid, signal.SIGKILL)  # the parent alone, as a batch scheduler does
+        proc.wait()
+        assert _wait_for(lambda: not _session(proc.pid), 5), f"left running: {_session(proc.pid)}"
+    finally:
+        _end_session(proc.pid)
+    again = cli("run", "in", "-o", "out", "-q", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert cli("validate", str(tmp_path / "out")).returncode == 0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc")
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_sigterm_and_sighup_stop_a_run_like_ctrl_c(tmp_path, number):
+    _busy_corpus(tmp_path)
+    cli("run", "in", "-o", "out", "-q", cwd=tmp_path, check=True)
+    out = tmp_path / "out"
+    before = {p.name: p.read_bytes() for p in out.glob("*.parquet")}
+    proc = _start_run(tmp_path)
+    try:
+        assert _wait_for(lambda: len(_session(proc.pid)) >= 3, 60), "the workers never started"
+        os.kill(proc.pid, number)
+        _, stderr = proc.communicate(timeout=30)
+        assert proc.returncode == 128 + number, stderr
+        assert f"stopped by {signal.Signals(number).name}; earlier tables are intact" in stderr
+        assert "Traceback" not in stderr
+        assert _wait_for(lambda: not _session(proc.pid), 5), f"left running: {_session(proc.pid)}"
+    finally:
+        _end_session(proc.pid)
+    assert not list(out.glob(".*.tmp")) and not list(out.glob(".runs/*.tmp"))
+    assert {p.name: p.read_bytes() for p in out.glob("*.parquet")} == before
+    again = cli("run", "in", "-o", "out", "-q", cwd=tmp_path)  # the lock was released
+    assert again.returncode == 0, again.stderr
+
+
+def test_a_lock_whose_owner_has_died_is_taken_over(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # its process id now belongs to no process
+    holder = subprocess.Popen(  # a leftover process of that run, still holding the lock file
+        [sys.executable, "-c", "import fcntl, sys, time\n"
+         f"f = open({str(out / '.lock')!r}, 'a+'); fcntl.flock(f, fcntl.LOCK_EX)\n"
+         f"f.seek(0); f.truncate(); f.write('{gone.pid}\\n'); f.flush(); print('held', flush=True)\n"
+         "time.sleep(120)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result = cli("run", str(CORPUS / "xiji"), "-o", str(out), "-q")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.returncode == 0, result.stderr
+    assert f"(process {gone.pid}) has died; taking over its lock" in result.stderr
+
+
+def test_a_notice_with_a_single_target_builds_every_table(tmp_path):
+    """region_indicator from a targets table whose shared text column is all null in a batch."""
+    (tmp_path / "a.txt").write_text("关于推进教育工作的通知\n到2025年,全县培育特色学校10所。\n", encoding="utf-8")
+    result = cli("run", "a.txt", "-o", "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert cli("validate", str(tmp_path / "out")).returncode == 0
+
+
+def test_a_crash_while_building_tables_fails_cleanly_and_keeps_the_previous_set(tmp_path, monkeypatch, capsys):
+    from pipeline import compare
+    from pipeline.cli import main
+
+    out = tmp_path / "out"
+    assert main(["run", str(CORPUS / "xiji"), "-o", str(out), "-q"]) == 0
+    before = {p.name: p.read_bytes() for p in out.glob("*.parquet")}
+
+    def crash(*args, **kwargs):
+        raise IndexError("index 0 is out of bounds")
+
+    monkeypatch.setattr(compare, "write_region_indicator", crash)
+    assert main(["run", str(CORPUS / "xiji"), str(CORPUS / "taicang"), "-o", str(out), "-q"]) == 1
+    message = capsys.readouterr().err
+    assert "internal error (IndexError: index 0 is out of bounds); earlier tables are intact" in message
+    assert {p.name: p.read_bytes() for p in out.glob("*.parquet")} == before
+    assert not list(out.glob(".runs/*.tmp"))
+    assert main(["validate", str(out)]) == 0
+
+
+def test_validate_fails_on_a_table_left_from_another_run(tmp_path):
+    out = tmp_path / "out"
+    cli("run", str(CORPUS / "xiji"), "-o", str(out), "-q", check=True)
+    old = (out / "targets.parquet").resolve().read_bytes()
+    cli("run", str(CORPUS / "xiji"), str(CORPUS / "taicang"), "-o", str(out), "-q", check=True)
+    assert len(list((out / ".runs").iterdir())) == 2  # the current set and the one before it
+    current = (out / "targets.parquet").resolve()
+    current.write_bytes(old)  # a stale table inside the current set
+    result = cli("validate", str(out))
+    assert result.returncode == 1
+    assert "targets.parquet: from another run" in result.stderr
+
+
+def test_every_table_of_a_run_is_switched_in_at_once(tmp_path):
+    out = tmp_path / "out"
+    cli("run", str(CORPUS / "xiji"), "-o", str(out), "-q", check=True)
+    for name in ("documents.parquet", "targets.parquet", "manifest.json"):
+        assert (out / name).is_symlink() and os.readlink(out / name) == f".current/{name}"
+    assert os.readlink(out / ".current").startswith(".runs/run-")
+    keys = {pq.read_schema(p).metadata[b"policy_pipeline.run_key"] for p in out.glob("*.parquet")}
+    assert len(keys) == 1
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="FIFOs, /dev/zero")
+def test_special_files_and_any_file_name_become_rows_without_hanging(tmp_path):
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    os.mkfifo(corpus / "fifo.txt")  # opening it would block for ever
+    os.symlink("/dev/zero", corpus / "zero.txt")  # size 0, never ends
+    os.symlink("/dev/urandom", corpus / "urandom.txt")
+    note = "关于推进教育工作的通知\n到2026年,全县建成特色学校{}所。\n"
+    with open(os.fsencode(corpus) + b"/bad\xff\xfe.txt", "wb") as handle:  # not UTF-8
+        handle.write(note.format(3).encode())
+    (corpus / "new\nline.txt").write_text(note.format(4), encoding="utf-8")
+    (corpus / "bell\x07.txt").write_text(note.format(5), encoding="utf-8")
+    exe = Path(sys.executable).with_name("policy-pipeline")
+    result = subprocess.run([str(exe), "run", "in", "-o", "out"], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=60)  # a hang guard, not a speed test
+    assert result.returncode == 0, result.stderr
+    got = outcome(tmp_path)
+    assert got == {"fifo.txt": "unreadable", "zero.txt": "unreadable", "urandom.txt": "unreadable",
+                   "bad\\xff\\xfe.txt": "document", "new\\nline.txt": "document", "bell\\x07.txt": "document"}
+    for line in result.stderr.splitlines():
+        assert "\x07" not in line
+    errors = pq.read_table(tmp_path / "out" / "errors.parquet").to_pylist()
+    assert {e["message"] for e in errors} == {"not a regular file (a named pipe)",
+                                              "not a regular file (a character device)"}
+
+
+@pytest.mark.parametrize("text, outcome_type", [
+    ("培育特色学校10所" * 45000, "too_many_targets"),  # 1 MB, one clause
+    ("、".join(f"培养骨干教师{i}名" for i in range(30000)) + "。", "too_many_targets"),  # 30,000 items
+    ("、".join(f"培养骨干教师{i}名" for i in range(3000)) + "。", "document"),
+    ("教育发展质量提升行动" * 100000, "document"),  # 3 MB without a mark
+], ids=["one-clause-1mb", "enumeration-30000", "enumeration-3000", "no-punctuation-3mb"])
+def test_pathological_notices_end_as_a_document_or_an_error_row(tmp_path, text, outcome_type):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "notice.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "in" / "ordinary.txt").write_bytes(XIJI.encode())  # tables are written when one document is
+    exe = Path(sys.executable).with_name("policy-pipeline")
+    subprocess.run([str(exe), "run", "in", "-o", "out", "-q"], cwd=tmp_path, capture_output=True,
+                   timeout=120)  # a hang guard, not a speed test
+    assert outcome(tmp_path) == {"notice.txt": outcome_type, "ordinary.txt": "document"}
+    if outcome_type == "document":
+        clauses = pq.read_table(tmp_path / "out" / "clauses.parquet", columns=["text"]).column(0).to_pylist()
+        assert max(map(len, clauses)) <= 1000
