@@ -12,6 +12,7 @@ the same length, so one offset addresses both.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -50,7 +51,7 @@ class Cleaned:
 
     decoded: Decoded
     text: str
-    raw_offsets: tuple[int, ...]
+    raw_offsets: Sequence[int]  # an array("q"): 8 bytes a character
     header: tuple[str, ...]
 
 
