@@ -406,3 +406,35 @@ def test_pathological_notices_end_as_a_document_or_an_error_row(tmp_path, text, 
     if outcome_type == "document":
         clauses = pq.read_table(tmp_path / "out" / "clauses.parquet", columns=["text"]).column(0).to_pylist()
         assert max(map(len, clauses)) <= 1000
+
+
+_PEAK_RSS = """
+import resource, sys
+from pathlib import Path
+from pipeline.cli import _without_pandas
+from pipeline.run import run
+from pipeline.tables import use_returning_allocator
+_without_pandas(); use_returning_allocator()
+run([Path(sys.argv[1])], Path(sys.argv[2]), workers=1, progress=False)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def _peak_rss_kb(corpus: Path, out: Path) -> int:
+    result = subprocess.run([sys.executable, "-c", _PEAK_RSS, str(corpus), str(out)], capture_output=True,
+                            text=True, timeout=300, check=True)
+    return int(result.stdout.split()[-1])
+
+
+def test_memory_grows_with_the_largest_file_not_the_number_of_files(tmp_path):
+    """Issue 13 (8): 20,000 one-line notices took 1.16 GB. Ten times the files may not
+    take much more memory than a tenth of them (a ratio, not a budget)."""
+    for n in (200, 2000):
+        for i in range(n):
+            folder = tmp_path / f"in{n}" / f"{i // 500:02d}"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{i:05d}.txt").write_text(f"关于推进教育工作的通知\n到2026年,全县建成特色学校{i}所。\n",
+                                                 encoding="utf-8")
+    few = _peak_rss_kb(tmp_path / "in200", tmp_path / "out200")
+    many = _peak_rss_kb(tmp_path / "in2000", tmp_path / "out2000")
+    assert many < few * 1.4, f"peak RSS {few} KB for 200 files, {many} KB for 2,000"
