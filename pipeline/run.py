@@ -16,7 +16,6 @@ import hashlib
 import heapq
 import json
 import os
-import pickle
 import shutil
 import signal
 import stat
@@ -319,15 +318,40 @@ def _process_path(args: tuple[str, str, Options, str, bool]) -> Packed:
     return packed
 
 
+# A cache entry is data only, never code: the output folder may be shared, and unpickling
+# what someone else left there would run it. Layout, zstd-compressed as one block (~6×
+# smaller): magic, the length of a JSON header, the header (paths, errors, counts, the
+# length of each table), then each table's Arrow IPC stream.
+CACHE_MAGIC = b"PPCACHE1"
+
+
 def _freeze(packed: Packed) -> bytes:
-    """A cache entry: the pickled result, zstd-compressed as one block (~6× smaller)."""
-    data = pickle.dumps(packed, protocol=pickle.HIGHEST_PROTOCOL)
+    header = json.dumps({
+        "source_path": packed.source_path, "sha256": packed.sha256, "doc": packed.doc, "errors": packed.errors,
+        "counts": [[*key, value] for key, value in packed.counts.items()],
+        "tables": [[name, len(data)] for name, data in packed.tables.items()],
+    }, ensure_ascii=False).encode()
+    data = b"".join([CACHE_MAGIC, len(header).to_bytes(8, "little"), header, *packed.tables.values()])
     return len(data).to_bytes(8, "little") + _zstd().compress(data, asbytes=True)
 
 
 def _thaw(entry: bytes) -> Packed:
+    """A cache entry back; raises on anything that is not one (the caller recomputes)."""
     size = int.from_bytes(entry[:8], "little")
-    return pickle.loads(_zstd().decompress(entry[8:], decompressed_size=size, asbytes=True))
+    data = memoryview(_zstd().decompress(entry[8:], decompressed_size=size, asbytes=True))
+    if data[:len(CACHE_MAGIC)] != CACHE_MAGIC:
+        raise ValueError("not a policy-pipeline cache entry")
+    at = len(CACHE_MAGIC) + 8
+    end = at + int.from_bytes(data[len(CACHE_MAGIC):at], "little")
+    header = json.loads(bytes(data[at:end]))
+    tables = {}
+    for name, length in header["tables"]:
+        if name not in STREAMED or end + length > len(data):
+            raise ValueError("damaged cache entry")
+        tables[name] = bytes(data[end:end + length])
+        end += length
+    counts = {(codebook, category): list(value) for codebook, category, value in header["counts"]}
+    return Packed(header["source_path"], header["sha256"], header["doc"], tables, header["errors"], counts)
 
 
 @lru_cache(maxsize=1)
@@ -341,15 +365,15 @@ def _zstd():
 def _cache_path(cache_dir: str, sha256: str, options: Options) -> Path:
     lex = options.lex()
     key = hashlib.sha256(f"{code_fingerprint()}|{SCHEMA_VERSION}|{lex.fingerprint}|{options.max_bytes}".encode())
-    return Path(cache_dir) / f"{sha256[:32]}-{key.hexdigest()[:12]}.pkl"
+    return Path(cache_dir) / f"{sha256[:32]}-{key.hexdigest()[:12]}.arrows"
 
 
 def _prune_cache(cache_dir: Path, used: set[str], options: Options) -> None:
     """Drop entries of files no longer in the input and of older pipelines or lexicons,
     so the cache stays the size of one run's results."""
     keep = {_cache_path(str(cache_dir), sha, options).name for sha in used if sha}
-    for entry in cache_dir.glob("*.pkl"):
-        if entry.name not in keep:
+    for entry in cache_dir.iterdir():  # older formats (.pkl) included
+        if entry.is_file() and entry.name not in keep and not entry.name.endswith(".tmp"):
             entry.unlink(missing_ok=True)
 
 

@@ -438,3 +438,31 @@ def test_memory_grows_with_the_largest_file_not_the_number_of_files(tmp_path):
     few = _peak_rss_kb(tmp_path / "in200", tmp_path / "out200")
     many = _peak_rss_kb(tmp_path / "in2000", tmp_path / "out2000")
     assert many < few * 1.4, f"peak RSS {few} KB for 200 files, {many} KB for 2,000"
+
+
+def test_a_foreign_cache_entry_is_ignored_never_executed(tmp_path):
+    """Issue 14: the cache is data only. A pickle planted where a cache entry goes (a
+    shared output folder) would have run its code; now it is recomputed."""
+    import hashlib
+    import pickle
+
+    from pipeline.run import Options, _cache_path, _zstd, run
+
+    notice = tmp_path / "a.txt"
+    notice.write_bytes(XIJI.encode())
+    out = tmp_path / "out"
+    proof = tmp_path / "executed"
+
+    class Payload:
+        def __reduce__(self):
+            return (open, (str(proof), "w"))
+
+    data = pickle.dumps(Payload())
+    entry = _cache_path(str(out / ".cache"), hashlib.sha256(notice.read_bytes()).hexdigest(), Options())
+    entry.parent.mkdir(parents=True)
+    entry.write_bytes(len(data).to_bytes(8, "little") + _zstd().compress(data, asbytes=True))
+    summary = run([notice], out, options=Options(), progress=False)
+    assert not proof.exists()
+    assert summary.documents == 1 and summary.cached == 0
+    again = run([notice], out, full=False, options=Options(), progress=False)
+    assert again.documents == 1
