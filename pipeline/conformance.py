@@ -150,6 +150,9 @@ def main() -> None:  # pragma: no cover - a report for people
     import yaml
 
     directory = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_DIR
+    if not load_cases(directory):
+        sys.exit(f"error: no conformance cases ({', '.join(f + '.jsonl' for f in FILES)}) in {directory}; "
+                 "give their folder: python -m pipeline.conformance DIR")
     skips_file = Path(__file__).resolve().parent.parent / "tests" / "conformance_skips.yaml"
     skips = yaml.safe_load(skips_file.read_text(encoding="utf-8")) if skips_file.exists() else {}
     rows = report(directory, (skips or {}).get("skip", {}))

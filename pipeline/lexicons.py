@@ -21,7 +21,10 @@ import yaml
 
 from .errors import LexiconError
 
-DEFAULT_DIR = Path(__file__).resolve().parent.parent / "lexicons"
+# In an installed wheel the lexicons sit inside the package; in a checkout (or an editable
+# install) they are the top-level lexicons/ folder a researcher edits.
+_PACKAGED = Path(__file__).resolve().parent / "lexicons"
+DEFAULT_DIR = _PACKAGED if (_PACKAGED / "structure.yaml").is_file() else _PACKAGED.parent.parent / "lexicons"
 
 
 @dataclass(frozen=True)
