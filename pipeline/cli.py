@@ -7,6 +7,7 @@ The only module that turns exceptions into one-line messages and exit codes:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import sys
@@ -60,11 +61,17 @@ def run_command(inputs, output, workers, full, strict, max_mb, lexicon_dir, code
     from .run import Options, run
     from .tables import use_returning_allocator
 
+    inputs = list(inputs) or [Path("corpus")]
+    missing = [p for p in inputs if not p.exists() and not p.is_symlink()]  # a broken link is an errors row
+    if missing:  # before anything is created: a typo must not leave an empty output folder
+        raise click.UsageError(f"{missing[0]}: no such file or folder" + (
+            " (run from the project folder, or give the notices' files or folders)" if inputs == [Path("corpus")]
+            else ""))
     _without_pandas()
     use_returning_allocator()
     for number in (signal.SIGTERM, signal.SIGHUP):  # how batch schedulers and closed terminals stop a job
         signal.signal(number, _stop)
-    summary = run(list(inputs) or [Path("corpus")], output, workers=workers, full=full,
+    summary = run(inputs, output, workers=workers, full=full,
                   options=Options(lexicons=str(lexicon_dir), max_bytes=int(max_mb * 1024 * 1024),
                                   codebooks=tuple(str(p.resolve()) for p in codebooks)),
                   progress=not quiet)
@@ -99,7 +106,7 @@ def run_command(inputs, output, workers, full, strict, max_mb, lexicon_dir, code
 @click.option("--lexicons", "lexicon_dir", type=click.Path(path_type=Path, file_okay=False),
               default=DEFAULT_DIR, show_default="the lexicons/ folder of the project", help="Folder of lexicon files.")
 def extract_command(file: Path, fmt: str, lexicon_dir: Path) -> None:
-    """Print the targets of one notice FILE (nothing is written).
+    """Print the targets of one notice FILE (`-`: the notice on standard input; nothing is written).
 
     Each row is a quantitative commitment: kind, what was written (mention), value and
     unit in base units, comparator, period (per) and window (within), level, deadline
@@ -107,16 +114,21 @@ def extract_command(file: Path, fmt: str, lexicon_dir: Path) -> None:
     indicator it counts. json and csv give every column of targets.parquet.
     """
     from .errors import InputError
+    from .model import Source
     from .output import print_targets
     from .read import load_source
     from .run import Options, process_source
 
-    if not file.exists():
-        raise click.ClickException(f"{file}: no such file")
-    try:
-        source = load_source(file, file.as_posix())
-    except InputError as exc:
-        raise click.ClickException(f"{file}: {exc}") from None
+    if str(file) == "-":  # a notice piped in: `curl … | policy-pipeline extract -`
+        data = sys.stdin.buffer.read()
+        source = Source(path="<stdin>", data=data, sha256=hashlib.sha256(data).hexdigest())
+    elif not file.exists():
+        raise click.UsageError(f"{file}: no such file")
+    else:
+        try:
+            source = load_source(file, file.as_posix())
+        except InputError as exc:
+            raise click.ClickException(f"{file}: {exc}") from None
     result = process_source(source, Options(lexicons=str(lexicon_dir)))
     if result.errors:
         error = result.errors[0]
@@ -236,6 +248,9 @@ def _without_pandas() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: never shows a traceback for expected failures."""
+    if not (sys.argv[1:] if argv is None else argv):  # a bare `policy-pipeline`: help, not an error
+        click.echo(cli.get_help(click.Context(cli, info_name="policy-pipeline")))
+        return 0
     try:
         cli.main(args=argv, prog_name="policy-pipeline", standalone_mode=False)
         return 0

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pyarrow.parquet as pq
 from conftest import CORPUS, ROOT, cli
@@ -85,12 +89,35 @@ def test_nothing_processable_exits_non_zero_and_keeps_earlier_tables(tmp_path, c
     shutil.copytree(corpus_run, out)
     before = {name: (out / f"{name}.parquet").read_bytes() for name in TABLES}
     (tmp_path / "empty.txt").write_bytes(b"")
-    for args in (["run", str(tmp_path / "empty.txt")], ["run", str(tmp_path / "typo")]):
-        result = cli(*args, "-o", str(out), cwd=tmp_path)
-        assert result.returncode == 1
-        assert result.stderr.strip().splitlines()[-1].startswith("error: no document could be processed; tables in")
-        for name in TABLES:  # a run that processed nothing does not replace good tables
-            assert (out / f"{name}.parquet").read_bytes() == before[name], name
+    result = cli("run", str(tmp_path / "empty.txt"), "-o", str(out), cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith("error: no document could be processed; tables in")
+    typo = cli("run", str(tmp_path / "typo"), "-o", str(out), cwd=tmp_path)
+    assert typo.returncode == 2  # a usage error, found before anything is touched
+    expected = f"error: {tmp_path / 'typo'}: no such file or folder (see `policy-pipeline run --help`)"
+    assert typo.stderr.strip() == expected
+    for name in TABLES:  # a run that processed nothing does not replace good tables
+        assert (out / f"{name}.parquet").read_bytes() == before[name], name
+
+
+def test_a_missing_input_creates_no_output_folder(tmp_path):
+    result = cli("run", "typo", "-o", "out", cwd=tmp_path)
+    assert result.returncode == 2 and "typo: no such file or folder" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_bare_command_prints_help_not_an_error():
+    result = cli()
+    assert result.returncode == 0
+    assert result.stdout.startswith("Usage: policy-pipeline") and "error" not in result.stderr
+
+
+def test_extract_reads_a_notice_on_standard_input():
+    exe = Path(sys.executable).with_name("policy-pipeline")
+    result = subprocess.run([str(exe), "extract", "-", "-f", "json"], input="到2027年,全县培养骨干教师100名。\n",
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert [(t["mention"], t["deadline_year"]) for t in json.loads(result.stdout)] == [("100名", 2027)]
 
 
 def test_second_concurrent_run_is_refused(tmp_path):

@@ -1,0 +1,72 @@
+"""The Python API: one notice (text, bytes or a file) → its rows; inputs → an output folder.
+
+    import policy_pipeline as pp
+    notice = pp.extract("关于…的通知\\n到2027年,培养县级骨干教师100名。")
+    notice.targets.to_pandas()            # pyarrow tables, columns as in the Parquet files
+    pp.run(["corpus"], "outputs")         # what `policy-pipeline run corpus -o outputs` does
+
+Nothing here is a second pipeline: `extract` runs `run.process_source` (the stages of
+`run.STAGES`) on one source and returns the tables a run would write for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from .errors import InputError
+from .lexicons import DEFAULT_DIR
+from .model import Source
+from .read import DEFAULT_MAX_BYTES, load_source
+from .run import SHARED, STREAMED, Options, Summary, process_source
+from .run import run as run_batch
+from .tables import columns_table
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One notice's rows: each table as a pyarrow.Table (`.to_pandas()` for a DataFrame)."""
+
+    documents: pa.Table
+    clauses: pa.Table
+    targets: pa.Table
+    responsibilities: pa.Table
+    categories: pa.Table
+
+    @property
+    def document(self) -> dict:
+        """The notice's `documents` row as a dict (title, region, plan years …)."""
+        return self.documents.to_pylist()[0]
+
+
+def extract(text: str | bytes | None = None, *, path: str | Path | None = None, source: str | None = None,
+            lexicons: str | Path | None = None) -> Notice:
+    """The rows of one notice, from `text` (str, or bytes in any encoding the CLI reads)
+    or from the file at `path`. `source` is the name stored as `source_path` (default: the
+    path, or "<text>"). Raises `InputError` (with `.error_type`, as in `errors.parquet`)
+    when the notice cannot be read: empty, binary, no text after cleaning …"""
+    if (text is None) == (path is None):
+        raise TypeError("give the notice's text or its path, not both")
+    if path is not None:
+        loaded = load_source(Path(path), source or Path(path).as_posix(), DEFAULT_MAX_BYTES)
+    else:
+        data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+        loaded = Source(path=source or "<text>", data=data, sha256=hashlib.sha256(data).hexdigest())
+    result = process_source(loaded, Options(lexicons=str(lexicons or DEFAULT_DIR)))
+    if result.errors:
+        error = result.errors[0]
+        raise InputError(f"{error['source_path']}: {error['message']}", error["error_type"])
+    return Notice(**{name: columns_table(name, result.columns[name], SHARED.get(name, ())).combine_chunks()
+                     for name in STREAMED})
+
+
+def run(inputs: list[str | Path] | str | Path, output: str | Path = "outputs", *, workers: int = 0,
+        full: bool = False, lexicons: str | Path | None = None, progress: bool = False) -> Summary:
+    """Process files and folders into the tables of `output`, as `policy-pipeline run` does;
+    returns the run's summary (counts, error rows)."""
+    items = [inputs] if isinstance(inputs, str | Path) else list(inputs)
+    return run_batch([Path(i) for i in items], Path(output), workers=workers, full=full,
+                     options=Options(lexicons=str(lexicons or DEFAULT_DIR)), progress=progress)
