@@ -248,6 +248,16 @@ def _without_pandas() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: never shows a traceback for expected failures."""
+    code = _main(argv)
+    run = sys.modules.get("pipeline.run")
+    if run is not None and run.workers_stopped:  # see run.workers_stopped: leave without joining the pool
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+def _main(argv: list[str] | None) -> int:
     if not (sys.argv[1:] if argv is None else argv):  # a bare `policy-pipeline`: help, not an error
         click.echo(cli.get_help(click.Context(cli, info_name="policy-pipeline")))
         return 0

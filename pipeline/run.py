@@ -22,6 +22,7 @@ import stat
 import sys
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -706,21 +707,39 @@ def worker_count(requested: int, jobs: int) -> int:
 
 
 def _map(jobs: list, workers: int, options: Options) -> Iterator[Packed]:
+    global workers_stopped
     workers = worker_count(workers, len(jobs))
     if workers <= 1:
         yield from map(_process_path, jobs)
         return
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init,
                                initargs=(options.lexicons, options.codebooks, os.getpid()))
+    # Small chunks: finished results wait in the parent until their turn in path order.
+    size = max(1, min(16, len(jobs) // (workers * 8)))
+    # Futures of our own rather than pool.map: closing map's iterator cancels its futures,
+    # and the pool's manager thread, failing them once the workers are stopped, raises on
+    # each cancelled one (a traceback after "stopped by SIGTERM").
+    futures = deque(pool.submit(_process_chunk, jobs[i:i + size]) for i in range(0, len(jobs), size))
     try:
-        # Small chunks: finished results wait in the parent until their turn in path order.
-        yield from pool.map(_process_path, jobs, chunksize=max(1, min(16, len(jobs) // (workers * 8))))
+        while futures:
+            yield from futures.popleft().result()
     except BaseException:  # interrupted, terminated, or the writer failed: stop now, not after every job
+        workers_stopped = True
         for process in list(pool._processes.values()):  # noqa: SLF001 - no public way to stop running work
             process.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown(wait=False)
         raise
     pool.shutdown()
+
+
+# Set when a run stopped its workers mid-job: the pool's manager thread may then be blocked
+# on a half-written result, and joining it at interpreter exit would never end, so the
+# command line leaves with os._exit once its tables and lock are cleaned up.
+workers_stopped = False
+
+
+def _process_chunk(chunk: list) -> list[Packed]:
+    return [_process_path(job) for job in chunk]
 
 
 def _worker_init(lexicons: str, codebooks: tuple[str, ...], parent: int) -> None:
