@@ -21,6 +21,9 @@ from .lexicons import DEFAULT_DIR
 from .read import DEFAULT_MAX_BYTES
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
+# The tables of an output folder (tables.SCHEMAS, without importing pyarrow for --help).
+TABLE_NAMES = ("documents", "clauses", "targets", "responsibilities", "categories", "errors", "region_category",
+               "region_indicator")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -188,6 +191,32 @@ def compare_command(directory: Path, by: str, codebook: str, measure: str, view:
                    "deadline_year", "indicator"]
         body = [[r[h] for h in headers] for r in read("region_indicator")]
     write_rows(headers, body, fmt)
+
+
+@cli.command("export")
+@click.option("-o", "--output", "directory", type=click.Path(path_type=Path, file_okay=False), default=Path("outputs"),
+              show_default=True, help="Folder a run wrote its tables to.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["csv", "jsonl", "xlsx"]), required=True,
+              help="csv: one file a table, UTF-8 with BOM (Excel reads the Chinese); jsonl: one JSON object a "
+                   "row; xlsx: one workbook, a sheet a table.")
+@click.option("--table", "tables", multiple=True, type=click.Choice(TABLE_NAMES),
+              help="A table to export (repeatable; default: all).")
+@click.option("--to", "target", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Folder for the exported files.  [default: OUTPUT/export]")
+def export_command(directory: Path, fmt: str, tables: tuple[str, ...], target: Path | None) -> None:
+    """Write the tables in OUTPUT as CSV, JSON Lines or an Excel workbook.
+
+    Same rows in the same order as the Parquet files. In CSV and Excel, list columns
+    (issuers, units, categories, evidence, scope) are joined with " | " and the clause tags
+    are JSON; Excel cells hold at most 32,767 characters, so documents.text is cut there
+    (the Parquet and CSV files keep it whole).
+    """
+    from .export import export
+
+    if not directory.is_dir():
+        raise click.UsageError(f"{directory}: no such folder")
+    for path in export(directory, fmt, list(tables) or list(TABLE_NAMES), target or directory / "export"):
+        click.echo(path)
 
 
 @cli.command("validate")
