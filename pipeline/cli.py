@@ -174,14 +174,14 @@ def compare_command(directory: Path, by: str, codebook: str, measure: str, view:
         return pq.read_table(path).to_pylist()
 
     if view == "categories":
-        from .compare import region_matrix
+        from .compare import region_matrix, region_totals
 
         rows = read("region_category")
         if not any(r["codebook"] == codebook for r in rows):
             known = ", ".join(sorted({r["codebook"] for r in rows}))
             raise click.ClickException(f"no codebook {codebook!r} in {directory} (known: {known})")
         names = {c.id: c.name for book in cached_lexicons().codebooks for c in book.categories}
-        headers, body = region_matrix(rows, codebook, measure, names)
+        headers, body = region_matrix(rows, codebook, measure, names, region_totals(directory, codebook, measure))
     elif view == "crosstab":
         from .compare import crosstab
 

@@ -122,9 +122,13 @@ def write_region_indicator(targets: Path, directory: Path, run_key: str | None =
     return rows
 
 
-def region_matrix(region_category: list[dict], codebook: str, measure: str,
-                  names: dict[str, str]) -> tuple[list[str], list[list]]:
-    """(headers, rows): one row per category of `codebook`, one column per region."""
+def region_matrix(region_category: list[dict], codebook: str, measure: str, names: dict[str, str],
+                  totals: dict[str, dict[str, int]] | None = None) -> tuple[list[str], list[list]]:
+    """(headers, rows): one row per category of `codebook`, one column per region.
+
+    A clause or target with two categories is in two rows, and one with none in no row,
+    so the rows do not add up to anything; `totals` (from `region_totals`) gives the two
+    rows that do: items with at least one category, and all items."""
     rows = [r for r in region_category if r["codebook"] == codebook]
     regions = sorted({r["region"] for r in rows})
     categories = list(dict.fromkeys(r["category"] for r in rows))
@@ -134,9 +138,40 @@ def region_matrix(region_category: list[dict], codebook: str, measure: str,
     for category in categories:
         values = [value.get((category, region), 0) for region in regions]
         body.append([category, names.get(category, ""), *values, sum(values)])
-    body.append(["total", "", *[sum(r[i + 2] for r in body) for i in range(len(regions))],
-                 sum(r[-1] for r in body)])
+    for label, name in (("categorized", "(with a category; counted once)"), ("all", "(all)")):
+        values = [(totals or {}).get(label, {}).get(region, 0) for region in regions]
+        if totals is not None:
+            body.append([f"total: {label}", name, *values, sum(values)])
     return headers, body
+
+
+MEASURE_FILTERS = {"targets": None, "quantified_targets": "value", "targets_with_deadline": "deadline_year",
+                   "targets_with_lead_unit": "lead_unit"}
+
+
+def region_totals(directory: Path, codebook: str, measure: str) -> dict[str, dict[str, int]]:
+    """{"categorized": region → distinct items with a category of `codebook`, "all": region →
+    every item}: items are clauses, or targets (those with the measure's field set)."""
+    import pyarrow.parquet as pq
+
+    coded = {r["clause_id"] for r in pq.read_table(directory / "categories.parquet",
+                                                     columns=["clause_id", "codebook"]).to_pylist()
+             if r["codebook"] == codebook}
+    region_of = {d["doc_id"]: d["region"] or UNKNOWN_REGION
+                 for d in pq.read_table(directory / "documents.parquet", columns=["doc_id", "region"]).to_pylist()}
+    out: dict[str, dict[str, int]] = {"categorized": defaultdict(int), "all": defaultdict(int)}
+    if measure == "clauses":
+        items = pq.read_table(directory / "clauses.parquet", columns=["clause_id", "doc_id"]).to_pylist()
+    else:
+        field = MEASURE_FILTERS[measure]
+        items = [t for t in pq.read_table(directory / "targets.parquet",
+                                          columns=["clause_id", "doc_id", "value", "deadline_year", "lead_unit"])
+                 .to_pylist() if field is None or t[field] is not None]
+    for item in items:
+        region = region_of.get(item["doc_id"], UNKNOWN_REGION)
+        out["all"][region] += 1
+        out["categorized"][region] += item["clause_id"] in coded
+    return out
 
 
 def crosstab(categories: list[dict], rows_codebook: str, columns_codebook: str) -> tuple[list[str], list[list]]:

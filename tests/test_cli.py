@@ -218,6 +218,14 @@ def test_compare_prints_every_view_and_format(corpus_run):
     assert rows[0][:2] == ["category", "名称"] and rows[0][-1] == "total"
     taicang = rows[0].index("太仓市")
     assert all(row[taicang] == "0" for row in rows[1:])  # Taicang states no quantified target
+    # The totals are totals (issue 14): every target once, not once per category.
+    written = pq.read_table(corpus_run / "targets.parquet", columns=["region"]).column(0).to_pylist()
+    total = next(row for row in rows if row[0] == "total: all")
+    for i, region in enumerate(rows[0][2:-1], start=2):
+        assert int(total[i]) == written.count(region), region
+    assert int(total[-1]) == len(written)
+    categorized = next(row for row in rows if row[0] == "total: categorized")
+    assert all(int(c) <= int(a) for c, a in zip(categorized[2:], total[2:], strict=True))
     markdown = cli("compare", "-o", str(corpus_run), "--view", "crosstab", "--format", "markdown", check=True).stdout
     assert markdown.startswith("| action \\ policy_tool |") and "S1_talent" in markdown
     indicators = cli("compare", "-o", str(corpus_run), "--view", "indicators", check=True).stdout
