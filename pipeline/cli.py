@@ -153,14 +153,17 @@ def extract_command(file: Path, fmt: str, lexicon_dir: Path) -> None:
                                       "indicators: the commitments on each canonical indicator, side by side.")
 @click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv", "markdown"]), default="table",
               show_default=True, help="table for the terminal, csv for scripts, markdown for papers.")
-def compare_command(directory: Path, by: str, codebook: str, measure: str, view: str, fmt: str) -> None:
+@click.option("--detail", is_flag=True, help="With --view indicators: one row per target instead of the pivot.")
+def compare_command(directory: Path, by: str, codebook: str, measure: str, view: str, fmt: str, detail: bool) -> None:
     """Compare regions from the tables a run wrote to OUTPUT.
 
     By default: how many clauses of each region's notices fall in each action category
     (every region and category shown, zeros included). --measure counts targets instead
     (all, quantified, with a deadline, with a lead unit); --view crosstab gives the
-    theme × policy-tool table; --view indicators lists, for each canonical indicator, what
-    each region commits to (value, unit, level, scope, deadline).
+    theme × policy-tool table; --view indicators gives, for each canonical indicator and
+    unit, each region's commitments as `targets · value range · latest deadline` (values
+    are compared only within one unit); add --detail for one row per target (value, unit,
+    level, scope, deadline).
     """
     import pyarrow.parquet as pq
 
@@ -186,10 +189,14 @@ def compare_command(directory: Path, by: str, codebook: str, measure: str, view:
         from .compare import crosstab
 
         headers, body = crosstab(read("categories"), "action", "policy_tool")
-    else:
+    elif detail:
         headers = ["indicator_id", "region", "value", "value_max", "unit", "comparator", "level", "scope",
                    "deadline_year", "indicator"]
         body = [[r[h] for h in headers] for r in read("region_indicator")]
+    else:
+        from .compare import indicator_pivot
+
+        headers, body = indicator_pivot(read("region_indicator"))
     write_rows(headers, body, fmt)
 
 

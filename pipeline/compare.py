@@ -174,6 +174,30 @@ def region_totals(directory: Path, codebook: str, measure: str) -> dict[str, dic
     return out
 
 
+def indicator_pivot(region_indicator: list[dict]) -> tuple[list[str], list[list]]:
+    """(headers, rows): one row per canonical indicator and unit, one column per region;
+    a cell is `targets · value range · latest deadline` (`3 · 10–40 · 2027`). A unit is part
+    of the row, so values are compared only with values in the same unit."""
+    regions = sorted({r["region"] for r in region_indicator})
+    cells: dict[tuple[str, str], dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    for r in region_indicator:
+        cells[(r["indicator_id"], r["unit"] or "")][r["region"]].append(r)
+    body = []
+    for (indicator, unit), by_region in sorted(cells.items()):
+        body.append([indicator, unit, *[_cell(by_region.get(region, [])) for region in regions]])
+    return ["indicator_id", "unit", *regions], body
+
+
+def _cell(rows: list[dict]) -> str:
+    if not rows:
+        return ""
+    values = [v for r in rows for v in (r["value"], r["value_max"]) if v is not None]
+    span = "" if not values else f"{min(values):g}" if min(values) == max(values) else \
+        f"{min(values):g}–{max(values):g}"
+    years = [r["deadline_year"] for r in rows if r["deadline_year"] is not None]
+    return " · ".join(part for part in (str(len(rows)), span, str(max(years)) if years else "") if part)
+
+
 def crosstab(categories: list[dict], rows_codebook: str, columns_codebook: str) -> tuple[list[str], list[list]]:
     """Clauses coded with both an action category and a policy tool (the theme × tool table)."""
     by_clause: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))

@@ -228,8 +228,17 @@ def test_compare_prints_every_view_and_format(corpus_run):
     assert all(int(c) <= int(a) for c, a in zip(categorized[2:], total[2:], strict=True))
     markdown = cli("compare", "-o", str(corpus_run), "--view", "crosstab", "--format", "markdown", check=True).stdout
     assert markdown.startswith("| action \\ policy_tool |") and "S1_talent" in markdown
-    indicators = cli("compare", "-o", str(corpus_run), "--view", "indicators", check=True).stdout
-    assert "backbone_teachers" in indicators and "per_subordinate" in indicators
+    pivot = cli("compare", "-o", str(corpus_run), "--view", "indicators", "--format", "csv", check=True).stdout
+    rows = list(csv.reader(io.StringIO(pivot)))
+    assert rows[0][:2] == ["indicator_id", "unit"]
+    assert len({(r[0], r[1]) for r in rows[1:]}) == len(rows) - 1  # one row per indicator and unit
+    backbone = next(r for r in rows if r[:2] == ["backbone_teachers", "名"])
+    xiji = rows[0].index("西吉县")
+    written = [r for r in pq.read_table(corpus_run / "region_indicator.parquet").to_pylist()
+               if r["indicator_id"] == "backbone_teachers" and r["region"] == "西吉县" and r["unit"] == "名"]
+    assert backbone[xiji].startswith(f"{len(written)} · ")
+    detail = cli("compare", "-o", str(corpus_run), "--view", "indicators", "--detail", check=True).stdout
+    assert "backbone_teachers" in detail and "per_subordinate" in detail
     missing = cli("compare", "-o", str(corpus_run), "--codebook", "nope")
     assert missing.returncode == 1 and "no codebook 'nope'" in missing.stderr
 
