@@ -154,7 +154,11 @@ def extract_command(file: Path, fmt: str, lexicon_dir: Path) -> None:
 @click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv", "markdown"]), default="table",
               show_default=True, help="table for the terminal, csv for scripts, markdown for papers.")
 @click.option("--detail", is_flag=True, help="With --view indicators: one row per target instead of the pivot.")
-def compare_command(directory: Path, by: str, codebook: str, measure: str, view: str, fmt: str, detail: bool) -> None:
+@click.option("--normalize", "how", type=click.Choice(["none", "per-document", "share"]), default="none",
+              show_default=True, help="Category view: raw counts, counts per notice of the region, or the share "
+                                      "(0–1) of all the region's clauses or targets.")
+def compare_command(directory: Path, by: str, codebook: str, measure: str, view: str, fmt: str, detail: bool,
+                    how: str) -> None:
     """Compare regions from the tables a run wrote to OUTPUT.
 
     By default: how many clauses of each region's notices fall in each action category
@@ -177,14 +181,20 @@ def compare_command(directory: Path, by: str, codebook: str, measure: str, view:
         return pq.read_table(path).to_pylist()
 
     if view == "categories":
-        from .compare import region_matrix, region_totals
+        from .compare import UNKNOWN_REGION, normalize, region_matrix, region_totals
 
         rows = read("region_category")
         if not any(r["codebook"] == codebook for r in rows):
             known = ", ".join(sorted({r["codebook"] for r in rows}))
             raise click.ClickException(f"no codebook {codebook!r} in {directory} (known: {known})")
         names = {c.id: c.name for book in cached_lexicons().codebooks for c in book.categories}
-        headers, body = region_matrix(rows, codebook, measure, names, region_totals(directory, codebook, measure))
+        totals = region_totals(directory, codebook, measure)
+        headers, body = region_matrix(rows, codebook, measure, names, totals)
+        if how != "none":
+            documents: dict[str, int] = {}
+            for region in pq.read_table(directory / "documents.parquet", columns=["region"]).column(0).to_pylist():
+                documents[region or UNKNOWN_REGION] = documents.get(region or UNKNOWN_REGION, 0) + 1
+            body = normalize(headers, body, how, documents, totals)
     elif view == "crosstab":
         from .compare import crosstab
 

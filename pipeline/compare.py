@@ -145,6 +145,23 @@ def region_matrix(region_category: list[dict], codebook: str, measure: str, name
     return headers, body
 
 
+def normalize(headers: list[str], body: list[list], how: str, documents: dict[str, int],
+              totals: dict[str, dict[str, int]]) -> list[list]:
+    """The region columns of `region_matrix` rows as counts per document of the region
+    (`per-document`) or as a share of all the region's items (`share`, 0–1), so regions
+    with long and short notices compare; the total column is recomputed the same way
+    over all regions."""
+    regions = headers[2:-1]
+    scale = {r: documents.get(r, 0) if how == "per-document" else totals["all"].get(r, 0) for r in regions}
+    whole = sum(documents.get(r, 0) for r in regions) if how == "per-document" else \
+        sum(totals["all"].get(r, 0) for r in regions)
+    out = []
+    for row in body:
+        values = [round(v / scale[r], 4) if scale[r] else 0.0 for v, r in zip(row[2:-1], regions, strict=True)]
+        out.append([*row[:2], *values, round(row[-1] / whole, 4) if whole else 0.0])
+    return out
+
+
 MEASURE_FILTERS = {"targets": None, "quantified_targets": "value", "targets_with_deadline": "deadline_year",
                    "targets_with_lead_unit": "lead_unit"}
 

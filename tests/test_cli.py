@@ -228,6 +228,13 @@ def test_compare_prints_every_view_and_format(corpus_run):
     assert all(int(c) <= int(a) for c, a in zip(categorized[2:], total[2:], strict=True))
     markdown = cli("compare", "-o", str(corpus_run), "--view", "crosstab", "--format", "markdown", check=True).stdout
     assert markdown.startswith("| action \\ policy_tool |") and "S1_talent" in markdown
+    share = list(csv.reader(io.StringIO(cli("compare", "-o", str(corpus_run), "--normalize", "share", "--format",
+                                            "csv", check=True).stdout)))
+    assert next(r for r in share if r[0] == "total: all")[2:] == ["1"] * (len(share[0]) - 2)
+    raw = list(csv.reader(io.StringIO(cli("compare", "-o", str(corpus_run), "--format", "csv", check=True).stdout)))
+    per_doc = list(csv.reader(io.StringIO(cli("compare", "-o", str(corpus_run), "--normalize", "per-document",
+                                              "--format", "csv", check=True).stdout)))
+    assert per_doc[1][2:-1] == raw[1][2:-1]  # one notice a region in the sample corpus
     pivot = cli("compare", "-o", str(corpus_run), "--view", "indicators", "--format", "csv", check=True).stdout
     rows = list(csv.reader(io.StringIO(pivot)))
     assert rows[0][:2] == ["indicator_id", "unit"]
