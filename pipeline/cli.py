@@ -104,8 +104,8 @@ def run_command(inputs, output, workers, full, strict, max_mb, lexicon_dir, code
 
 @cli.command("extract")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
-              show_default=True, help="table: aligned columns for reading; json/csv: every column, for scripts.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv", "json", "jsonl"]), default="table",
+              show_default=True, help="table: aligned columns for reading; csv/json/jsonl: every column, for scripts.")
 @click.option("--lexicons", "lexicon_dir", type=click.Path(path_type=Path, file_okay=False),
               default=DEFAULT_DIR, show_default="the lexicons/ folder of the project", help="Folder of lexicon files.")
 def extract_command(file: Path, fmt: str, lexicon_dir: Path) -> None:
@@ -151,8 +151,9 @@ def extract_command(file: Path, fmt: str, lexicon_dir: Path) -> None:
 @click.option("--view", type=click.Choice(["categories", "crosstab", "indicators"]), default="categories",
               show_default=True, help="categories: codebook × region; crosstab: action × policy_tool clauses; "
                                       "indicators: the commitments on each canonical indicator, side by side.")
-@click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv", "markdown"]), default="table",
-              show_default=True, help="table for the terminal, csv for scripts, markdown for papers.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv", "json", "jsonl", "markdown"]),
+              default="table", show_default=True,
+              help="table for the terminal, csv/json/jsonl for scripts, markdown for papers.")
 @click.option("--detail", is_flag=True, help="With --view indicators: one row per target instead of the pivot.")
 @click.option("--normalize", "how", type=click.Choice(["none", "per-document", "share"]), default="none",
               show_default=True, help="Category view: raw counts, counts per notice of the region, or the share "

@@ -70,17 +70,25 @@ def _number(v: float | None) -> str:
     return f"{v:g}" if abs(v) < 1e15 else f"{v:.0f}"
 
 
+# Formats every command that prints rows understands (each offers those that fit it).
+FORMATS = ("table", "csv", "json", "jsonl", "markdown")
+LIST_SEPARATOR = " | "  # list columns in CSV (as in `export`)
+
+
 def print_targets(rows: list[dict], fmt: str, out=None) -> None:
     out = out or sys.stdout
     if fmt == "json":
         out.write(json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n")
+        return
+    if fmt == "jsonl":
+        out.writelines(json.dumps(row, ensure_ascii=False, default=str) + "\n" for row in rows)
         return
     if fmt == "csv":
         if rows:
             writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
             writer.writeheader()
             for row in rows:
-                writer.writerow({k: "|".join(v) if isinstance(v, list) else v for k, v in row.items()})
+                writer.writerow({k: LIST_SEPARATOR.join(v) if isinstance(v, list) else v for k, v in row.items()})
         return
     headers = ["kind", "mention", "value", "unit", "cmp", "per", "within", "level", "deadline", "indicator",
                "indicator_id"]
@@ -95,9 +103,15 @@ def print_targets(rows: list[dict], fmt: str, out=None) -> None:
 
 
 def write_rows(headers: Sequence[str], rows: Sequence[Sequence[object]], fmt: str, out=None) -> None:
-    """A table as aligned text, CSV or Markdown."""
+    """A table as aligned text, CSV, JSON (a list of objects), JSON Lines or Markdown."""
     out = out or sys.stdout
-    if fmt == "csv":
+    if fmt in ("json", "jsonl"):
+        objects = [dict(zip(headers, row, strict=True)) for row in rows]
+        if fmt == "json":
+            out.write(json.dumps(objects, ensure_ascii=False, indent=2, default=str) + "\n")
+        else:
+            out.writelines(json.dumps(o, ensure_ascii=False, default=str) + "\n" for o in objects)
+    elif fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(headers)
         writer.writerows([[_cell(v) for v in row] for row in rows])

@@ -259,3 +259,13 @@ def test_worker_count_defaults_to_the_cores_but_not_for_a_handful_of_files(monke
     assert run_module.worker_count(0, 5) == 1
     assert run_module.worker_count(3, 5) == 3  # asked for: given
     assert run_module.worker_count(3, 2) == 2
+
+
+def test_formats_are_named_alike_across_commands(corpus_run):
+    seed = str(CORPUS / "xiji" / "002_238c332b42fc6cf1.txt")
+    lines = cli("extract", seed, "-f", "jsonl", check=True).stdout.splitlines()
+    assert [json.loads(line)["mention"] for line in lines] == \
+        [t["mention"] for t in json.loads(cli("extract", seed, "-f", "json", check=True).stdout)]
+    compared = json.loads(cli("compare", "-o", str(corpus_run), "-f", "json", check=True).stdout)
+    assert compared[-1]["category"] == "total: all"
+    assert len(cli("compare", "-o", str(corpus_run), "-f", "jsonl", check=True).stdout.splitlines()) == len(compared)
