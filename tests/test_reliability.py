@@ -444,7 +444,6 @@ def test_a_foreign_cache_entry_is_ignored_never_executed(tmp_path):
     """Issue 14: the cache is data only. A pickle planted where a cache entry goes (a
     shared output folder) would have run its code; now it is recomputed."""
     import hashlib
-    import pickle
 
     from pipeline.run import Options, _cache_path, _zstd, run
 
@@ -452,12 +451,8 @@ def test_a_foreign_cache_entry_is_ignored_never_executed(tmp_path):
     notice.write_bytes(XIJI.encode())
     out = tmp_path / "out"
     proof = tmp_path / "executed"
-
-    class Payload:
-        def __reduce__(self):
-            return (open, (str(proof), "w"))
-
-    data = pickle.dumps(Payload())
+    # A protocol-0 pickle whose loading calls open(proof, "w"), written out by hand.
+    data = b"cbuiltins\nopen\n(V" + str(proof).encode("raw_unicode_escape") + b"\nVw\ntR."
     entry = _cache_path(str(out / ".cache"), hashlib.sha256(notice.read_bytes()).hexdigest(), Options())
     entry.parent.mkdir(parents=True)
     entry.write_bytes(len(data).to_bytes(8, "little") + _zstd().compress(data, asbytes=True))
