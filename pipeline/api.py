@@ -63,6 +63,12 @@ def extract(text: str | bytes | None = None, *, path: str | Path | None = None, 
                      for name in STREAMED})
 
 
+def chinese_font() -> Path:
+    """The CJK font shipped with the package (WenQuanYi Micro Hei, Apache-2.0), for charts
+    whose labels are Chinese: `matplotlib.font_manager.fontManager.addfont(str(path))`."""
+    return Path(__file__).resolve().parent / "fonts" / "wqy-microhei.ttc"
+
+
 def run(inputs: list[str | Path] | str | Path, output: str | Path = "outputs", *, workers: int = 0,
         full: bool = False, lexicons: str | Path | None = None, progress: bool = False) -> Summary:
     """Process files and folders into the tables of `output`, as `policy-pipeline run` does;

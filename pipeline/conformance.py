@@ -1,9 +1,10 @@
-"""Checks the extractors against ../shared/conformance (cases from other extractors'
-public test suites). Takes one case, gives (passed, what we found). Used by
+"""Checks the extractors against the conformance cases (other extractors' public test
+suites; shipped in pipeline/conformance_cases, copied from ../shared/conformance). Takes
+one case, gives (passed, what we found). Used by
 tests/test_conformance.py and by `python -m pipeline.conformance` (the pass-rate report).
 
 Each case's text is normalized first (t2s + punctuation folding), as the pipeline does.
-Out-of-scope cases are listed with their reason in tests/conformance_skips.yaml.
+Out-of-scope cases are listed with their reason in conformance_cases/skips.yaml.
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ from .extract.quantities import _followers, find_quantities
 from .lexicons import Lexicons, cached_lexicons
 from .normalize import fold_punctuation, t2s
 
-DEFAULT_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "conformance"
+# The cases ship inside the package (a copy of ../shared/conformance; a test keeps the two
+# equal when the shared folder sits beside the checkout).
+DEFAULT_DIR = Path(__file__).resolve().parent / "conformance_cases"
+SHARED_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "conformance"
 FILES = ("numerals", "percentages", "quantities", "ranges", "deadlines", "frequencies")
 SYMBOL = {"eq": "=", "ge": ">=", "gt": ">", "le": "<=", "lt": "<", "approx": "~", "range": "range"}
 
@@ -153,7 +157,7 @@ def main() -> None:  # pragma: no cover - a report for people
     if not load_cases(directory):
         sys.exit(f"error: no conformance cases ({', '.join(f + '.jsonl' for f in FILES)}) in {directory}; "
                  "give their folder: python -m pipeline.conformance DIR")
-    skips_file = Path(__file__).resolve().parent.parent / "tests" / "conformance_skips.yaml"
+    skips_file = Path(__file__).resolve().parent / "conformance_cases" / "skips.yaml"
     skips = yaml.safe_load(skips_file.read_text(encoding="utf-8")) if skips_file.exists() else {}
     rows = report(directory, (skips or {}).get("skip", {}))
     print(f"{'file':<20}{'cases':>7}{'skipped':>9}{'passed':>8}{'in scope':>10}{'all cases':>11}")

@@ -9,7 +9,7 @@ The implementation lives in the `pipeline` package; this is its public face.
 """
 
 from pipeline import __version__
-from pipeline.api import Notice, extract, run
+from pipeline.api import Notice, chinese_font, extract, run
 from pipeline.errors import InputError, LexiconError, PipelineError
 
-__all__ = ["InputError", "LexiconError", "Notice", "PipelineError", "__version__", "extract", "run"]
+__all__ = ["InputError", "LexiconError", "Notice", "PipelineError", "__version__", "chinese_font", "extract", "run"]
