@@ -11,7 +11,6 @@ Nothing here is a second pipeline: `extract` runs `run.process_source` (the stag
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,8 +52,7 @@ def extract(text: str | bytes | None = None, *, path: str | Path | None = None, 
     if path is not None:
         loaded = load_source(Path(path), source or Path(path).as_posix(), DEFAULT_MAX_BYTES)
     else:
-        data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
-        loaded = Source(path=source or "<text>", data=data, sha256=hashlib.sha256(data).hexdigest())
+        loaded = Source.of(source or "<text>", text.encode("utf-8") if isinstance(text, str) else bytes(text))
     result = process_source(loaded, Options(lexicons=str(lexicons or DEFAULT_DIR)))
     if result.errors:
         error = result.errors[0]

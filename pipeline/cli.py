@@ -7,7 +7,6 @@ The only module that turns exceptions into one-line messages and exit codes:
 
 from __future__ import annotations
 
-import hashlib
 import os
 import signal
 import sys
@@ -123,8 +122,7 @@ def extract_command(file: Path, fmt: str, lexicon_dir: Path) -> None:
     from .run import Options, process_source
 
     if str(file) == "-":  # a notice piped in: `curl … | policy-pipeline extract -`
-        data = sys.stdin.buffer.read()
-        source = Source(path="<stdin>", data=data, sha256=hashlib.sha256(data).hexdigest())
+        source = Source.of("<stdin>", sys.stdin.buffer.read())
     elif not file.exists():
         raise click.UsageError(f"{file}: no such file")
     else:

@@ -12,6 +12,7 @@ the same length, so one offset addresses both.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,6 +25,11 @@ class Source:
     path: str  # as shown to the user and stored in source_path (POSIX separators)
     data: bytes
     sha256: str
+
+    @classmethod
+    def of(cls, path: str, data: bytes) -> Source:
+        """The source of `data`, shown as `path`, with its SHA-256."""
+        return cls(path=path, data=data, sha256=hashlib.sha256(data).hexdigest())
 
     @property
     def doc_id(self) -> str:

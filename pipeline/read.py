@@ -12,7 +12,6 @@ footers and forms are dropped; block elements end lines. Nothing is ever fetched
 from __future__ import annotations
 
 import codecs
-import hashlib
 import stat
 from collections import Counter
 from html.parser import HTMLParser
@@ -72,7 +71,7 @@ def load_source(path: Path, display: str, max_bytes: int = DEFAULT_MAX_BYTES) ->
         raise InputError("permission denied", "unreadable") from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", "unreadable") from None
-    return Source(path=display, data=data, sha256=hashlib.sha256(data).hexdigest())
+    return Source.of(display, data)
 
 
 def special_kind(mode: int) -> str:

@@ -17,8 +17,6 @@ mapped back from the cleaned text to the Doc's characters.
 
 from __future__ import annotations
 
-import hashlib
-
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -38,8 +36,7 @@ class PolicyTargets:
         self.spans_key = spans_key
 
     def __call__(self, doc: Doc) -> Doc:
-        data = doc.text.encode("utf-8")
-        record = Source(path="<spacy>", data=data, sha256=hashlib.sha256(data).hexdigest())
+        record = Source.of("<spacy>", doc.text.encode("utf-8"))
         lex = self.options.lex()
         records = {}
         for name, stage in STAGES:

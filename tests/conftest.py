@@ -3,7 +3,6 @@ CLI run over the sample corpus shared by the end-to-end tests."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import sys
@@ -36,7 +35,7 @@ def lex():
 
 def decoded(text: str, path: str = "example.txt") -> Decoded:
     data = text.encode("utf-8")
-    return Decoded(Source(path, data, hashlib.sha256(data).hexdigest()), text, "utf-8", "text")
+    return Decoded(Source.of(path, data), text, "utf-8", "text")
 
 
 def process_text(text: str, lex) -> Segmented:

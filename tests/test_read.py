@@ -4,7 +4,6 @@ clear InputError, never mangled text. Encoded files are generated from the seeds
 from __future__ import annotations
 
 import codecs
-import hashlib
 
 import pytest
 from conftest import CORPUS, ROOT, decoded
@@ -18,7 +17,7 @@ TRADITIONAL = (CORPUS / "taicang" / "003_82af26369f33b24f.txt").read_text(encodi
 
 
 def source(data: bytes, path: str = "notice.txt") -> Source:
-    return Source(path, data, hashlib.sha256(data).hexdigest())
+    return Source.of(path, data)
 
 
 @pytest.mark.parametrize("text,encoding,recorded", [

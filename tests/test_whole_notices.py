@@ -96,10 +96,9 @@ def test_every_real_notice_becomes_a_document_with_clauses(path: Path):
 
 
 def _source(data: str | bytes, name: str = "notice.txt") -> Source:
-    import hashlib
 
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    return Source(name, raw, hashlib.sha256(raw).hexdigest())
+    return Source.of(name, raw)
 
 
 TABLE_ROWS = (
