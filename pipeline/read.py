@@ -57,8 +57,8 @@ def load_source(path: Path, display: str, max_bytes: int = DEFAULT_MAX_BYTES) ->
     """Read a file's bytes; refuse files over `max_bytes` before reading them."""
     try:
         info = path.stat()
-        if not stat.S_ISREG(info.st_mode):  # a FIFO would block for ever, /dev/zero never ends
-            raise InputError(f"not a regular file ({special_kind(info.st_mode)})", "unreadable")
+        if problem := irregular(info.st_mode):  # a FIFO would block for ever, /dev/zero never ends
+            raise InputError(problem, "unreadable")
         if info.st_size > max_bytes:
             raise InputError(_too_large(info.st_size, max_bytes), "too_large")
         with open(path, "rb") as handle:
@@ -74,11 +74,13 @@ def load_source(path: Path, display: str, max_bytes: int = DEFAULT_MAX_BYTES) ->
     return Source.of(display, data)
 
 
-def special_kind(mode: int) -> str:
-    """What a file that is not a regular file is, in words."""
+def irregular(mode: int) -> str | None:
+    """Why a file of this `st_mode` is not read (a FIFO, a device …), or None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
     kinds = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"),
              (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a directory"))
-    return next((name for test, name in kinds if test(mode)), "a special file")
+    return f"not a regular file ({next((name for test, name in kinds if test(mode)), 'a special file')})"
 
 
 def _too_large(size: int, max_bytes: int) -> str:

@@ -18,7 +18,6 @@ import json
 import os
 import shutil
 import signal
-import stat
 import sys
 import tempfile
 import time
@@ -39,7 +38,7 @@ from .extract import extract
 from .lexicons import DEFAULT_DIR, Lexicons, cached_lexicons
 from .model import Extracted
 from .normalize import normalize
-from .read import DEFAULT_MAX_BYTES, load_source, read, special_kind
+from .read import DEFAULT_MAX_BYTES, irregular, load_source, read
 from .segment import segment
 from .structure import structure
 from .tables import (
@@ -449,10 +448,9 @@ def _not_regular(path: Path) -> str | None:
     """Why `path` (links followed) is not a file to read, or None: a FIFO would block the
     run for ever, a device such as /dev/zero never ends."""
     try:
-        mode = path.stat().st_mode
+        return irregular(path.stat().st_mode)
     except OSError as exc:
         return f"cannot read: {exc.strerror or exc}"
-    return None if stat.S_ISREG(mode) else f"not a regular file ({special_kind(mode)})"
 
 
 def _broken_link(path: Path) -> str | None:
