@@ -605,8 +605,7 @@ def _runs(output: Path) -> Path:
 
 
 def _publish(output: Path, staging: Path) -> None:
-    for path in staging.iterdir():  # on disk before they become visible
-        _fsync(path)
+    _fsync(staging)  # its entries: every file in it was synced as it was written (tables._seal)
     final = staging.with_name(staging.name.removesuffix(".tmp"))
     os.rename(staging, final)
     _fsync(final.parent)
