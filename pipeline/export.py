@@ -22,10 +22,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from .errors import PipelineError
+from .output import LIST_SEPARATOR
 from .tables import SCHEMAS
 
-FORMATS = ("csv", "jsonl", "xlsx")
-LIST_SEPARATOR = " | "
 EXCEL_MAX_CHARS = 32767
 EXCEL_MAX_ROWS = 1_048_576
 

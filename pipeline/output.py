@@ -70,18 +70,21 @@ def _number(v: float | None) -> str:
     return f"{v:g}" if abs(v) < 1e15 else f"{v:.0f}"
 
 
-# Formats every command that prints rows understands (each offers those that fit it).
-FORMATS = ("table", "csv", "json", "jsonl", "markdown")
-LIST_SEPARATOR = " | "  # list columns in CSV (as in `export`)
+LIST_SEPARATOR = " | "  # list columns in CSV and Excel cells (`extract`, `export`)
+
+
+def write_objects(objects: list[dict], fmt: str, out) -> None:
+    """Rows as one JSON list (`json`) or one JSON object a line (`jsonl`)."""
+    if fmt == "json":
+        out.write(json.dumps(objects, ensure_ascii=False, indent=2, default=str) + "\n")
+    else:
+        out.writelines(json.dumps(o, ensure_ascii=False, default=str) + "\n" for o in objects)
 
 
 def print_targets(rows: list[dict], fmt: str, out=None) -> None:
     out = out or sys.stdout
-    if fmt == "json":
-        out.write(json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n")
-        return
-    if fmt == "jsonl":
-        out.writelines(json.dumps(row, ensure_ascii=False, default=str) + "\n" for row in rows)
+    if fmt in ("json", "jsonl"):
+        write_objects(rows, fmt, out)
         return
     if fmt == "csv":
         if rows:
@@ -106,11 +109,7 @@ def write_rows(headers: Sequence[str], rows: Sequence[Sequence[object]], fmt: st
     """A table as aligned text, CSV, JSON (a list of objects), JSON Lines or Markdown."""
     out = out or sys.stdout
     if fmt in ("json", "jsonl"):
-        objects = [dict(zip(headers, row, strict=True)) for row in rows]
-        if fmt == "json":
-            out.write(json.dumps(objects, ensure_ascii=False, indent=2, default=str) + "\n")
-        else:
-            out.writelines(json.dumps(o, ensure_ascii=False, default=str) + "\n" for o in objects)
+        write_objects([dict(zip(headers, row, strict=True)) for row in rows], fmt, out)
     elif fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(headers)

@@ -12,7 +12,8 @@ import pytest
 from conftest import cli
 
 from pipeline.cli import TABLE_NAMES
-from pipeline.export import EXCEL_MAX_CHARS, LIST_SEPARATOR, flat
+from pipeline.export import EXCEL_MAX_CHARS, flat
+from pipeline.output import LIST_SEPARATOR
 from pipeline.tables import SCHEMAS
 
 
