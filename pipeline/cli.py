@@ -180,7 +180,7 @@ def compare_command(directory: Path, by: str, codebook: str, measure: str, view:
         return pq.read_table(path).to_pylist()
 
     if view == "categories":
-        from .compare import UNKNOWN_REGION, normalize, region_matrix, region_totals
+        from .compare import normalize, region_matrix, region_totals
 
         rows = read("region_category")
         if not any(r["codebook"] == codebook for r in rows):
@@ -190,10 +190,7 @@ def compare_command(directory: Path, by: str, codebook: str, measure: str, view:
         totals = region_totals(directory, codebook, measure)
         headers, body = region_matrix(rows, codebook, measure, names, totals)
         if how != "none":
-            documents: dict[str, int] = {}
-            for region in pq.read_table(directory / "documents.parquet", columns=["region"]).column(0).to_pylist():
-                documents[region or UNKNOWN_REGION] = documents.get(region or UNKNOWN_REGION, 0) + 1
-            body = normalize(headers, body, how, documents, totals)
+            body = normalize(headers, body, how, totals)
     elif view == "crosstab":
         from .compare import crosstab
 

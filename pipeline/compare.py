@@ -138,23 +138,22 @@ def region_matrix(region_category: list[dict], codebook: str, measure: str, name
     for category in categories:
         values = [value.get((category, region), 0) for region in regions]
         body.append([category, names.get(category, ""), *values, sum(values)])
-    for label, name in (("categorized", "(with a category; counted once)"), ("all", "(all)")):
-        values = [(totals or {}).get(label, {}).get(region, 0) for region in regions]
-        if totals is not None:
+    if totals is not None:
+        for label, name in (("categorized", "(with a category; counted once)"), ("all", "(all)")):
+            values = [totals[label].get(region, 0) for region in regions]
             body.append([f"total: {label}", name, *values, sum(values)])
     return headers, body
 
 
-def normalize(headers: list[str], body: list[list], how: str, documents: dict[str, int],
-              totals: dict[str, dict[str, int]]) -> list[list]:
+def normalize(headers: list[str], body: list[list], how: str, totals: dict[str, dict[str, int]]) -> list[list]:
     """The region columns of `region_matrix` rows as counts per document of the region
     (`per-document`) or as a share of all the region's items (`share`, 0–1), so regions
     with long and short notices compare; the total column is recomputed the same way
-    over all regions."""
+    over all regions. `totals` is `region_totals`'."""
     regions = headers[2:-1]
-    scale = {r: documents.get(r, 0) if how == "per-document" else totals["all"].get(r, 0) for r in regions}
-    whole = sum(documents.get(r, 0) for r in regions) if how == "per-document" else \
-        sum(totals["all"].get(r, 0) for r in regions)
+    base = totals["documents" if how == "per-document" else "all"]
+    scale = {r: base.get(r, 0) for r in regions}
+    whole = sum(scale.values())
     out = []
     for row in body:
         values = [round(v / scale[r], 4) if scale[r] else 0.0 for v, r in zip(row[2:-1], regions, strict=True)]
@@ -168,7 +167,8 @@ MEASURE_FILTERS = {"targets": None, "quantified_targets": "value", "targets_with
 
 def region_totals(directory: Path, codebook: str, measure: str) -> dict[str, dict[str, int]]:
     """{"categorized": region → distinct items with a category of `codebook`, "all": region →
-    every item}: items are clauses, or targets (those with the measure's field set)."""
+    every item, "documents": region → notices}: items are clauses, or targets (those with
+    the measure's field set)."""
     import pyarrow.parquet as pq
 
     coded = {r["clause_id"] for r in pq.read_table(directory / "categories.parquet",
@@ -176,7 +176,10 @@ def region_totals(directory: Path, codebook: str, measure: str) -> dict[str, dic
              if r["codebook"] == codebook}
     region_of = {d["doc_id"]: d["region"] or UNKNOWN_REGION
                  for d in pq.read_table(directory / "documents.parquet", columns=["doc_id", "region"]).to_pylist()}
-    out: dict[str, dict[str, int]] = {"categorized": defaultdict(int), "all": defaultdict(int)}
+    out: dict[str, dict[str, int]] = {"categorized": defaultdict(int), "all": defaultdict(int),
+                                      "documents": defaultdict(int)}
+    for region in region_of.values():
+        out["documents"][region] += 1
     if measure == "clauses":
         items = pq.read_table(directory / "clauses.parquet", columns=["clause_id", "doc_id"]).to_pylist()
     else:
