@@ -339,20 +339,21 @@ def validate(directory: Path, names: Iterable[str] | None = None) -> list[str]:
     group at a time, so tables of any size are checked in bounded memory."""
     problems: list[str] = []
     found = set()
+    run_keys: dict[str, str] = {}  # table → the run key in its metadata, as each footer is read
     for name in names or SCHEMAS:
         path = directory / f"{name}.parquet"
         if not path.exists():
             problems.append(f"{path}: missing")
             continue
         try:
-            table_problems = _check_table(path, name)
+            table_problems = _check_table(path, name, run_keys)
         except Exception as exc:  # unreadable or truncated file
             problems.append(f"{path}: unreadable Parquet ({exc.__class__.__name__}: {exc})")
             continue
         problems.extend(table_problems)
         if not table_problems:
             found.add(name)
-    problems.extend(_check_one_run(directory, names or SCHEMAS))
+    problems.extend(_check_one_run(directory, run_keys))
     if {"documents", "clauses"} <= found:
         problems.extend(_check_spans(directory, "clauses", "clause_id",
                                      {"text": "text", "text_original": "text_original"}, "text"))
@@ -361,20 +362,14 @@ def validate(directory: Path, names: Iterable[str] | None = None) -> list[str]:
     return problems
 
 
-def _check_one_run(directory: Path, names: Iterable[str]) -> list[str]:
-    """Every table carries the run key of the run that wrote it; in a folder written by
-    `run`, all of them must be the manifest's (a table left over from another run is
-    stale, whatever its schema)."""
+def _check_one_run(directory: Path, keys: dict[str, str]) -> list[str]:
+    """Every table carries the run key of the run that wrote it (`keys`: table → key); in
+    a folder written by `run`, all of them must be the manifest's (a table left over from
+    another run is stale, whatever its schema)."""
     try:
         manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8")).get("run_key")
     except (OSError, ValueError, AttributeError):
         manifest = None
-    keys = {}
-    for name in names:
-        try:
-            keys[name] = (pq.read_schema(directory / f"{name}.parquet").metadata or {}).get(RUN_KEY, b"").decode()
-        except Exception:  # missing or unreadable: reported already
-            continue
     expected = manifest or next(iter(sorted(set(keys.values()) - {""})), None)
     if expected is None:
         return []  # tables written one by one (not by `run`): nothing to compare
@@ -382,12 +377,14 @@ def _check_one_run(directory: Path, names: Iterable[str]) -> list[str]:
             f"{expected[:12]}): a stale table" for name, key in keys.items() if key != expected]
 
 
-def _check_table(path: Path, name: str) -> list[str]:
-    """Schema version, column types, and nulls in required columns of one table."""
+def _check_table(path: Path, name: str, run_keys: dict[str, str]) -> list[str]:
+    """Schema version, column types, and nulls in required columns of one table; its
+    run key goes into `run_keys` (for `_check_one_run`)."""
     problems = []
     parquet = pq.ParquetFile(path)
     schema = parquet.schema_arrow
     expected = SCHEMAS[name]
+    run_keys[name] = (schema.metadata or {}).get(RUN_KEY, b"").decode()
     version = (schema.metadata or {}).get(_META_KEY, b"?").decode()
     if version != SCHEMA_VERSION:
         problems.append(f"{path}: schema version {version}, expected {SCHEMA_VERSION}")
