@@ -60,7 +60,7 @@ def render() -> str:
 
 
 def _type(t) -> str:
-    return str(t).replace("list<item: ", "list<").replace("struct<", "struct<").replace("date32[day]", "date")
+    return str(t).replace("list<item: ", "list<").replace("date32[day]", "date")
 
 
 def _cell(text) -> str:
