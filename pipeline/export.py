@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import datetime
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,7 +22,7 @@ import pyarrow.parquet as pq
 
 from .errors import PipelineError
 from .output import LIST_SEPARATOR
-from .tables import SCHEMAS
+from .tables import SCHEMAS, atomic_write
 
 EXCEL_MAX_CHARS = 32767
 EXCEL_MAX_ROWS = 1_048_576
@@ -44,12 +43,12 @@ def export(directory: Path, fmt: str, tables: list[str], target: Path) -> list[P
     target.mkdir(parents=True, exist_ok=True)
     if fmt == "xlsx":
         path = target / "tables.xlsx"
-        _atomic(path, lambda tmp: _xlsx(directory, tables, tmp))
+        atomic_write(path, lambda tmp: _xlsx(directory, tables, tmp))
         return [path]
     written = []
     for table in tables:
         path = target / f"{table}.{fmt}"
-        _atomic(path, lambda tmp, table=table: (_csv if fmt == "csv" else _jsonl)(directory, table, tmp))
+        atomic_write(path, lambda tmp, table=table: (_csv if fmt == "csv" else _jsonl)(directory, table, tmp))
         written.append(path)
     return written
 
@@ -109,12 +108,3 @@ def _excel_cell(value):
         return value[:EXCEL_MAX_CHARS - 1] + "…"
     return value
 
-
-def _atomic(path: Path, write) -> None:
-    """Write through a temporary file beside `path`: an interrupted export leaves the old file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
