@@ -274,6 +274,7 @@ class Lexicons:
     unit_final_chars: str
     deadline_labels: tuple[str, ...]  # 完成时限: a task's own deadline inside its tag
     time_cells: tuple[str, ...]  # 持续实施: an undated cell of a task table's time column
+    time_cell_patterns: tuple[str, ...]  # 省…出台后启动: time cells that state a condition
     connectives: frozenset[str]  # 同时, 其中: a sentence opener, not a clause of its own
     targets: TargetLexicon
     units: UnitLexicon
@@ -434,10 +435,13 @@ def load_lexicons(directory: Path | str = DEFAULT_DIR, extra_codebooks: tuple[st
     optional: dict[str, list[str]] = {"closing_verbs": [], "deadline_labels": [], "time_cells": [],
                                       "connectives": []}
     final_chars = ""
+    cell_patterns: list[str] = []
     if root is not None:
         chrome = _patterns(root, "chrome_lines", path, problems)
         if _section(root, "line_breaks") is not None:  # optional: older lexicon folders lack it
             breaks = _patterns(root, "line_breaks", path, problems)
+        if _section(root, "time_cell_patterns") is not None:
+            cell_patterns = _patterns(root, "time_cell_patterns", path, problems)
         labels = _words(root, "chrome_labels", path, problems)
         doc_types = _words(root, "doc_types", path, problems)
         orgs = _words(root, "org_suffixes", path, problems)
@@ -508,6 +512,7 @@ def load_lexicons(directory: Path | str = DEFAULT_DIR, extra_codebooks: tuple[st
         unit_final_chars=final_chars,
         deadline_labels=tuple(optional["deadline_labels"]),
         time_cells=tuple(optional["time_cells"]),
+        time_cell_patterns=tuple(cell_patterns),
         connectives=frozenset(optional["connectives"]),
         targets=targets,
         units=units,

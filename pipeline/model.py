@@ -122,6 +122,7 @@ class Tag:
     text: str
     start: int
     end: int
+    source: str = "tag"  # tag (bracketed or closing) | label (a label line) | table (a row's unit cell)
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,7 @@ class Responsibility:
     role: str  # lead | co | actor
     rank: int
     lead_rule: str | None  # label | first_listed | before_semicolon | default_first
-    source: str  # tag | text
+    source: str  # tag | label | table | text
 
 
 @dataclass(frozen=True)

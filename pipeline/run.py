@@ -257,10 +257,10 @@ def _units_by_clause(doc: Extracted) -> dict[int, tuple[str | None, list[str]]]:
     """clause seq → (lead unit, all units) of the responsibility covering it; a tag
     wins over units named in the text."""
     out: dict[int, tuple[str | None, list[str]]] = {}
-    for source in ("text", "tag"):  # tags last, so they overwrite
+    for from_text in (True, False):  # tags, labels and tables last, so they overwrite
         groups: dict[tuple[int, tuple[int, ...]], list] = {}
         for r in doc.responsibilities:
-            if r.source == source:
+            if (r.source == "text") == from_text:
                 groups.setdefault((r.clause_seq, r.scope), []).append(r)
         for (_, scope), rows in groups.items():
             rows.sort(key=lambda r: r.rank)

@@ -214,12 +214,14 @@ def table_headers(text: str, lex: Lexicons) -> Iterator[regex.Match]:
 
 def row_cell_pattern(lex: Lexicons) -> regex.Pattern:
     """A task-table row's unit cell before its time cell, at the end of the row:
-    `…方式。市民政局、市财政局2017年6月底前出台实施意见`, `…。市民政局持续实施`."""
+    `…方式。市民政局、市财政局2017年6月底前出台实施意见`, `…。市民政局持续实施`,
+    `…。市民政局、市金融工作局省级政策出台后启动试点` (a condition, not a date)."""
     if not lex.unit_final_chars:
         return regex.compile(r"(?!)")
     name = unit_name_pattern(lex, r"[^\s,;:。()\[\]、|]")
     cells = "|".join(map(regex.escape, lex.time_cells)) or "(?!)"
-    time = rf"(?:19|20)[0-9]{{2}}\s*年[^,;。|]{{0,24}}|{cells}"
+    conditions = "".join(f"|(?:{p})" for p in lex.time_cell_patterns)
+    time = rf"(?:19|20)[0-9]{{2}}\s*年[^,;。|]{{0,24}}|{cells}{conditions}"
     return regex.compile(rf"(?<=[。;!?)|])\s*(?P<units>{name}(?:[、,]{name})*)(?=\s*\|?\s*(?:{time})\s*\|?\s*$)")
 
 
@@ -228,7 +230,7 @@ def row_units(text: str, start: int, end: int, pattern: regex.Pattern) -> list[T
     if not ROW_NUMBER.match(text, start, end):
         return []
     m = pattern.search(text, start, end)
-    return [Tag(text=m["units"], start=m.start("units"), end=m.end("units"))] if m else []
+    return [Tag(text=m["units"], start=m.start("units"), end=m.end("units"), source="table")] if m else []
 
 
 def find_closings(text: str, start: int, end: int, pattern: regex.Pattern, tags: list[Tag]) -> list[Tag]:
@@ -266,7 +268,8 @@ def find_tags(text: str, start: int, end: int, pattern: regex.Pattern) -> list[T
             tag_start, stop = m.start(), end
             while tag_start < m.end() and text[tag_start].isspace():
                 tag_start += 1
-        tags.append(Tag(text=text[tag_start:stop], start=tag_start, end=stop))
+        tags.append(Tag(text=text[tag_start:stop], start=tag_start, end=stop,
+                        source="tag" if m.group("open") else "label"))
         pos = stop
 
 

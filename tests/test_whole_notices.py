@@ -115,7 +115,7 @@ def test_a_task_table_glued_into_one_line_gives_rows_units_and_deadlines(lex):
     text = doc.rows("documents")[0]["text"]
     rows = [line[:7] for line in text.split("\n") if line[:1].isdigit() and line[1:2] != "."]
     assert rows == ["1完善学前教育", "2推进集团化办", "3加强教师培训"]  # 3所 inside row 2 starts no row
-    units = {(r["unit"], r["role"]) for r in doc.rows("responsibilities") if r["source"] == "tag"}
+    units = {(r["unit"], r["role"]) for r in doc.rows("responsibilities") if r["source"] == "table"}
     assert {("市财政局", "co"), ("各县(市、区)人民政府", "co"), ("市人力资源社会保障局", "co")} <= units
     by_mention = {t["mention"]: t for t in doc.rows("targets")}
     assert by_mention["2024年6月底前"]["deadline_year"] == 2024
@@ -123,10 +123,29 @@ def test_a_task_table_glued_into_one_line_gives_rows_units_and_deadlines(lex):
     assert by_mention["3所以上"]["value"] == 3
 
 
+def test_a_time_cell_that_states_a_condition_ends_the_unit_cell(lex):
+    # 任务分工表 rows whose time column waits for a higher level (`…出台后启动试点`): the unit
+    # cell still closes its own row, not the next row's.
+    rows = ("附件:重点任务分工表序号工作任务责任单位时间进度"
+            "1探索设立教育发展基金。市民政局、市金融工作局省级政策出台后启动试点"
+            "2鼓励企业设立助学基金。市工商联持续实施"
+            "3推行课后服务收费改革。市发展改革委、市教育局国家出台指导意见后实施")
+    doc = process_source(_source(ONE_LINE.replace("附件:重点任务分工表(/files/1234.docx)", rows)), Options())
+    clauses = {c["clause_id"]: c["text"] for c in doc.rows("clauses")}
+    leads = {}
+    for r in doc.rows("responsibilities"):
+        if r["source"] == "table" and r["role"] == "lead":
+            leads[clauses[r["scope"][0]]] = r["unit"]  # the row's scope starts at its own number
+    assert leads == {"1探索设立教育发展基金": "市民政局", "2鼓励企业设立助学基金": "市工商联",
+                     "3推行课后服务收费改革": "市发展改革委"}
+    units = {r["unit"] for r in doc.rows("responsibilities")}
+    assert "市金融工作局" in units and not any("出台" in u for u in units)
+
+
 def test_a_task_table_with_bar_joined_cells(lex):
     text = ("二、任务分工\n序号|工作任务|责任单位|时间进度\n"
             "1|完善学前教育经费保障机制。|市教育局、市财政局|2024年6月底前\n"
             "2|加强教师培训。|市人力资源社会保障局|持续实施\n")
     doc = process_source(_source(text), Options())
-    units = [(r["unit"], r["role"]) for r in doc.rows("responsibilities") if r["source"] == "tag"]
+    units = [(r["unit"], r["role"]) for r in doc.rows("responsibilities") if r["source"] == "table"]
     assert units == [("市教育局", "lead"), ("市财政局", "co"), ("市人力资源社会保障局", "lead")]

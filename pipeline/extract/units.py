@@ -86,8 +86,10 @@ def extract_responsibilities(doc: Segmented, lex: Lexicons) -> tuple[Responsibil
             if carries and found:
                 convention = found
             scope = tuple(open_items.pop(clause.section_path, [clause.seq]))
+            if tag.source == "table":  # a row's unit cell covers its row, not the header before
+                scope = tuple(s for s in scope if doc.clauses[s].paragraph_seq == clause.paragraph_seq)
             covered.update(scope)
-            rows.extend(_rows(clause, scope, listed, rule_for_tag, meta, lex.units))
+            rows.extend(_rows(clause, scope, listed, rule_for_tag, meta, lex.units, tag.source))
     for clause in doc.clauses:
         if clause.seq not in covered and not clause.is_heading:
             rows.extend(_actors(text, clause, meta, lex.units))
@@ -97,7 +99,7 @@ def extract_responsibilities(doc: Segmented, lex: Lexicons) -> tuple[Responsibil
 def _merged_label_lines(tags: tuple[Tag, ...]) -> tuple[Tag, ...]:
     """`牵头部门:市教育局` then `配合部门:市财政局…` closing one task are one tag (SPEC §7)."""
     if len(tags) > 1 and all(LABEL.match(t.text.lstrip("".join(OPENERS) + " ")) for t in tags):
-        return (Tag(text=";".join(t.text for t in tags), start=tags[0].start, end=tags[-1].end),)
+        return (Tag(text=";".join(t.text for t in tags), start=tags[0].start, end=tags[-1].end, source="label"),)
     return tags
 
 
@@ -197,7 +199,7 @@ def _append(out: list, raw: str, separator: str) -> None:
 
 
 def _rows(clause: Clause, scope, listed: list[_Listed], convention, meta: Metadata,
-          units: UnitLexicon) -> list[Responsibility]:
+          units: UnitLexicon, source: str) -> list[Responsibility]:
     if any(item.label and item.label.startswith("牵头") for item in listed):
         rule = "label"
         leads = [item.label.startswith("牵头") if item.label else False for item in listed]
@@ -225,7 +227,7 @@ def _rows(clause: Clause, scope, listed: list[_Listed], convention, meta: Metada
         out.append(Responsibility(
             clause_seq=clause.seq, section_path=clause.section_path, scope=tuple(scope), unit_raw=item.raw,
             unit=unit, unit_type=unit_type.id if unit_type else None, unit_level=level,
-            role="lead" if lead else "co", rank=rank, lead_rule=rule, source="tag",
+            role="lead" if lead else "co", rank=rank, lead_rule=rule, source=source,
         ))
     return out
 
