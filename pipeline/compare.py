@@ -195,13 +195,21 @@ def region_totals(directory: Path, codebook: str, measure: str) -> dict[str, dic
 
 
 def indicator_pivot(region_indicator: list[dict]) -> tuple[list[str], list[list]]:
-    """(headers, rows): one row per canonical indicator and unit, one column per region;
-    a cell is `targets · value range · latest deadline` (`3 · 10–40 · 2027`). A unit is part
-    of the row, so values are compared only with values in the same unit."""
+    """(headers, rows): one row per canonical indicator, one column per region; a cell is
+    `targets · value range · latest deadline` (`3 · 10–40 · 2027`). An indicator has one
+    unit (lexicons/indicators.yaml), shown in its row; milestones count as targets without
+    a value. Tables written with an older lexicon that mixed units get a row per unit, so
+    values are still compared only within one unit."""
     regions = sorted({r["region"] for r in region_indicator})
+    units: dict[str, set[str]] = defaultdict(set)
+    for r in region_indicator:
+        if r["unit"] is not None:
+            units[r["indicator_id"]].add(r["unit"])
     cells: dict[tuple[str, str], dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
     for r in region_indicator:
-        cells[(r["indicator_id"], r["unit"] or "")][r["region"]].append(r)
+        own = units[r["indicator_id"]]
+        unit = r["unit"] if r["unit"] is not None else (min(own) if len(own) == 1 else "")
+        cells[(r["indicator_id"], unit)][r["region"]].append(r)
     body = []
     for (indicator, unit), by_region in sorted(cells.items()):
         body.append([indicator, unit, *[_cell(by_region.get(region, [])) for region in regions]])

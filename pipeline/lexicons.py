@@ -85,6 +85,7 @@ class Unit:
 class Indicator:
     id: str
     name: str
+    unit: str  # the one unit its values are in (a base unit of units.tsv, or %)
     terms: regex.Pattern
     context: regex.Pattern | None
 
@@ -559,7 +560,8 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
 
     path = directory / "targets.yaml"
     root = _yaml_nodes(path, problems)
-    indicators = _load_indicators(directory / "indicators.yaml", problems)
+    base_units = {u.base for u in units.values()} | {"%"}
+    indicators = _load_indicators(directory / "indicators.yaml", base_units, problems)
     if root is None or not units:
         return None
     unit_alt = alternation(list(units))
@@ -637,7 +639,10 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
     )
 
 
-def _load_indicators(path: Path, problems: _Problems) -> tuple[Indicator, ...]:
+INDICATOR_KEYS = {"id", "name", "unit", "terms"}
+
+
+def _load_indicators(path: Path, base_units: set[str], problems: _Problems) -> tuple[Indicator, ...]:
     try:
         node = yaml.compose(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
@@ -650,12 +655,17 @@ def _load_indicators(path: Path, problems: _Problems) -> tuple[Indicator, ...]:
     for item in node.value:
         line = item.start_mark.line + 1
         fields = {k.value: v for k, v in item.value} if isinstance(item, yaml.MappingNode) else {}
-        if not {"id", "name", "terms"} <= set(fields) or set(fields) - {"id", "name", "terms", "context"}:
-            problems.add(path, line, "an indicator needs id, name and terms (and optionally context)")
+        if not INDICATOR_KEYS <= set(fields) or set(fields) - INDICATOR_KEYS - {"context"}:
+            problems.add(path, line, "an indicator needs id, name, unit and terms (and optionally context)")
             continue
         ident = fields["id"].value
         if ident in seen:
             problems.add(path, line, f"duplicate indicator id {ident!r}")
+            continue
+        unit = fields["unit"].value if isinstance(fields["unit"], yaml.ScalarNode) else None
+        if unit not in base_units:
+            problems.add(path, fields["unit"].start_mark.line + 1,
+                         f"{ident}: unit {unit!r} is neither a base unit of units.tsv nor %")
             continue
         seen.add(ident)
         patterns = {}
@@ -669,7 +679,7 @@ def _load_indicators(path: Path, problems: _Problems) -> tuple[Indicator, ...]:
                 problems.add(path, line, f"{ident}: '{key}' must be a non-empty list")
             patterns[key] = compiled
         if patterns.get("terms") is not None:
-            out.append(Indicator(ident, fields["name"].value, patterns["terms"], patterns.get("context")))
+            out.append(Indicator(ident, fields["name"].value, unit, patterns["terms"], patterns.get("context")))
     return tuple(out)
 
 

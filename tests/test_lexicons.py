@@ -55,6 +55,17 @@ def test_bad_pattern_is_reported_with_its_line(lexdir):
         load_lexicons(lexdir)
 
 
+def test_an_indicator_has_one_known_unit(lexdir):
+    path = lexdir / "indicators.yaml"
+    edit(path, "  unit: 平方米\n", "  unit: 亩地\n")
+    line = next(i for i, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if "亩地" in text)
+    with pytest.raises(LexiconError, match=rf"indicators\.yaml:{line}: school_floor_area: unit '亩地' is neither"):
+        load_lexicons(lexdir)
+    edit(path, "  unit: 亩地\n", "")
+    with pytest.raises(LexiconError, match=r"indicators\.yaml:\d+: an indicator needs id, name, unit and terms"):
+        load_lexicons(lexdir)
+
+
 def test_invalid_yaml_is_reported(lexdir):
     (lexdir / "structure.yaml").write_text("chrome_lines: [unclosed\n", encoding="utf-8")
     with pytest.raises(LexiconError, match=r"structure\.yaml:\d+: not valid YAML"):

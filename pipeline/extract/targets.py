@@ -634,10 +634,14 @@ def _milestone(clause: Clause, commitment: str, d: Deadline, source: str, rule: 
 
 
 def _with_indicator_id(t: Target, clause_text: str, lex: Lexicons) -> Target:
-    for indicator in lex.targets.indicators:
+    """The first canonical indicator whose terms name the target (else whose context the
+    clause holds) and whose one unit is the target's: values of one indicator are always
+    comparable. A milestone has no amount and takes the indicator its terms name."""
+    fits = [i for i in lex.targets.indicators if t.value is None or i.unit == t.unit]
+    for indicator in fits:
         if t.indicator and indicator.terms.search(t.indicator):
             return replace(t, indicator_id=indicator.id)
-    for indicator in lex.targets.indicators:
+    for indicator in fits:
         if indicator.context is not None and indicator.context.search(clause_text):
             return replace(t, indicator_id=indicator.id)
     return t
