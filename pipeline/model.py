@@ -123,6 +123,7 @@ class Tag:
     start: int
     end: int
     source: str = "tag"  # tag (bracketed or closing) | label (a label line) | table (a row's unit cell)
+    role: str | None = None  # a table cell's column: lead | co | units | time (None: not a column cell)
 
 
 @dataclass(frozen=True)

@@ -47,15 +47,22 @@ def segment(doc: Structured, lex: Lexicons) -> Segmented:
     first_table = header.end() if header else len(text) + 1
     clauses: list[Clause] = []
     orphan_tags: list[Tag] = []
+    column_cells = column_table_cells(text, doc.paragraphs, lex)
     for para in doc.paragraphs:
         protected = protected_mask(text, para.start, para.end)
-        tags = find_tags(text, para.start, para.end, tag_start)
-        tags += find_closings(text, para.start, para.end, closing, tags)
-        row: list[Tag] = []
-        if para.start >= first_table and not tags:
-            row = row_units(text, para.start, para.end, row_cell)
-            tags += row
+        row: list[Tag] = column_cells.get(para.seq, [])
+        if row:
+            tags = list(row)
+        else:
+            tags = find_tags(text, para.start, para.end, tag_start)
+            tags += find_closings(text, para.start, para.end, closing, tags)
+            if para.start >= first_table and not tags:
+                row = row_units(text, para.start, para.end, row_cell)
+                tags += row
         holes = [(t.start, t.end) for t in tags]
+        if para.seq in column_cells:  # the other cells of a row are clauses of their own; 序号 none
+            holes += [(m.start(), m.end()) for m in CELL_BAR.finditer(text, para.start, para.end)]
+            holes += [(a, b) for a, b in _cells(text, para.start, para.end) if text[a:b].isdigit()]
         spans: list[tuple[int, int, int, bool]] = []  # start, end, sentence_seq, is_heading
         body_start = para.start
         h = para.heading
@@ -223,6 +230,75 @@ def row_cell_pattern(lex: Lexicons) -> regex.Pattern:
     conditions = "".join(f"|(?:{p})" for p in lex.time_cell_patterns)
     time = rf"(?:19|20)[0-9]{{2}}\s*年[^,;。|]{{0,24}}|{cells}{conditions}"
     return regex.compile(rf"(?<=[。;!?)|])\s*(?P<units>{name}(?:[、,]{name})*)(?=\s*\|?\s*(?:{time})\s*\|?\s*$)")
+
+
+CELL_BAR = regex.compile(r"\s*\|\s*")
+_DEADLINE_COLUMN = regex.compile(r"时间|时限|进度|期限|时间节点")
+_CO_COLUMN = regex.compile(r"配合|协办|参与|协同|协助")
+_UNIT_COLUMN = regex.compile(r"(?:单位|部门|主体)$")
+
+
+def column_role(cell: str, lex: Lexicons) -> str:
+    """The column a table header cell names: lead (牵头单位), co (配合单位), units
+    (责任单位), time (完成时限, 时间进度) or text (序号, 工作任务, …)."""
+    name = regex.sub(r"\s+", "", cell)
+    if len(name) > 12:
+        return "text"
+    if "牵头" in name:
+        return "lead"
+    if _CO_COLUMN.search(name):
+        return "co"
+    if any(k in name for k in lex.tag_keywords) or _UNIT_COLUMN.search(name):
+        return "units"
+    if any(k in name for k in lex.deadline_labels) or _DEADLINE_COLUMN.search(name):
+        return "time"
+    return "text"
+
+
+def column_table_cells(text: str, paragraphs, lex: Lexicons) -> dict[int, list[Tag]]:
+    """The unit and time cells of the rows of tables whose cells are kept apart (`|`, one row
+    a line: HTML, Word and PDF tables), by paragraph seq. A header row naming a unit column
+    (牵头单位, 配合单位, 责任单位) starts a table; a second header row under merged cells
+    (`责任单位` over `牵头`|`配合`) refines it; each following line with as many cells is a
+    row, until a line without cells."""
+    out: dict[int, list[Tag]] = {}
+    roles: list[str] | None = None
+    for para in paragraphs:
+        cells = _cells(text, para.start, para.end)
+        if len(cells) < 2:
+            roles = None
+            continue
+        named = [column_role(text[a:b], lex) for a, b in cells]
+        if roles is not None and len(cells) == len(roles):
+            if not text[cells[0][0]:cells[0][1]].isdigit() and _is_subheader(named, roles):
+                roles = [n if n != "text" else r for n, r in zip(named, roles, strict=True)]
+                continue
+            out[para.seq] = [Tag(text=text[a:b], start=a, end=b, source="table", role=role)
+                             for (a, b), role in zip(cells, roles, strict=True) if role != "text" and b > a]
+            continue
+        roles = named if any(r in ("lead", "co", "units") for r in named) else None
+    return out
+
+
+def _is_subheader(named: list[str], roles: list[str]) -> bool:
+    """`牵头`|`配合` under a merged `责任单位`: role words where the header names units."""
+    return any(n in ("lead", "co") and r in ("units", "lead", "co") for n, r in zip(named, roles, strict=True))
+
+
+def _cells(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The (start, end) of each `|`-separated cell of a line, spaces trimmed; [] without bars."""
+    bars = list(CELL_BAR.finditer(text, start, end))
+    if not bars:
+        return []
+    starts = [start] + [bar.end() for bar in bars]
+    ends = [bar.start() for bar in bars] + [end]
+    cells = [_trim(text, a, b) for a, b in zip(starts, ends, strict=True)]
+    # A leading or trailing bar (`| a | b |`) opens or closes the row; it makes no cell.
+    if cells and cells[0][0] == cells[0][1] and bars[0].start() == start:
+        cells = cells[1:]
+    if cells and cells[-1][0] == cells[-1][1] and bars[-1].end() == end:
+        cells = cells[:-1]
+    return cells
 
 
 def row_units(text: str, start: int, end: int, pattern: regex.Pattern) -> list[Tag]:

@@ -142,6 +142,48 @@ def test_a_time_cell_that_states_a_condition_ends_the_unit_cell(lex):
     assert "市金融工作局" in units and not any("出台" in u for u in units)
 
 
+def _row_units(doc) -> list[tuple[str, str, str]]:
+    return [(r["unit"], r["role"], r["lead_rule"]) for r in doc.rows("responsibilities") if r["source"] == "table"]
+
+
+def test_a_table_with_lead_and_co_columns_gives_each_row_its_units_and_deadline(lex):
+    # Cells kept apart (HTML, Word, PDF tables): the header names the columns.
+    text = ("二、任务分工\n序号|工作任务|牵头单位|配合单位|完成时限\n"
+            "1|完善学前教育经费保障机制,新建公办幼儿园5所。|市教育局|市财政局、市发展改革委|2024年6月底前\n"
+            "2|加强教师培训。|市人力资源社会保障局|市教育局|持续实施\n"
+            "三、保障措施\n加强组织领导。\n")
+    doc = process_source(_source(text), Options())
+    assert _row_units(doc) == [("市教育局", "lead", "label"), ("市财政局", "co", "label"),
+                               ("市发展改革委", "co", "label"), ("市人力资源社会保障局", "lead", "label"),
+                               ("市教育局", "co", "label")]
+    (target,) = doc.rows("targets")
+    assert (target["mention"], target["deadline_year"], target["lead_unit"]) == ("5所", 2024, "市教育局")
+    texts = [c["text"] for c in doc.rows("clauses")]
+    assert "完善学前教育经费保障机制" in texts and "新建公办幼儿园5所" in texts  # no unit or time cell, no 序号
+    assert not any("市财政局" in t or "持续实施" in t for t in texts[2:])
+
+
+def test_a_merged_header_cell_over_lead_and_co_is_resolved(lex):
+    # `责任单位` spans two columns; the row below names them (a Word or PDF table).
+    text = ("附件\n序号|重点任务|责任单位|责任单位|时间安排\n序号|重点任务|牵头|配合|时间安排\n"
+            "1|建成智慧校园示范校10所。|县教育体育局|县财政局|2025年底前\n")
+    doc = process_source(_source(text), Options())
+    assert _row_units(doc) == [("县教育体育局", "lead", "label"), ("县财政局", "co", "label")]
+    assert doc.rows("targets")[0]["deadline_year"] == 2025
+
+
+def test_an_html_task_table_is_read_by_its_columns(lex):
+    page = ("<html><head><meta charset='utf-8'><title>x</title></head><body>"
+            "<p>各区教育局:现将有关事项通知如下。为推进教育数字化,制定本方案。</p>"
+            "<table><tr><th>序号</th><th>工作任务</th><th>责任单位</th><th>完成时间</th></tr>"
+            "<tr><td>1</td><td>建设市级专递课堂10个。</td><td>市教育局、市财政局</td><td>2025年12月</td></tr>"
+            "</table></body></html>")
+    doc = process_source(_source(page, "notice.html"), Options())
+    assert _row_units(doc) == [("市教育局", "lead", "default_first"), ("市财政局", "co", "default_first")]
+    (target,) = doc.rows("targets")
+    assert (target["value"], target["deadline_year"], target["lead_unit"]) == (10, 2025, "市教育局")
+
+
 def test_a_task_table_with_bar_joined_cells(lex):
     text = ("二、任务分工\n序号|工作任务|责任单位|时间进度\n"
             "1|完善学前教育经费保障机制。|市教育局、市财政局|2024年6月底前\n"

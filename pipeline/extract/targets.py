@@ -154,8 +154,11 @@ def _task_deadlines(text: str, body: list[Clause], found: list[Target], lex: Lex
             item = []
         item.append(clause)
         for tag in clause.tags:
-            m = label.search(tag.text)
-            deadline = _tag_deadline(text, tag.start + m.end(), tag.end) if m else None
+            if tag.role == "time":  # a table's time column: the whole cell is the time limit
+                deadline = _tag_deadline(text, tag.start, tag.end)
+            else:
+                m = label.search(tag.text)
+                deadline = _tag_deadline(text, tag.start + m.end(), tag.end) if m else None
             if deadline is None:
                 continue
             inside = [i for c in item for i in by_clause.get(c.seq, ())]

@@ -60,6 +60,11 @@ MAX_ACTOR = 24  # characters a unit named as a subject may take
 COLLECTIVE_START = regex.compile(r"各|有关|所有")
 
 
+# The label a table column gives its units: a 牵头 column leads (lead_rule = label); in a
+# table with one 责任单位 column the first listed leads, as in a tag.
+COLUMN_LABELS = {"lead": "牵头单位", "co": "配合单位", "units": "责任单位"}
+
+
 @dataclass(frozen=True)
 class _Listed:
     raw: str
@@ -78,6 +83,8 @@ def extract_responsibilities(doc: Segmented, lex: Lexicons) -> tuple[Responsibil
     for clause in doc.clauses:
         open_items.setdefault(clause.section_path, []).append(clause.seq)
         for tag in _merged_label_lines(clause.tags):
+            if tag.role is not None:
+                continue  # the cells of a table row: one task below
             listed, found, carries, stated = parse_tag(tag.text, lex)
             standing = stated or standing
             known = {item.raw for item in listed}
@@ -90,6 +97,14 @@ def extract_responsibilities(doc: Segmented, lex: Lexicons) -> tuple[Responsibil
                 scope = tuple(s for s in scope if doc.clauses[s].paragraph_seq == clause.paragraph_seq)
             covered.update(scope)
             rows.extend(_rows(clause, scope, listed, rule_for_tag, meta, lex.units, tag.source))
+        cells = [t for t in clause.tags if t.role in COLUMN_LABELS]
+        if cells:
+            listed = [_Listed(raw, separator, COLUMN_LABELS[cell.role])
+                      for cell in cells for raw, separator in split_units(cell.text)]
+            scope = tuple(s for s in open_items.pop(clause.section_path, [clause.seq])
+                          if doc.clauses[s].paragraph_seq == clause.paragraph_seq)
+            covered.update(scope)
+            rows.extend(_rows(clause, scope, listed, convention, meta, lex.units, "table"))
     for clause in doc.clauses:
         if clause.seq not in covered and not clause.is_heading:
             rows.extend(_actors(text, clause, meta, lex.units))
