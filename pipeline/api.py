@@ -34,6 +34,7 @@ class Notice:
     targets: pa.Table
     responsibilities: pa.Table
     categories: pa.Table
+    warnings: tuple[str, ...] = ()  # what was read but not whole (PDF pages without text), as errors rows say
 
     @property
     def document(self) -> dict:
@@ -54,11 +55,11 @@ def extract(text: str | bytes | None = None, *, path: str | Path | None = None, 
     else:
         loaded = Source.of(source or "<text>", text.encode("utf-8") if isinstance(text, str) else bytes(text))
     result = process_source(loaded, Options(lexicons=str(lexicons or DEFAULT_DIR)))
-    if result.errors:
+    if not result.columns:
         error = result.errors[0]
         raise InputError(f"{error['source_path']}: {error['message']}", error["error_type"])
     return Notice(**{name: columns_table(name, result.columns[name], SHARED.get(name, ())).combine_chunks()
-                     for name in STREAMED})
+                     for name in STREAMED}, warnings=tuple(e["message"] for e in result.errors))
 
 
 def chinese_font() -> Path:

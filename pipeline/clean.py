@@ -92,7 +92,10 @@ def clean(decoded: Decoded, lex: Lexicons) -> Cleaned:
     header = tuple(raw[ln.start:ln.end] for ln, k in zip(lines, kinds, strict=True) if k == "chrome")
     body = [ln for ln, k in zip(lines, kinds, strict=True) if k == "body"]
     body = _drop_repeated_run(body)
-    paragraphs = _join_broken_lines(body, lex)
+    if decoded.media_type in ("pdf", "docx"):  # the reader found the paragraphs (layout, Word's own)
+        paragraphs = [[line] for line in body]
+    else:
+        paragraphs = _join_broken_lines(body, lex)
     text, offsets = _assemble(raw, paragraphs)
     if back is not None:
         offsets = array("q", [back[i] for i in offsets])

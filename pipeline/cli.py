@@ -54,10 +54,11 @@ def cli() -> None:
 def run_command(inputs, output, workers, full, strict, max_mb, lexicon_dir, codebooks, quiet) -> None:
     """Process notice files and folders (default: corpus/) into tables in OUTPUT.
 
-    Each file (.txt, .html/.htm; encodings UTF-8/16, GB18030/GBK, Big5) becomes a row of
-    documents.parquet, with its clauses, targets, responsibilities and categories in their
-    tables, and the region_category / region_indicator comparisons are rebuilt; a file
-    that cannot be processed becomes a row of errors.parquet and the batch goes on. Documents unchanged
+    Each file (.txt, .html/.htm in UTF-8/16, GB18030/GBK or Big5; .pdf with a text
+    layer; .docx, and .doc when LibreOffice is installed) becomes a row of documents.parquet,
+    with its clauses, targets, responsibilities and categories in their tables, and the
+    region_category / region_indicator comparisons are rebuilt; a file that cannot be
+    processed becomes a row of errors.parquet and the batch goes on. Documents unchanged
     since the last run into the same OUTPUT are not reprocessed (use --full to force).
     """
     from .run import Options, run
@@ -131,9 +132,11 @@ def extract_command(file: Path, fmt: str, lexicon_dir: Path) -> None:
         except InputError as exc:
             raise click.ClickException(f"{file}: {exc}") from None
     result = process_source(source, Options(lexicons=str(lexicon_dir)))
-    if result.errors:
+    if not result.columns:
         error = result.errors[0]
         raise click.ClickException(f"{file}: {error['error_type']} at {error['stage']}: {error['message']}")
+    for error in result.errors:  # read, but not whole
+        click.echo(f"warning: {file}: {error['error_type']}: {error['message']}", err=True)
     print_targets(result.rows("targets"), fmt)
 
 

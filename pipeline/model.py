@@ -43,7 +43,9 @@ class Decoded:
     source: Source
     text: str
     encoding: str
-    media_type: str  # "text" | "html"
+    media_type: str  # "text" | "html" | "pdf" | "docx"
+    page_starts: tuple[int, ...] = ()  # PDF: where in `text` each page starts (page 1 at 0)
+    empty_pages: tuple[int, ...] = ()  # PDF: pages (from 1) without a text layer among pages with one
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,10 @@ whose characters look like real Chinese text. Anything else raises `InputError`,
 the runner records as an `errors` row.
 
 HTML pages give the visible text of the body: scripts, styles, navigation, headers,
-footers and forms are dropped; block elements end lines. Nothing is ever fetched.
+footers and forms are dropped; block elements end lines, table cells are joined by `|`.
+Nothing is ever fetched. PDF (its text layer, with where each page starts) and Word files
+(.docx; .doc through LibreOffice) are read by `read_pdf` and `read_docx`: one paragraph a
+line, a table's row a line.
 """
 
 from __future__ import annotations
@@ -22,13 +25,15 @@ import regex
 from .errors import InputError
 from .model import Decoded, Source
 from .normalize import t2s
+from .read_docx import doc_to_docx, docx_text, is_docx
+from .read_pdf import pdf_text
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
+_PDF, _ZIP, _OLE = b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
 _MAGIC = {
-    b"%PDF": "a PDF file (PDF input is not supported yet; convert it to text first)",
-    b"PK\x03\x04": "a ZIP/DOCX/XLSX archive (not supported yet; convert it to text first)",
-    b"\xd0\xcf\x11\xe0": "an old Office (.doc/.xls) file (not supported; convert it to text first)",
+    _ZIP: "a ZIP archive that is no Word file (XLSX, PPTX, …: not supported)",
+    _OLE: "an old Office file that is no .doc (.xls, .ppt: not supported)",
     b"\x89PNG": "a PNG image",
     b"\xff\xd8\xff": "a JPEG image",
     b"GIF8": "a GIF image",
@@ -91,6 +96,15 @@ def read(source: Source) -> Decoded:
     data = source.data
     if not data.strip():
         raise InputError("empty file" if not data else "file holds only whitespace", "empty")
+    if data.startswith(_PDF) or data[:1024].lstrip().startswith(_PDF):
+        text, pages, empty = pdf_text(data)
+        _check_text(text)
+        return Decoded(source=source, text=text, encoding="pdf", media_type="pdf", page_starts=pages,
+                       empty_pages=empty)
+    if data.startswith(_ZIP) and is_docx(data):
+        return _word(source, docx_text(data), "docx")
+    if data.startswith(_OLE) and Path(source.path).suffix.lower() == ".doc":
+        return _word(source, docx_text(doc_to_docx(data)), "doc")
     for magic, what in _MAGIC.items():
         if data.startswith(magic):
             raise InputError(f"binary content: {what}", "unsupported_format")
@@ -213,6 +227,13 @@ def _plausibility(text: str) -> float:
         return 1.0
     common = sum(map(_gb2312_level1, t2s("".join(han))))
     return common / (len(han) + weird)
+
+
+def _word(source: Source, text: str, encoding: str) -> Decoded:
+    if not text.strip():
+        raise InputError("Word file has no text", "empty")
+    _check_text(text)
+    return Decoded(source=source, text=text, encoding=encoding, media_type="docx")
 
 
 class _TextExtractor(HTMLParser):

@@ -21,6 +21,7 @@ import signal
 import sys
 import tempfile
 import time
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -132,7 +133,7 @@ def pack(result: DocResult) -> Packed:
            "region": d["region"] or compare.UNKNOWN_REGION}
     return Packed(result.source_path, result.sha256, doc,
                   {name: ipc_bytes(columns_table(name, columns[name], SHARED.get(name, ()))) for name in STREAMED},
-                  counts=compare.document_counts(columns["categories"], columns["targets"]))
+                  errors=result.errors, counts=compare.document_counts(columns["categories"], columns["targets"]))
 
 
 def _relabel(packed: Packed, display: str) -> Packed:
@@ -185,6 +186,7 @@ def document_columns(doc: Extracted) -> dict[str, Columns]:
     meta = st.metadata
     doc_id = source.doc_id
     text, original, raw = norm.text, cleaned.text, cleaned.raw_offsets
+    pages = cleaned.decoded.page_starts
     document = {
         "doc_id": doc_id, "source_path": source.path, "sha256": source.sha256,
         "encoding": cleaned.decoded.encoding, "script": norm.script,
@@ -217,6 +219,7 @@ def document_columns(doc: Extracted) -> dict[str, Columns]:
         "categories": [clause_categories.get(c.seq, []) for c in cs],
         "raw_start": [raw[c.start] for c in cs], "raw_end": [raw[c.end - 1] + 1 for c in cs],
         "tags": [[{"text": t.text, "start": t.start, "end": t.end} for t in c.tags] for c in cs],
+        "page": [_page(pages, raw[c.start]) for c in cs],
     }
     by_seq = {c.seq: (c, texts[i], originals[i]) for i, c in enumerate(cs)}
     responsibilities = [
@@ -241,6 +244,7 @@ def document_columns(doc: Extracted) -> dict[str, Columns]:
             "lead_unit": covering.get(t.clause_seq, (None, None))[0],
             "units": covering.get(t.clause_seq, (None, None))[1],
             "categories": clause_categories.get(t.clause_seq, []), "rule": t.rule, "scope": t.scope,
+            "page": _page(pages, raw[t.start]),
         })
     codes = doc.categories
     categories = {
@@ -251,6 +255,12 @@ def document_columns(doc: Extracted) -> dict[str, Columns]:
     return {"documents": columns_of("documents", [document]), "clauses": clauses,
             "targets": columns_of("targets", targets),
             "responsibilities": columns_of("responsibilities", responsibilities), "categories": categories}
+
+
+def _page(page_starts: tuple[int, ...], raw_offset: int) -> int | None:
+    """The page (from 1) of a PDF that holds this offset of the decoded text; None for a
+    source without pages."""
+    return bisect_right(page_starts, raw_offset) if page_starts else None
 
 
 def _units_by_clause(doc: Extracted) -> dict[int, tuple[str | None, list[str]]]:
@@ -281,13 +291,25 @@ def process_source(source, options: Options) -> DocResult:
     try:
         for stage, function in STAGES:  # noqa: B007 - `stage` names the failing stage below
             record = function(record, lex)
-        return DocResult(source.path, source.sha256, document_columns(record))
+        return DocResult(source.path, source.sha256, document_columns(record), _warnings(source, record))
     except PipelineError as exc:
         return _error(source.path, source.sha256, stage, exc.error_type, str(exc))
     except RecursionError:
         return _error(source.path, source.sha256, stage, "internal", "input nests too deeply to process")
     except Exception as exc:  # a bug must not stop the batch; the row says where it happened
         return _error(source.path, source.sha256, stage, "internal", f"{exc.__class__.__name__}: {exc}")
+
+
+def _warnings(source, doc: Extracted) -> list[dict]:
+    """`errors` rows for a document that was read but not whole: PDF pages without text
+    (scanned pages among typed ones) are in no table, and nothing is lost silently."""
+    decoded = doc.segmented.structured.normalized.cleaned.decoded
+    if not decoded.empty_pages:
+        return []
+    pages = ", ".join(map(str, decoded.empty_pages))
+    return [{"source_path": source.path, "sha256": source.sha256, "stage": "read", "error_type": "pages_without_text",
+             "message": f"page(s) {pages} of {len(decoded.page_starts)} have no text layer (scanned?): the rest "
+                        "of the PDF is in the tables, those pages are not"}]
 
 
 def _error(path: str, sha256: str | None, stage: str, error_type: str, message: str) -> DocResult:
@@ -790,6 +812,7 @@ def _write_tables(results: Iterable[Packed], output: Path, summary: Summary, opt
                                            "message": f"same content as {seen[doc_id]}"})
                 continue
             seen[doc_id] = result.source_path
+            summary.error_rows.extend(result.errors)  # a document read but not whole (PDF pages without text)
             documents.append({"source_path": result.source_path, "doc_id": doc_id, "sha256": result.doc["sha256"],
                               "n_clauses": result.doc["n_clauses"]})
             for name in result.tables:

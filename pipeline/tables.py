@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: clauses.page, targets.page
 _META_KEY = b"policy_pipeline.schema_version"
 RUN_KEY = b"policy_pipeline.run_key"
 
@@ -48,6 +48,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         # Extensions beyond SPEC §5.2: offsets into the decoded source file, and the
         # responsibility tags cut out of this clause (text and offsets in documents.text).
         ("raw_start", pa.int32()), ("raw_end", pa.int32()), ("tags", pa.list_(TAG)),
+        ("page", pa.int32()),
     ]),
     "targets": pa.schema([
         ("target_id", pa.string()), ("doc_id", pa.string()), ("clause_id", pa.string()), ("region", pa.string()),
@@ -61,6 +62,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("rule", pa.string()),
         # Extension beyond SPEC §5.3: who the amount is for, so nobody sums across scopes.
         ("scope", pa.string()),
+        ("page", pa.int32()),
     ]),
     "responsibilities": pa.schema([
         ("doc_id", pa.string()), ("clause_id", pa.string()), ("section_path", pa.string()),

@@ -66,7 +66,7 @@ def test_bad_files_become_error_rows_and_the_batch_goes_on(tmp_path):
     corpus.mkdir()
     shutil.copy(CORPUS / "xiji" / "002_238c332b42fc6cf1.txt", corpus / "xiji.txt")
     (corpus / "empty.txt").write_bytes(b"")
-    (corpus / "fake.txt").write_bytes(b"%PDF-1.4 binary")
+    (corpus / "fake.txt").write_bytes(b"\x89PNG\r\n\x1a\n binary")  # a picture named .txt
     (corpus / "same-as-xiji.txt").write_bytes((corpus / "xiji.txt").read_bytes())
     (corpus / "notes.md").write_text("not a notice")
     out = tmp_path / "out"

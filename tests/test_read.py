@@ -69,7 +69,7 @@ def test_full_seed_files_read(tmp_path):
 @pytest.mark.parametrize("data,error_type", [
     (b"", "empty"),
     (b"  \n\t\r\n ", "empty"),
-    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "unsupported_format"),
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "unreadable"),  # a PDF cut short: no page to read
     (b"PK\x03\x04\x14\x00\x06\x00", "unsupported_format"),
     (b"\x89PNG\r\n\x1a\n\x00\x00", "unsupported_format"),
     (b"abc\x00\x01\x02\x03\xff\xfe" * 10, "binary"),

@@ -42,7 +42,7 @@ HOSTILE: dict[str, tuple[bytes, str]] = {
     "nul.txt": (b"\xe6\x95\x99\x00\x00\xe8\x82\xb2" * 100, "binary"),
     "truncated.txt": ("教育高质量发展".encode()[:-1], "truncated"),
     "mojibake.txt": (XIJI.encode()[:3000] + b"\xff\xfe\xfd" + XIJI.encode()[3000:6000], "encoding"),
-    "pdf-renamed.txt": (b"%PDF-1.7\n1 0 obj<<>>endobj\n" + bytes(range(256)), "unsupported_format"),
+    "pdf-renamed.txt": (b"%PDF-1.7\n1 0 obj<<>>endobj\n" + bytes(range(256)), "unreadable"),
     "docx.docx": (b"PK\x03\x04" + bytes(200), "unsupported_format"),
     "one-line-5mb.txt": (("教育发展质量提升行动" * 170000).encode(), "document"),
     "numbers.txt": ("".join(f"{i}个" for i in range(20000)).encode(), "too_many_targets"),
