@@ -46,6 +46,7 @@ class Decoded:
     media_type: str  # "text" | "html" | "pdf" | "docx"
     page_starts: tuple[int, ...] = ()  # PDF: where in `text` each page starts (page 1 at 0)
     empty_pages: tuple[int, ...] = ()  # PDF: pages (from 1) without a text layer among pages with one
+    headings: tuple[tuple[int, int], ...] = ()  # Word: (offset in `text`, outline level) of styled headings
 
 
 @dataclass(frozen=True)

@@ -102,9 +102,9 @@ def read(source: Source) -> Decoded:
         return Decoded(source=source, text=text, encoding="pdf", media_type="pdf", page_starts=pages,
                        empty_pages=empty)
     if data.startswith(_ZIP) and is_docx(data):
-        return _word(source, docx_text(data), "docx")
+        return _word(source, *docx_text(data), "docx")
     if data.startswith(_OLE) and Path(source.path).suffix.lower() == ".doc":
-        return _word(source, docx_text(doc_to_docx(data)), "doc")
+        return _word(source, *docx_text(doc_to_docx(data)), "doc")
     for magic, what in _MAGIC.items():
         if data.startswith(magic):
             raise InputError(f"binary content: {what}", "unsupported_format")
@@ -229,11 +229,11 @@ def _plausibility(text: str) -> float:
     return common / (len(han) + weird)
 
 
-def _word(source: Source, text: str, encoding: str) -> Decoded:
+def _word(source: Source, text: str, headings: tuple[tuple[int, int], ...], encoding: str) -> Decoded:
     if not text.strip():
         raise InputError("Word file has no text", "empty")
     _check_text(text)
-    return Decoded(source=source, text=text, encoding=encoding, media_type="docx")
+    return Decoded(source=source, text=text, encoding=encoding, media_type="docx", headings=headings)
 
 
 class _TextExtractor(HTMLParser):

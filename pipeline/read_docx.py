@@ -37,8 +37,10 @@ def is_docx(data: bytes) -> bool:
         return False
 
 
-def docx_text(data: bytes) -> str:
-    """The text of a .docx: body paragraphs and table rows in order, then footnotes."""
+def docx_text(data: bytes) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """(text, headings) of a .docx: body paragraphs and table rows in order, then
+    footnotes; headings are (offset of the line, outline level from 0) of the paragraphs
+    Word styles as headings (标题 1, Heading 2, an outline level)."""
     import docx  # python-docx: only when a Word file is read
     from docx.opc.exceptions import PackageNotFoundError
 
@@ -47,17 +49,50 @@ def docx_text(data: bytes) -> str:
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise InputError(f"unreadable Word file ({exc.__class__.__name__}: {str(exc)[:80]})", "unreadable") from None
     numbering = _Numbering(document)
+    levels = _outline_levels(document)
     lines: list[str] = []
+    headings: list[tuple[int, int]] = []
+    offset = 0
     for child in document.element.body.iterchildren():
         if child.tag == f"{W}p":
             text = _paragraph_text(child)
             label = numbering.label(child)
             if text.strip() or label:
+                level = _outline_level(child, levels)
+                if level is not None:
+                    headings.append((offset, level))
                 lines.append(label + text.strip())
+                offset += len(lines[-1]) + 1
         elif child.tag == f"{W}tbl":
-            lines.extend(_table_rows(child))
+            for row in _table_rows(child):
+                lines.append(row)
+                offset += len(row) + 1
     lines.extend(_footnotes(document))
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n", tuple(headings)
+
+
+def _outline_levels(document) -> dict[str, int]:
+    """styleId → outline level (0 = top) of the heading styles: built-in `heading N`
+    (标题 N in a Chinese Word) or any style with an outline level."""
+    out = {}
+    for style in document.styles.element.iterchildren(f"{W}style"):
+        name = style.find(f"{W}name")
+        name = (name.get(f"{W}val") or "").lower() if name is not None else ""
+        outline = style.find(f"{W}pPr/{W}outlineLvl")
+        if outline is not None and outline.get(f"{W}val", "9").isdigit() and int(outline.get(f"{W}val")) < 9:
+            out[style.get(f"{W}styleId")] = int(outline.get(f"{W}val"))
+        elif name.startswith(("heading ", "标题 ")) and name.rsplit(" ", 1)[-1].isdigit():
+            out[style.get(f"{W}styleId")] = int(name.rsplit(" ", 1)[-1]) - 1
+    return out
+
+
+def _outline_level(p, levels: dict[str, int]) -> int | None:
+    own = p.find(f"{W}pPr/{W}outlineLvl")
+    if own is not None and own.get(f"{W}val", "9").isdigit():
+        level = int(own.get(f"{W}val"))
+        return level if level < 9 else None
+    style = p.find(f"{W}pPr/{W}pStyle")
+    return levels.get(style.get(f"{W}val")) if style is not None else None
 
 
 def doc_to_docx(data: bytes) -> bytes:

@@ -98,8 +98,31 @@ def _text_lines(page) -> list[tuple[_Line, list[dict]]]:
     for line in page.extract_text_lines(return_chars=True, strip=True):
         chars = [c for c in line["chars"] if not c["text"].isspace()]
         if chars:
-            out.append((_line_of(line["text"], chars), chars))
+            out.append((_line_of(_joined(line["chars"]), chars), chars))
     return out
+
+
+def _joined(chars: list[dict]) -> str:
+    """A line's characters as text. Spaced-out type (`到 2 0 2 5 年`, justified or letter-spaced
+    lines) gets no spaces; two Latin words keep one, where the PDF has a space character or
+    a gap wider than the line's spacing plus a third of a character."""
+    gaps = [b["x0"] - a["x1"] for a, b in zip(chars, chars[1:], strict=False)
+            if not a["text"].isspace() and not b["text"].isspace()]
+    base = statistics.median(gaps) if gaps else 0.0
+    out: list[str] = []
+    prev: dict | None = None
+    spaced = False
+    for c in chars:
+        if c["text"].isspace():
+            spaced = True
+            continue
+        if prev is not None and prev["text"].isascii() and c["text"].isascii() and prev["text"].isalnum() \
+                and c["text"].isalnum() and not (prev["text"].isdigit() and c["text"].isdigit()) \
+                and (spaced or c["x0"] - prev["x1"] > base + c["size"] / 3):
+            out.append(" ")
+        out.append(c["text"])
+        prev, spaced = c, False
+    return "".join(out)
 
 
 def _line_of(text: str, chars: list[dict]) -> _Line:

@@ -54,7 +54,7 @@ _PUNCT = regex.compile(r"[,，。:：;；!！?？]")
 
 
 def structure(norm: Normalized, lex: Lexicons) -> Structured:
-    paragraphs = _paragraphs(norm.text, lex)
+    paragraphs = _paragraphs(norm.text, lex, _styled_headings(norm))
     metadata = _metadata(norm, paragraphs, lex)
     return Structured(normalized=norm, metadata=metadata, paragraphs=paragraphs)
 
@@ -79,7 +79,31 @@ def find_heading(text: str, start: int, end: int, lex: Lexicons) -> Heading | No
     return None
 
 
-def _paragraphs(text: str, lex: Lexicons) -> tuple[Paragraph, ...]:
+# A Word heading style's outline level 0 ranks with `一、`, level 1 with `(一)` …
+STYLED_RANK = 2
+MIN_TITLE_CHARS = 10
+
+
+def _styled_headings(norm: Normalized) -> dict[int, int]:
+    """Offset in the text → outline level, for the paragraphs Word styles as headings."""
+    decoded = norm.cleaned.decoded
+    if not decoded.headings:
+        return {}
+    levels = dict(decoded.headings)
+    raw = norm.cleaned.raw_offsets
+    starts = [0] + [i + 1 for i, ch in enumerate(norm.text) if ch == "\n"]
+    return {start: levels[raw[start]] for start in starts if start < len(raw) and raw[start] in levels}
+
+
+def _title_like(line: str, lex: Lexicons) -> bool:
+    """A notice's own title styled as a heading stays the title: long, ending in 方案, 通知 …
+    (a heading `保障措施` is short)."""
+    return len(line.strip()) >= MIN_TITLE_CHARS and line.strip().endswith(lex.doc_types)
+
+
+def _paragraphs(text: str, lex: Lexicons, styled: dict[int, int] | None = None) -> tuple[Paragraph, ...]:
+    """Paragraphs with the heading tree: a marker (`一、`) makes a heading; a paragraph a
+    Word heading style marks is one too when it has no marker (`总体要求`)."""
     out: list[Paragraph] = []
     stack: list[Heading] = []
     pos = 0
@@ -87,6 +111,8 @@ def _paragraphs(text: str, lex: Lexicons) -> tuple[Paragraph, ...]:
         start, end = pos, pos + len(line)
         pos = end + 1
         heading = find_heading(text, start, end, lex)
+        if heading is None and styled and start in styled and line.strip() and not _title_like(line, lex):
+            heading = Heading(marker="", rank=STYLED_RANK + styled[start], title=line.strip(), start=start, end=end)
         if heading is not None:
             while stack and stack[-1].rank >= heading.rank:
                 stack.pop()

@@ -173,3 +173,44 @@ def test_a_batch_of_pdf_word_and_text_notices_runs_together(xiji_paragraphs, tmp
     assert summary.documents == 3
     assert [(e["source_path"].rsplit("/", 1)[-1], e["error_type"]) for e in summary.error_rows] == [
         ("c.pdf", "no_text_layer")]
+
+
+def test_word_heading_styles_without_markers_make_the_section_tree(tmp_path):
+    from docx import Document
+
+    document = Document()
+    document.add_heading("某县学前教育普及普惠实施方案", level=1)  # the title, styled as a heading
+    document.add_paragraph("为加快发展学前教育,结合我县实际,制定本方案。")
+    document.add_heading("总体要求", level=1)
+    document.add_heading("工作目标", level=2)
+    document.add_paragraph("到2025年,全县学前三年毛入园率达到92%以上。")
+    document.add_heading("保障措施", level=1)
+    document.add_paragraph("加强组织领导,落实工作责任。")
+    path = tmp_path / "styled.docx"
+    document.save(str(path))
+    notice = extract(path=path)
+    clauses = notice.clauses.to_pandas()
+    target = notice.targets.to_pandas().iloc[0]
+    assert (target["value"], target["section_path"]) == (92, "总体要求 > 工作目标")
+    assert clauses[clauses.is_heading].text.tolist() == ["总体要求", "工作目标", "保障措施"]
+    assert notice.document["title"] == "某县学前教育普及普惠实施方案"
+
+
+def test_letter_spaced_type_keeps_numbers_whole(tmp_path):
+    # Justified or letter-spaced lines come out of a PDF as `到 2 0 2 5 年`; Latin words keep a space.
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "spaced.pdf"
+    page = canvas.Canvas(str(path), pagesize=A4)
+    text = page.beginText(72, 700)
+    text.setFont(render._font(), 14)
+    text.setCharSpace(5)
+    for line in ("某县学前教育发展实施方案", "到2025年,全县新建公办幼儿园12所,", "实现ICT coverage 100%。"):
+        text.textLine(line)
+    page.drawText(text)
+    page.save()
+    notice = extract(path=path)
+    assert "ICT coverage 100%" in notice.document["text"]
+    targets = notice.targets.to_pandas()
+    assert list(zip(targets.mention, targets.deadline_year, strict=True))[:1] == [("12所", 2025)]
