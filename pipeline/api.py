@@ -20,9 +20,10 @@ from .errors import InputError
 from .lexicons import DEFAULT_DIR
 from .model import Source
 from .read import DEFAULT_MAX_BYTES, load_source
-from .run import SHARED, STREAMED, Options, Summary, process_source
+from .reviews import apply_reviews, load_reviews
+from .run import SHARED, STREAMED, Options, Summary, process_source, rows_of
 from .run import run as run_batch
-from .tables import columns_table
+from .tables import columns_of, columns_table
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class Notice:
 
 
 def extract(text: str | bytes | None = None, *, path: str | Path | None = None, source: str | None = None,
-            lexicons: str | Path | None = None) -> Notice:
+            lexicons: str | Path | None = None, reviews: list[str | Path] | str | Path = ()) -> Notice:
     """The rows of one notice, from `text` (str, or bytes in any encoding the CLI reads)
     or from the file at `path`. `source` is the name stored as `source_path` (default: the
     path, or "<text>"). Raises `InputError` (with `.error_type`, as in `errors.parquet`)
@@ -58,8 +59,16 @@ def extract(text: str | bytes | None = None, *, path: str | Path | None = None, 
     if not result.columns:
         error = result.errors[0]
         raise InputError(f"{error['source_path']}: {error['message']}", error["error_type"])
-    return Notice(**{name: columns_table(name, result.columns[name], SHARED.get(name, ())).combine_chunks()
-                     for name in STREAMED}, warnings=tuple(e["message"] for e in result.errors))
+    columns, warnings = result.columns, [e["message"] for e in result.errors]
+    if reviews:  # a reviewer's decisions about this notice (reviews.jsonl from the report)
+        decisions = load_reviews([Path(r) for r in ([reviews] if isinstance(reviews, str | Path) else reviews)])
+        doc = rows_of(columns["documents"])[0]
+        mine = [r for r in decisions if r.doc_id == doc["doc_id"]]
+        targets, problems = apply_reviews(doc, rows_of(columns["clauses"]), rows_of(columns["targets"]), mine)
+        columns = {**columns, "targets": columns_of("targets", targets)}
+        warnings += problems
+    return Notice(**{name: columns_table(name, columns[name], SHARED.get(name, ())).combine_chunks()
+                     for name in STREAMED}, warnings=tuple(warnings))
 
 
 def chinese_font() -> Path:
@@ -69,9 +78,13 @@ def chinese_font() -> Path:
 
 
 def run(inputs: list[str | Path] | str | Path, output: str | Path = "outputs", *, workers: int = 0,
-        full: bool = False, lexicons: str | Path | None = None, progress: bool = False) -> Summary:
-    """Process files and folders into the tables of `output`, as `policy-pipeline run` does;
-    returns the run's summary (counts, error rows)."""
+        full: bool = False, lexicons: str | Path | None = None, reviews: list[str | Path] | str | Path = (),
+        progress: bool = False) -> Summary:
+    """Process files and folders into the tables of `output`, as `policy-pipeline run` does,
+    applying the `reviews` files (reviews.jsonl from the report); returns the run's summary
+    (counts, error rows)."""
     items = [inputs] if isinstance(inputs, str | Path) else list(inputs)
+    decisions = [reviews] if isinstance(reviews, str | Path) else list(reviews)
     return run_batch([Path(i) for i in items], Path(output), workers=workers, full=full,
-                     options=Options(lexicons=str(lexicons or DEFAULT_DIR)), progress=progress)
+                     options=Options(lexicons=str(lexicons or DEFAULT_DIR),
+                                     reviews=tuple(str(Path(r).resolve()) for r in decisions)), progress=progress)

@@ -50,8 +50,11 @@ def cli() -> None:
               help="Folder of lexicon files.")
 @click.option("--codebook", "codebooks", multiple=True, type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="An extra codebook file (YAML, the format of lexicons/codebooks/action.yaml); repeatable.")
+@click.option("--reviews", "reviews", multiple=True, type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="A reviews.jsonl downloaded from the report: its confirmations, corrections, rejections and "
+                   "added targets are applied (targets.review_status); repeatable.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
-def run_command(inputs, output, workers, full, strict, max_mb, lexicon_dir, codebooks, quiet) -> None:
+def run_command(inputs, output, workers, full, strict, max_mb, lexicon_dir, codebooks, reviews, quiet) -> None:
     """Process notice files and folders (default: corpus/) into tables in OUTPUT.
 
     Each file (.txt, .html/.htm in UTF-8/16, GB18030/GBK or Big5; .pdf with a text
@@ -76,7 +79,8 @@ def run_command(inputs, output, workers, full, strict, max_mb, lexicon_dir, code
         signal.signal(number, _stop)
     summary = run(inputs, output, workers=workers, full=full,
                   options=Options(lexicons=str(lexicon_dir), max_bytes=int(max_mb * 1024 * 1024),
-                                  codebooks=tuple(str(p.resolve()) for p in codebooks)),
+                                  codebooks=tuple(str(p.resolve()) for p in codebooks),
+                                  reviews=tuple(str(p.resolve()) for p in reviews)),
                   progress=not quiet)
     if not quiet:
         reused = f", {summary.cached} unchanged since the last run" if summary.cached else ""
@@ -233,6 +237,28 @@ def export_command(directory: Path, fmt: str, tables: tuple[str, ...], target: P
         raise click.UsageError(f"{directory}: no such folder")
     for path in export(directory, fmt, list(tables) or list(TABLE_NAMES), target or directory / "export"):
         click.echo(path)
+
+
+@cli.command("report")
+@click.option("-o", "--output", "directory", type=click.Path(path_type=Path, file_okay=False), default=Path("outputs"),
+              show_default=True, help="Folder a run wrote its tables to.")
+@click.option("--out", "target", type=click.Path(path_type=Path, file_okay=False), default=None,
+              show_default="OUTPUT/report", help="Folder to write the report into.")
+def report_command(directory: Path, target: Path | None) -> None:
+    """Write an HTML report to read and review every row on its sentence.
+
+    One page per document (its text in the original script, every target, deadline phrase
+    and responsibility tag highlighted; hover or click one for its row) and an index with
+    filters by region, target kind and category. Pages are self-contained files: they
+    open from disk, offline, and one page can be sent on its own. Mark a target right or
+    wrong, correct a field, or select text to add a missed target, then download
+    reviews.jsonl and apply it with `policy-pipeline run … --reviews reviews.jsonl`.
+    """
+    from .report import write_report
+
+    target = target or directory / "report"
+    summary = write_report(directory, target)
+    click.echo(f"{summary.documents} documents, {summary.targets} targets → {target / 'index.html'}", err=True)
 
 
 @cli.command("validate")

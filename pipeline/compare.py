@@ -33,8 +33,11 @@ def document_counts(categories: dict[str, list], targets: dict[str, list]) -> Co
                                                            strict=True), strict=True):
         clause_codes[clause_id].add(key)
         counts[key][0] += 1
-    for clause_id, value, deadline, lead in zip(targets["clause_id"], targets["value"], targets["deadline_year"],
-                                                targets["lead_unit"], strict=True):
+    for clause_id, value, deadline, lead, status in zip(targets["clause_id"], targets["value"],
+                                                        targets["deadline_year"], targets["lead_unit"],
+                                                        targets["review_status"], strict=True):
+        if status == "rejected":  # a reviewer said it is no target (pipeline/reviews.py)
+            continue
         for key in clause_codes.get(clause_id, ()):
             c = counts[key]
             c[1] += 1
@@ -101,8 +104,10 @@ def write_region_indicator(targets: Path, directory: Path, run_key: str | None =
             wanted = pa.array(batch, pa.string())
             parts = []
             for group in range(source.num_row_groups):
-                part = source.read_row_group(group, columns=list(INDICATOR_COLUMNS), use_threads=False)
-                parts.append(part.filter(pc.is_in(part.column("indicator_id"), value_set=wanted)))
+                part = source.read_row_group(group, columns=[*INDICATOR_COLUMNS, "review_status"], use_threads=False)
+                kept = pc.and_(pc.is_in(part.column("indicator_id"), value_set=wanted),
+                               pc.not_equal(pc.fill_null(part.column("review_status"), ""), "rejected"))
+                parts.append(part.filter(kept).drop_columns(["review_status"]))
             table = pa.concat_tables(parts)
             region = pc.fill_null(table.column("region").cast(pa.string()), UNKNOWN_REGION)
             table = table.set_column(1, "region", region)
@@ -185,8 +190,9 @@ def region_totals(directory: Path, codebook: str, measure: str) -> dict[str, dic
     else:
         field = MEASURE_FILTERS[measure]
         items = [t for t in pq.read_table(directory / "targets.parquet",
-                                          columns=["clause_id", "doc_id", "value", "deadline_year", "lead_unit"])
-                 .to_pylist() if field is None or t[field] is not None]
+                                          columns=["clause_id", "doc_id", "value", "deadline_year", "lead_unit",
+                                                   "review_status"])
+                 .to_pylist() if (field is None or t[field] is not None) and t["review_status"] != "rejected"]
     for item in items:
         region = region_of.get(item["doc_id"], UNKNOWN_REGION)
         out["all"][region] += 1

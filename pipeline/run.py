@@ -40,6 +40,7 @@ from .lexicons import DEFAULT_DIR, Lexicons, cached_lexicons
 from .model import Extracted
 from .normalize import normalize
 from .read import DEFAULT_MAX_BYTES, irregular, load_source, read
+from .reviews import apply_reviews, load_reviews, reviews_by_document
 from .segment import segment
 from .structure import structure
 from .tables import (
@@ -81,6 +82,7 @@ class Options:
     lexicons: str = str(DEFAULT_DIR)
     max_bytes: int = DEFAULT_MAX_BYTES
     codebooks: tuple[str, ...] = ()  # extra codebook files (run --codebook)
+    reviews: tuple[str, ...] = ()  # reviews.jsonl files to apply (run --reviews; pipeline/reviews.py)
 
     def lex(self) -> Lexicons:
         return cached_lexicons(self.lexicons, self.codebooks)
@@ -244,7 +246,7 @@ def document_columns(doc: Extracted) -> dict[str, Columns]:
             "lead_unit": covering.get(t.clause_seq, (None, None))[0],
             "units": covering.get(t.clause_seq, (None, None))[1],
             "categories": clause_categories.get(t.clause_seq, []), "rule": t.rule, "scope": t.scope,
-            "page": _page(pages, raw[t.start]),
+            "page": _page(pages, raw[t.start]), "review_status": None,
         })
     codes = doc.categories
     categories = {
@@ -564,6 +566,7 @@ def run(inputs: list[Path], output: Path, workers: int = 0, full: bool = False,
         options: Options = Options(), progress: bool = True) -> Summary:
     started = time.perf_counter()
     options.lex()  # fail on a broken lexicon before touching any document
+    reviews = reviews_by_document(load_reviews([Path(p) for p in options.reviews]))  # …or a broken reviews file
     files, ignored, early_errors = collect_inputs(inputs)
     summary = Summary(inputs=len(files) + len(early_errors), ignored=ignored, output=str(output))
     with _Lock(output):
@@ -584,7 +587,7 @@ def run(inputs: list[Path], output: Path, workers: int = 0, full: bool = False,
             processed = (used.add(r.sha256) or r for r in _progress(results, len(jobs), progress))
             packed = heapq.merge(map(pack, early_errors), processed,
                                  key=lambda r: r.source_path)  # path order whatever the worker order
-            manifest_documents = _write_tables(packed, staging, summary, options, key)
+            manifest_documents = _write_tables(packed, staging, summary, options, key, reviews)
             if summary.written:
                 write_json(staging / "manifest.json", {
                     "run_key": key, "pipeline_version": __version__, "schema_version": SCHEMA_VERSION,
@@ -677,6 +680,8 @@ def _run_key(files: list[tuple[Path, str]], early_errors: list[DocResult], optio
     listed as inputs, so reading them ends."""
     digest = hashlib.sha256(f"{code_fingerprint()}|{options.lex().fingerprint}|{options.max_bytes}|"
                             f"{SCHEMA_VERSION}".encode())
+    for reviews in options.reviews:  # the decisions applied are part of what the tables say
+        digest.update(b"\nreviews\t" + hashlib.sha256(Path(reviews).read_bytes()).digest())
     for path, display in files:
         file_digest = hashlib.sha256()
         try:
@@ -790,8 +795,23 @@ def _progress(results: Iterator[Packed], total: int, enabled: bool) -> Iterator[
                     disable=None)  # None: off when stderr is not a terminal
 
 
+def _reviewed(result: Packed, reviews: list, summary: Summary) -> Packed:
+    """A document's result with a reviewer's decisions applied to its targets (and its
+    category counts without the rejected ones); decisions that cannot be applied are
+    errors rows."""
+    doc = result.table("documents").to_pylist()[0]
+    targets, problems = apply_reviews(doc, result.table("clauses").to_pylist(), result.table("targets").to_pylist(),
+                                      reviews)
+    columns = columns_of("targets", targets)
+    result.tables["targets"] = ipc_bytes(columns_table("targets", columns, SHARED.get("targets", ())))
+    result.counts = compare.document_counts(result.table("categories").to_pydict(), columns)
+    summary.error_rows.extend({"source_path": result.source_path, "sha256": result.sha256, "stage": "review",
+                               "error_type": "review_orphaned", "message": message} for message in problems)
+    return result
+
+
 def _write_tables(results: Iterable[Packed], output: Path, summary: Summary, options: Options,
-                  run_key: str) -> list[dict]:
+                  run_key: str, reviews: dict[str, list] | None = None) -> list[dict]:
     """Stream results (in path order) into the tables in `output` (the run's staging
     folder), a row group at a time; then the comparisons. Returns the manifest's document
     list; `summary.written` stays False when no document was processed."""
@@ -813,11 +833,18 @@ def _write_tables(results: Iterable[Packed], output: Path, summary: Summary, opt
                 continue
             seen[doc_id] = result.source_path
             summary.error_rows.extend(result.errors)  # a document read but not whole (PDF pages without text)
+            if reviews and doc_id in reviews:
+                result = _reviewed(result, reviews.pop(doc_id), summary)
             documents.append({"source_path": result.source_path, "doc_id": doc_id, "sha256": result.doc["sha256"],
                               "n_clauses": result.doc["n_clauses"]})
             for name in result.tables:
                 writers[name].add(result.table(name))
             compare.add_counts(counts.setdefault(result.doc["region"], {}), result.counts)
+        for doc_reviews in (reviews or {}).values():  # decisions about documents this run does not have
+            for review in doc_reviews:
+                summary.error_rows.append({"source_path": review.source.rsplit(":", 1)[0], "sha256": None,
+                                           "stage": "review", "error_type": "review_orphaned",
+                                           "message": f"{review.source}: document {review.doc_id} is not in this run"})
         summary.errors = len(summary.error_rows)
         if not documents:  # a run that processed nothing must not replace good tables
             for writer in writers.values():

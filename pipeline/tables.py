@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-SCHEMA_VERSION = "2"  # 2: clauses.page, targets.page
+SCHEMA_VERSION = "3"  # 2: clauses.page, targets.page; 3: targets.review_status
 _META_KEY = b"policy_pipeline.schema_version"
 RUN_KEY = b"policy_pipeline.run_key"
 
@@ -63,6 +63,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         # Extension beyond SPEC §5.3: who the amount is for, so nobody sums across scopes.
         ("scope", pa.string()),
         ("page", pa.int32()),
+        ("review_status", pa.string()),
     ]),
     "responsibilities": pa.schema([
         ("doc_id", pa.string()), ("clause_id", pa.string()), ("section_path", pa.string()),
