@@ -64,8 +64,10 @@ def extract(text: str | bytes | None = None, *, path: str | Path | None = None, 
         decisions = load_reviews([Path(r) for r in ([reviews] if isinstance(reviews, str | Path) else reviews)])
         doc = rows_of(columns["documents"])[0]
         mine = [r for r in decisions if r.doc_id == doc["doc_id"]]
-        targets, problems = apply_reviews(doc, rows_of(columns["clauses"]), rows_of(columns["targets"]), mine)
-        columns = {**columns, "targets": columns_of("targets", targets)}
+        targets, units, problems = apply_reviews(doc, rows_of(columns["clauses"]), rows_of(columns["targets"]), mine,
+                                                 rows_of(columns["responsibilities"]))
+        columns = {**columns, "targets": columns_of("targets", targets),
+                   "responsibilities": columns_of("responsibilities", units)}
         warnings += problems
     return Notice(**{name: columns_table(name, columns[name], SHARED.get(name, ())).combine_chunks()
                      for name in STREAMED}, warnings=tuple(warnings))

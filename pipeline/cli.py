@@ -264,7 +264,7 @@ def report_command(directory: Path, target: Path | None) -> None:
 @cli.command("validate")
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False), default=Path("outputs"))
 def validate_command(directory: Path) -> None:
-    """Check the tables in DIRECTORY (default: outputs/) against schema v1.
+    """Check the tables in DIRECTORY (default: outputs/) against the declared schema.
 
     For documents, clauses and errors: the file is readable Parquet, carries the schema
     version, has every declared column with its declared type and no unexpected
@@ -274,7 +274,7 @@ def validate_command(directory: Path) -> None:
     from another run is stale). Prints each problem on its own line and exits 1 if there
     is any.
     """
-    from .tables import SCHEMAS, validate
+    from .tables import SCHEMA_VERSION, SCHEMAS, validate
 
     if not directory.is_dir():
         raise click.ClickException(f"{directory}: no such folder")
@@ -283,7 +283,7 @@ def validate_command(directory: Path) -> None:
         for problem in problems:
             click.echo(problem, err=True)
         raise click.ClickException(f"{len(problems)} problem(s) in {directory}")
-    click.echo(f"{directory}: {len(SCHEMAS)} tables match schema v1")
+    click.echo(f"{directory}: {len(SCHEMAS)} tables match schema v{SCHEMA_VERSION}")
 
 
 class Terminated(BaseException):

@@ -125,7 +125,10 @@ def document_page(doc: dict, clauses: list[dict], targets: list[dict], responsib
         for tag in c["tags"] or []:
             units = [r for r in responsibilities if r["clause_id"] == c["clause_id"] and r["source"] != "text"]
             tags.append({"text": tag["text"], "clause_id": c["clause_id"],
-                         "units": [[r["unit"], r["role"], r["lead_rule"], r["source"]] for r in units]})
+                         "units": [{"key": f"u:{tag['start']}:{tag['end']}:{r['rank']}", "unit_raw": r["unit_raw"],
+                                    "unit": r["unit"], "role": r["role"], "lead_rule": r["lead_rule"],
+                                    "source": r["source"], "review_status": r.get("review_status")}
+                                   for r in units]})
             marks.append((tag["start"], tag["end"], "u", len(tags) - 1))
     evidence: dict[str, list[list]] = {}
     for r in categories:
@@ -336,9 +339,22 @@ function show(kind, index) {
   });
   if (kind === 'u') {
     const tag = DATA.tags[index];
-    panel.innerHTML = '<h3>Responsibility tag</h3><p>' + esc(tag.text) + '</p><table><tr><th>unit</th><th>role</th>' +
-      '<th>lead rule</th><th>source</th></tr>' + tag.units.map(u => '<tr><td>' + u.map(esc).join('</td><td>') +
-      '</td></tr>').join('') + '</table>';
+    panel.innerHTML = '<h3>Responsibility tag</h3><p>' + esc(tag.text) + '</p>' +
+      '<p><input id="note" placeholder="note (optional)"></p><table><tr><th>unit</th><th>role</th><th></th></tr>' +
+      tag.units.map((u, i) => '<tr data-unit="' + i + '"><td><input data-field="unit" value="' + esc(u.unit) +
+        '"></td><td><input data-field="role" value="' + esc(u.role) + '"></td><td>' +
+        '<button data-act="confirmed">Right</button><button data-act="rejected">Wrong</button>' +
+        '<button data-act="corrected">Save</button> ' + esc(statusOf(u.key) || '') + '</td></tr>').join('') +
+      '</table><p class="hint">lead rule: ' + esc([...new Set(tag.units.map(u => u.lead_rule))].join(', ')) + '</p>';
+    panel.querySelectorAll('tr[data-unit] button').forEach(button => button.onclick = () => {
+      const tr = button.closest('tr'), u = tag.units[+tr.dataset.unit];
+      const row = {key: u.key, mention: u.unit_raw};
+      if (button.dataset.act !== 'corrected') { record(row, button.dataset.act, null, null, null); return; }
+      tr.querySelectorAll('input[data-field]').forEach(input => {
+        const k = input.dataset.field;
+        if (input.value !== String(u[k] ?? '')) record(row, 'corrected', k, u[k], input.value);
+      });
+    });
     return;
   }
   const t = DATA.targets[index];

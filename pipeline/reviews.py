@@ -1,15 +1,19 @@
 """Reviews: a reviewer's decisions (`reviews.jsonl`, written by the report) → the targets of
 a run, confirmed, corrected, rejected or added, on every later run.
 
-One decision a line: `doc_id`, `row` (`t:START:END`, the target's offsets in
-documents.text), `mention` (its text, to check the row is still the one reviewed),
+One decision a line: `doc_id`, `row` (`t:START:END`, a target's offsets in
+documents.text; `u:START:END:RANK`, the responsibility tag's offsets and the unit's rank in
+it), `mention` (the target's text or the unit as written, to check the row is still the
+one reviewed),
 `status` (`confirmed | corrected | rejected | added`), `field`, `old`, `new` (for a
 correction: the field and its values; for an added target, `new` holds its fields),
 `note`, `time`. Later lines win over earlier ones for the same row and field.
 
 Applied after extraction (the cache holds what the notice gives, not what a reviewer
-said): `targets.review_status` says what happened to each row; rejected rows stay in
-`targets` but out of `region_indicator` and `region_category`. A decision whose row no
+said): `review_status` in `targets` and `responsibilities` says what happened to each row;
+rejected targets stay in `targets` but out of `region_indicator` and `region_category`.
+A tag whose units were reviewed gives its targets their lead unit and units again, from
+the units not rejected (corrected names and roles included). A decision whose row no
 longer exists (the notice or the rules changed: other offsets, another mention) or whose
 document is not in the run is an `errors` row (`stage = review`), never dropped silently.
 """
@@ -26,6 +30,9 @@ from .errors import PipelineError
 
 STATUSES = ("confirmed", "corrected", "rejected", "added")
 ROW_KEY = regex.compile(r"t:(?P<start>[0-9]+):(?P<end>[0-9]+)")
+UNIT_KEY = regex.compile(r"u:(?P<start>[0-9]+):(?P<end>[0-9]+):(?P<rank>[0-9]+)")
+UNIT_FIELDS = ("unit", "role")
+ROLES = ("lead", "co", "actor")
 FLOAT_FIELDS = ("value", "value_max")
 INT_FIELDS = ("deadline_year",)
 TEXT_FIELDS = ("quantity_kind", "comparator", "unit", "indicator", "indicator_id", "lead_unit", "per", "within",
@@ -75,12 +82,16 @@ def _review(line: str, where: str) -> Review:
     if not isinstance(item, dict):
         raise ReviewError(f"{where}: not a JSON object")
     status, row, field = item.get("status"), item.get("row"), item.get("field")
-    if not isinstance(item.get("doc_id"), str) or not isinstance(row, str) or not ROW_KEY.fullmatch(row):
-        raise ReviewError(f"{where}: needs doc_id and row (t:START:END)")
+    unit_row = isinstance(row, str) and UNIT_KEY.fullmatch(row) is not None
+    if not isinstance(item.get("doc_id"), str) or not isinstance(row, str) or not (ROW_KEY.fullmatch(row) or unit_row):
+        raise ReviewError(f"{where}: needs doc_id and row (t:START:END for a target, u:START:END:RANK for a unit)")
     if status not in STATUSES:
         raise ReviewError(f"{where}: status must be one of {', '.join(STATUSES)}, found {status!r}")
-    if status == "corrected" and field not in FIELDS:
-        raise ReviewError(f"{where}: a correction names a field of {', '.join(FIELDS)}, found {field!r}")
+    fields = UNIT_FIELDS if unit_row else FIELDS
+    if status == "corrected" and field not in fields:
+        raise ReviewError(f"{where}: a correction names a field of {', '.join(fields)}, found {field!r}")
+    if status == "added" and unit_row:
+        raise ReviewError(f"{where}: units are added by correcting a target's lead_unit, not as rows")
     if status == "added" and not isinstance(item.get("new"), dict):
         raise ReviewError(f"{where}: an added target gives its fields in 'new' (an object)")
     return Review(item["doc_id"], row, item.get("mention"), status, field, item.get("new"),
@@ -107,13 +118,18 @@ def typed(field: str, value: object) -> object:
     return str(value)
 
 
-def apply_reviews(doc: dict, clauses: list[dict], targets: list[dict], reviews: list[Review]) -> tuple[
-        list[dict], list[str]]:
-    """(the document's targets with the decisions applied, a message for each decision
-    that could not be). `doc` is its documents row; rows are dicts of the tables."""
-    rows = [dict(t, review_status=None) for t in targets]
-    by_key = {f"t:{t['start']}:{t['end']}": t for t in rows}
+def apply_reviews(doc: dict, clauses: list[dict], targets: list[dict], reviews: list[Review],
+                  responsibilities: list[dict] | None = None) -> tuple[list[dict], list[dict], list[str]]:
+    """(the document's targets and responsibilities with the decisions applied, a message
+    for each decision that could not be). `doc` is its documents row; rows are dicts of the
+    tables."""
+    units = [dict(r, review_status=None) for r in responsibilities or []]
     problems: list[str] = []
+    reviewed_tags = _apply_unit_reviews(clauses, units, [r for r in reviews if r.row.startswith("u:")], problems)
+    rows = [dict(t, review_status=None) for t in targets]
+    _lead_units_again(rows, units, reviewed_tags)
+    reviews = [r for r in reviews if r.row.startswith("t:")]
+    by_key = {f"t:{t['start']}:{t['end']}": t for t in rows}
     added = 0
     for review in reviews:
         start, end = (int(x) for x in ROW_KEY.fullmatch(review.row).groups())
@@ -149,7 +165,46 @@ def apply_reviews(doc: dict, clauses: list[dict], targets: list[dict], reviews: 
             continue
         row["review_status"] = "added" if row.get("rule") == "review" else review.status
     rows.sort(key=lambda t: (t["start"], t["end"], t["target_id"]))
-    return rows, problems
+    return rows, units, problems
+
+
+def _apply_unit_reviews(clauses: list[dict], units: list[dict], reviews: list[Review],
+                        problems: list[str]) -> set[str]:
+    """Decisions about responsibility rows, in place; the clause ids of the tags reviewed."""
+    tag_clause = {(tag["start"], tag["end"]): c["clause_id"] for c in clauses for tag in c["tags"] or []}
+    reviewed: set[str] = set()
+    for review in reviews:
+        start, end, rank = (int(x) for x in UNIT_KEY.fullmatch(review.row).groups())
+        clause_id = tag_clause.get((start, end))
+        row = next((r for r in units if r["clause_id"] == clause_id and r["rank"] == rank and r["source"] != "text"),
+                   None)
+        if row is None or (review.mention is not None and row["unit_raw"] != review.mention):
+            problems.append(f"{review.source}: {review.row} {review.mention!r}: no such unit in this run "
+                            "(the notice or the rules changed)")
+            continue
+        if review.status == "corrected":
+            value = None if review.new in (None, "") else str(review.new)
+            if review.field == "role" and value not in ROLES:
+                problems.append(f"{review.source}: {review.row}: role must be one of {', '.join(ROLES)}")
+                continue
+            row[review.field] = value
+        row["review_status"] = review.status
+        reviewed.add(clause_id)
+    return reviewed
+
+
+def _lead_units_again(targets: list[dict], units: list[dict], reviewed_tags: set[str]) -> None:
+    """Targets covered by a reviewed tag take its lead and units from the rows kept."""
+    for clause_id in reviewed_tags:
+        rows = sorted((r for r in units if r["clause_id"] == clause_id and r["source"] != "text"),
+                      key=lambda r: r["rank"])
+        kept = [r for r in rows if r["review_status"] != "rejected" and r["unit"]]
+        scope = set(rows[0]["scope"]) if rows else set()
+        lead = next((r["unit"] for r in kept if r["role"] == "lead"), kept[0]["unit"] if kept else None)
+        names = list(dict.fromkeys(r["unit"] for r in kept))
+        for t in targets:
+            if t["clause_id"] in scope:
+                t["lead_unit"], t["units"] = lead, names
 
 
 def _added_row(doc: dict, clause: dict, start: int, end: int, n: int) -> dict:

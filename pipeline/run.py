@@ -228,7 +228,7 @@ def document_columns(doc: Extracted) -> dict[str, Columns]:
         {"doc_id": doc_id, "clause_id": clause_id(r.clause_seq), "section_path": r.section_path,
          "scope": [clause_id(s) for s in r.scope], "unit_raw": r.unit_raw, "unit": r.unit,
          "unit_type": r.unit_type, "unit_level": r.unit_level, "role": r.role, "rank": r.rank,
-         "lead_rule": r.lead_rule, "source": r.source}
+         "lead_rule": r.lead_rule, "source": r.source, "review_status": None}
         for r in doc.responsibilities
     ]
     covering = _units_by_clause(doc)
@@ -800,10 +800,13 @@ def _reviewed(result: Packed, reviews: list, summary: Summary) -> Packed:
     category counts without the rejected ones); decisions that cannot be applied are
     errors rows."""
     doc = result.table("documents").to_pylist()[0]
-    targets, problems = apply_reviews(doc, result.table("clauses").to_pylist(), result.table("targets").to_pylist(),
-                                      reviews)
+    targets, units, problems = apply_reviews(doc, result.table("clauses").to_pylist(),
+                                             result.table("targets").to_pylist(), reviews,
+                                             result.table("responsibilities").to_pylist())
     columns = columns_of("targets", targets)
     result.tables["targets"] = ipc_bytes(columns_table("targets", columns, SHARED.get("targets", ())))
+    result.tables["responsibilities"] = ipc_bytes(columns_table("responsibilities", columns_of("responsibilities",
+                                                                                               units)))
     result.counts = compare.document_counts(result.table("categories").to_pydict(), columns)
     summary.error_rows.extend({"source_path": result.source_path, "sha256": result.sha256, "stage": "review",
                                "error_type": "review_orphaned", "message": message} for message in problems)

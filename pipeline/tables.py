@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-SCHEMA_VERSION = "3"  # 2: clauses.page, targets.page; 3: targets.review_status
+SCHEMA_VERSION = "3"  # 2: clauses.page, targets.page; 3: review_status of targets and responsibilities
 _META_KEY = b"policy_pipeline.schema_version"
 RUN_KEY = b"policy_pipeline.run_key"
 
@@ -69,7 +69,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("doc_id", pa.string()), ("clause_id", pa.string()), ("section_path", pa.string()),
         ("scope", pa.list_(pa.string())), ("unit_raw", pa.string()), ("unit", pa.string()),
         ("unit_type", pa.string()), ("unit_level", pa.string()), ("role", pa.string()), ("rank", pa.int32()),
-        ("lead_rule", pa.string()), ("source", pa.string()),
+        ("lead_rule", pa.string()), ("source", pa.string()), ("review_status", pa.string()),
     ]),
     "categories": pa.schema([
         ("doc_id", pa.string()), ("clause_id", pa.string()), ("codebook", pa.string()), ("category", pa.string()),

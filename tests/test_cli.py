@@ -22,7 +22,9 @@ def test_run_writes_valid_tables(corpus_run):
         assert (corpus_run / f"{name}.parquet").exists()
     result = cli("validate", str(corpus_run))
     assert result.returncode == 0, result.stderr
-    assert "match schema v1" in result.stdout
+    from pipeline.tables import SCHEMA_VERSION
+
+    assert f"match schema v{SCHEMA_VERSION}" in result.stdout
 
 
 def test_offsets_point_into_both_texts(tables):

@@ -93,6 +93,28 @@ def test_reviews_confirm_correct_reject_and_add_and_orphans_are_reported(run_dir
     assert "review_orphaned" in result.stderr
 
 
+def test_a_reviewed_tag_gives_its_targets_their_lead_again(run_dir, tmp_path):
+    clauses = pq.read_table(run_dir / "clauses.parquet").to_pylist()
+    units = pq.read_table(run_dir / "responsibilities.parquet").to_pylist()
+    targets = pq.read_table(run_dir / "targets.parquet").to_pylist()
+    # Xiji: 到2027年培养县级骨干教师100名… (责任单位:县委编办、县教育体育局、…): the lead is 县委编办.
+    target = next(t for t in targets if t["mention"] == "100名" and t["lead_unit"] == "县委编办")
+    lead = next(u for u in units if u["role"] == "lead" and target["clause_id"] in u["scope"])
+    tag = next(tag for c in clauses if c["clause_id"] == lead["clause_id"] for tag in c["tags"])
+    key = f"u:{tag['start']}:{tag['end']}"
+    _apply(run_dir, [
+        {"doc_id": target["doc_id"], "row": f"{key}:1", "mention": "县委编办", "status": "rejected"},
+        {"doc_id": target["doc_id"], "row": f"{key}:2", "mention": "教育体育局", "status": "corrected",
+         "field": "role", "old": "co", "new": "lead"},
+    ], tmp_path)
+    after = next(t for t in pq.read_table(run_dir / "targets.parquet").to_pylist()
+                 if t["target_id"] == target["target_id"])
+    assert after["lead_unit"] == "县教育体育局" and "县委编办" not in after["units"]
+    reviewed = [(u["unit_raw"], u["role"], u["review_status"])
+                for u in pq.read_table(run_dir / "responsibilities.parquet").to_pylist() if u["review_status"]]
+    assert reviewed == [("县委编办", "lead", "rejected"), ("教育体育局", "lead", "corrected")]
+
+
 def test_a_bad_reviews_file_is_one_clear_error(run_dir, tmp_path):
     bad = tmp_path / "reviews.jsonl"
     bad.write_text('{"doc_id": "x", "row": "t:1:2", "status": "maybe"}\n', encoding="utf-8")
@@ -147,16 +169,42 @@ def test_in_chromium_a_correction_made_on_the_page_survives_the_next_run(run_dir
         page.click("#fix")
         page.locator("mark[data-t]").filter(has_text="10所").first.click()
         page.click("#wrong")
-        assert page.locator("#reviewcount").inner_text() == "2 decisions"
+        # A missed target: select its text on the page, then add it.
+        page.evaluate("""() => {
+            const span = [...document.querySelectorAll('#text span[data-o]')]
+                .find(s => s.textContent.includes('义务教育优质均衡'));
+            const node = span.firstChild, at = node.textContent.indexOf('义务教育优质均衡');
+            const range = document.createRange();
+            range.setStart(node, at);
+            range.setEnd(node, at + 8);
+            getSelection().removeAllRanges();
+            getSelection().addRange(range);
+        }""")
+        page.wait_for_function("!document.getElementById('addsel').disabled")
+        page.click("#addsel")
+        page.fill("#panel input[data-field=quantity_kind]", "milestone")
+        page.fill("#panel input[data-field=deadline_year]", "2027")
+        page.click("#add")
+        # A responsibility tag: its first unit is wrong.
+        page.locator("mark.u").filter(has_text="县委宣传部").first.click()
+        page.locator("#panel tr[data-unit='0'] button[data-act=rejected]").click()
+        assert page.locator("#reviewcount").inner_text() == "4 decisions"
         with page.expect_download() as download:
             page.click("#download")
         reviews = tmp_path / "reviews.jsonl"
         download.value.save_as(reviews)
         browser.close()
     lines = [json.loads(line) for line in reviews.read_text(encoding="utf-8").splitlines()]
-    assert [(x["status"], x["field"], x["new"]) for x in lines] == [("corrected", "value", "120"),
-                                                                    ("rejected", None, None)]
+    assert [(x["status"], x["field"], x["new"]) for x in lines] == [
+        ("corrected", "value", "120"), ("rejected", None, None),
+        ("added", None, {"quantity_kind": "milestone", "deadline_year": "2027"}), ("rejected", None, None)]
+    assert lines[-1]["row"].startswith("u:") and lines[-1]["mention"] == "县委宣传部"
     cli("run", str(CORPUS), "-o", str(run_dir), "--reviews", str(reviews))
     after = pq.read_table(run_dir / "targets.parquet").to_pylist()
     reviewed = {t["mention"]: (t["value"], t["review_status"]) for t in after if t["review_status"]}
     assert reviewed["100名"] == (120.0, "corrected") and reviewed["10所"][1] == "rejected"
+    added = next(t for t in after if t["review_status"] == "added")
+    assert (added["mention"], added["deadline_year"], added["rule"]) == ("义务教育优质均衡", 2027, "review")
+    assert not [e for e in pq.read_table(run_dir / "errors.parquet").to_pylist() if e["stage"] == "review"]
+    units = [r for r in pq.read_table(run_dir / "responsibilities.parquet").to_pylist() if r["review_status"]]
+    assert [(r["unit_raw"], r["review_status"]) for r in units] == [("县委宣传部", "rejected")]
