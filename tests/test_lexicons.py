@@ -27,6 +27,11 @@ def edit(path, old, new):
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def line_holding(path, needle: str) -> int:
+    """The number of the first line of `path` holding `needle`."""
+    return next(i for i, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if needle in text)
+
+
 def test_shipped_lexicons_load(lex):
     assert lex.regions["450226"].name == "三江侗族自治县"
     assert lex.regions_by_name["三江"][0].code == "450226"
@@ -50,15 +55,14 @@ def test_bad_region_rows_are_reported_with_their_line(lexdir):
 def test_bad_pattern_is_reported_with_its_line(lexdir):
     path = lexdir / "structure.yaml"
     edit(path, "'扫一扫'", "'扫一扫['")
-    line = next(i for i, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if "扫一扫[" in text)
-    with pytest.raises(LexiconError, match=rf"structure\.yaml:{line}: bad pattern"):
+    with pytest.raises(LexiconError, match=rf"structure\.yaml:{line_holding(path, '扫一扫[')}: bad pattern"):
         load_lexicons(lexdir)
 
 
 def test_an_indicator_has_one_known_unit(lexdir):
     path = lexdir / "indicators.yaml"
     edit(path, "  unit: 平方米\n", "  unit: 亩地\n")
-    line = next(i for i, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if "亩地" in text)
+    line = line_holding(path, "亩地")
     with pytest.raises(LexiconError, match=rf"indicators\.yaml:{line}: school_floor_area: unit '亩地' is neither"):
         load_lexicons(lexdir)
     edit(path, "  unit: 亩地\n", "")
