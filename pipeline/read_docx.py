@@ -26,6 +26,7 @@ from .errors import InputError
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 CONVERT_SECONDS = 120
+MAX_UNPACKED = 200_000_000  # bytes of XML and media a Word notice may unpack to
 _DIGITS = "〇一二三四五六七八九"
 
 
@@ -42,12 +43,20 @@ def docx_text(data: bytes) -> tuple[str, tuple[tuple[int, int], ...]]:
     footnotes; headings are (offset of the line, outline level from 0) of the paragraphs
     Word styles as headings (标题 1, Heading 2, an outline level)."""
     import docx  # python-docx: only when a Word file is read
-    from docx.opc.exceptions import PackageNotFoundError
 
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:  # a zip bomb is refused before it is unpacked
+        unpacked = sum(info.file_size for info in archive.infolist())
+    if unpacked > MAX_UNPACKED:
+        raise InputError(f"Word file unpacks to {unpacked / 1e6:,.0f} MB, over {MAX_UNPACKED / 1e6:.0f} MB",
+                         "too_large")
     try:
         document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        return _read(document)
+    except Exception as exc:  # a broken or hostile file breaks the parser in many ways: all are one error row
         raise InputError(f"unreadable Word file ({exc.__class__.__name__}: {str(exc)[:80]})", "unreadable") from None
+
+
+def _read(document) -> tuple[str, tuple[tuple[int, int], ...]]:
     numbering = _Numbering(document)
     levels = _outline_levels(document)
     lines: list[str] = []

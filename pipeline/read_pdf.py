@@ -32,6 +32,7 @@ from .errors import InputError
 PAGE_NUMBER = regex.compile(
     r"^[\s\-—–－―_·•]*(?:第\s*)?[0-9]{1,4}(?:\s*页)?(?:\s*[/／]\s*[0-9]{1,4}|\s*共\s*[0-9]{1,4}\s*页)?[\s\-—–－―_·•]*$")
 OPENING = "(（《“‘〔【[\"'"
+MAX_PAGES = 2000  # the longest notices with annexes run to a few hundred pages
 EDGE_SHARE = 0.12  # the top or bottom of a page where running headers and footers stand
 MIN_GUTTER = 1.5  # character widths free of text between two columns
 
@@ -54,17 +55,20 @@ def pdf_text(data: bytes) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
     """(text, the offset in it where each page starts, the pages without text) of a PDF's
     text layer."""
     import pdfplumber  # 0.2 s to import: only when a PDF is read
-    from pdfminer.pdfparser import PDFSyntaxError
-    from pdfplumber.utils.exceptions import PdfminerException
 
     try:
         pages, pictures = [], []
         with pdfplumber.open(io.BytesIO(data)) as pdf:
+            if len(pdf.pages) > MAX_PAGES:
+                raise InputError(f"PDF has {len(pdf.pages):,} pages, over the {MAX_PAGES:,} a notice may have",
+                                 "too_large")
             for page in pdf.pages:
                 pages.append(_page_lines(page))
                 pictures.append(bool(page.images))
                 page.close()  # its parsed objects: memory stays that of one page, not of the PDF
-    except (PdfminerException, PDFSyntaxError, ValueError, KeyError, TypeError) as exc:
+    except InputError:
+        raise
+    except Exception as exc:  # a broken or hostile file breaks the parser in many ways: all are one error row
         raise InputError(f"unreadable PDF ({exc.__class__.__name__}: {str(exc)[:80]})", "unreadable") from None
     if not pages:
         raise InputError("PDF has no pages", "empty")

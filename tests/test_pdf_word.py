@@ -214,3 +214,12 @@ def test_letter_spaced_type_keeps_numbers_whole(tmp_path):
     assert "ICT coverage 100%" in notice.document["text"]
     targets = notice.targets.to_pandas()
     assert list(zip(targets.mention, targets.deadline_year, strict=True))[:1] == [("12所", 2025)]
+
+
+def test_a_word_file_that_unpacks_to_gigabytes_is_refused_unread(tmp_path):
+    bomb = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/document.xml", "<w:document/>")
+        z.writestr("word/media/padding.bin", b"\0" * 300_000_000)  # a few hundred kB packed
+    result = process_source(Source.of("bomb.docx", bomb.read_bytes()), Options())
+    assert result.errors[0]["error_type"] == "too_large" and "unpacks to 300 MB" in result.errors[0]["message"]
