@@ -121,9 +121,13 @@ def document_page(doc: dict, clauses: list[dict], targets: list[dict], responsib
         if span is not None and span != (t["start"], t["end"]):
             marks.append((*span, "d", i))
     tags = []
+    by_clause: dict[str, list[dict]] = {}
+    for r in responsibilities:
+        if r["source"] != "text":
+            by_clause.setdefault(r["clause_id"], []).append(r)
     for c in clauses:
         for tag in c["tags"] or []:
-            units = [r for r in responsibilities if r["clause_id"] == c["clause_id"] and r["source"] != "text"]
+            units = by_clause.get(c["clause_id"], [])
             tags.append({"text": tag["text"], "clause_id": c["clause_id"],
                          "units": [{"key": f"u:{tag['start']}:{tag['end']}:{r['rank']}", "unit_raw": r["unit_raw"],
                                     "unit": r["unit"], "role": r["role"], "lead_rule": r["lead_rule"],
@@ -196,60 +200,55 @@ def _tooltip(t: dict) -> str:
 
 def _body(original: str, marks: list[tuple[int, int, str, int]], headings: dict[int, tuple[int, int]],
           tooltips: list[str]) -> str:
-    """The text as paragraphs (a heading paragraph as a heading, an inline heading in bold),
-    each run of characters in a span carrying its offset (`data-o`) and, where highlighted,
-    the rows it belongs to."""
-    breaks = [i for i, ch in enumerate(original) if ch == "\n"]
-    bounds = sorted({0, len(original), *(m[0] for m in marks), *(m[1] for m in marks), *breaks,
-                     *(i + 1 for i in breaks), *(end for _, end in headings.values())})
-    strong_until = -1
-    starts: dict[int, list] = {}
-    for m in marks:
-        starts.setdefault(m[0], []).append(m)
-    active: list[tuple[int, int, str, int]] = []
+    """The text as paragraphs: a paragraph that is a heading as a heading, an inline heading
+    (`1.强化…。` then its body) in bold."""
     out: list[str] = []
-    paragraph_open, tag = False, "p"
-    for a, b in zip(bounds, bounds[1:], strict=False):
-        active = [m for m in active if m[1] > a] + starts.get(a, [])
-        piece = original[a:b]
-        if piece == "\n":
-            if strong_until >= 0:
-                out.append("</strong>")
-                strong_until = -1
-            if paragraph_open:
-                out.append(_close(tag))
-                paragraph_open = False
+    pending = sorted(marks)
+    taken = 0
+    open_marks: list[tuple[int, int, str, int]] = []  # marks begun before this paragraph's end
+    pos = 0
+    for line in original.split("\n"):
+        start, end = pos, pos + len(line)
+        pos = end + 1
+        while taken < len(pending) and pending[taken][0] < end:
+            open_marks.append(pending[taken])
+            taken += 1
+        open_marks = [m for m in open_marks if m[1] > start]
+        if not line:
             continue
-        if a == strong_until:
+        level, heading_end = headings.get(start, (None, end))
+        tag = "p" if level is None or heading_end < end else f"h{min(2 + level, 6)}"
+        bold = heading_end if level is not None and heading_end < end else None
+        out.append(f"<{tag}>{_runs(original, start, end, open_marks, tooltips, bold)}</{tag}>")
+    return "".join(out)
+
+
+def _runs(original: str, start: int, end: int, marks: list[tuple[int, int, str, int]], tooltips: list[str],
+          bold: int | None) -> str:
+    """original[start:end] as runs of characters, each in a span carrying its offset
+    (`data-o`) and, where highlighted, a mark naming the rows it belongs to (`data-t`
+    targets, `data-d` deadlines of targets, `data-u` tags); the first `bold` characters
+    in bold."""
+    inside = [m for m in marks if m[0] < end and m[1] > start]
+    cuts = sorted({start, end, *(min(max(x, start), end) for m in inside for x in m[:2]),
+                   *((bold,) if bold is not None else ())})
+    out = ["<strong>"] if bold is not None else []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        if a == bold:
             out.append("</strong>")
-            strong_until = -1
-        if not paragraph_open:
-            level, end = headings.get(a, (None, None))
-            ends = original.find("\n", a)
-            whole = level is not None and end >= (ends if ends >= 0 else len(original))
-            tag = f"h{min(2 + level, 6)}" if whole else "p"
-            out.append(f"<{tag}>")
-            if level is not None and not whole:  # 1.强化…。 then the body: the heading in bold
-                out.append("<strong>")
-                strong_until = end
-            paragraph_open = True
+        active = [m for m in inside if m[0] <= a < m[1]]
+        piece = html.escape(original[a:b])
         if not active:
-            out.append(f"<span data-o=\"{a}\">{html.escape(piece)}</span>")
+            out.append(f"<span data-o=\"{a}\">{piece}</span>")
             continue
         kinds = sorted({m[2] for m in active})
         ids = " ".join(f"data-{k}=\"{' '.join(str(m[3]) for m in active if m[2] == k)}\"" for k in kinds)
         first = next((m[3] for m in active if m[2] in "td"), None)
         tip = f" title=\"{html.escape(tooltips[first])}\"" if first is not None else ""
-        out.append(f"<mark class=\"{' '.join(kinds)}\" data-o=\"{a}\" {ids}{tip}>{html.escape(piece)}</mark>")
-    if strong_until >= 0:
+        out.append(f"<mark class=\"{' '.join(kinds)}\" data-o=\"{a}\" {ids}{tip}>{piece}</mark>")
+    if bold is not None and bold >= end:
         out.append("</strong>")
-    if paragraph_open:
-        out.append(_close(tag))
     return "".join(out)
-
-
-def _close(tag: str) -> str:
-    return f"</{tag}>"
 
 
 # --- the index --------------------------------------------------------------------------
