@@ -81,12 +81,14 @@ def chinese_font() -> Path:
 
 def run(inputs: list[str | Path] | str | Path, output: str | Path = "outputs", *, workers: int = 0,
         full: bool = False, lexicons: str | Path | None = None, reviews: list[str | Path] | str | Path = (),
-        progress: bool = False) -> Summary:
+        progress: bool = False, scheduler: str | None = None) -> Summary:
     """Process files and folders into the tables of `output`, as `policy-pipeline run` does,
-    applying the `reviews` files (reviews.jsonl from the report); returns the run's summary
+    applying the `reviews` files (reviews.jsonl from the report), on local workers or the
+    Dask cluster `scheduler` names (`local:N`, `tcp://host:8786`); returns the run's summary
     (counts, error rows)."""
     items = [inputs] if isinstance(inputs, str | Path) else list(inputs)
     decisions = [reviews] if isinstance(reviews, str | Path) else list(reviews)
     return run_batch([Path(i) for i in items], Path(output), workers=workers, full=full,
                      options=Options(lexicons=str(lexicons or DEFAULT_DIR),
-                                     reviews=tuple(str(Path(r).resolve()) for r in decisions)), progress=progress)
+                                     reviews=tuple(str(Path(r).resolve()) for r in decisions)), progress=progress,
+                     scheduler=scheduler)

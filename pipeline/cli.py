@@ -53,8 +53,13 @@ def cli() -> None:
 @click.option("--reviews", "reviews", multiple=True, type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="A reviews.jsonl downloaded from the report: its confirmations, corrections, rejections and "
                    "added targets are applied (targets.review_status); repeatable.")
+@click.option("--scheduler", callback=lambda ctx, param, value: _scheduler(value), default=None,
+              help="Run the documents on a Dask cluster instead of local workers: local:N starts N worker "
+                   "processes here, tcp://HOST:8786 joins a running scheduler (inputs and OUTPUT on a filesystem "
+                   "the workers share). Needs `pip install 'policy-pipeline[dask]'`.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
-def run_command(inputs, output, workers, full, strict, max_mb, lexicon_dir, codebooks, reviews, quiet) -> None:
+def run_command(inputs, output, workers, full, strict, max_mb, lexicon_dir, codebooks, reviews, scheduler,
+                quiet) -> None:
     """Process notice files and folders (default: corpus/) into tables in OUTPUT.
 
     Each file (.txt, .html/.htm in UTF-8/16, GB18030/GBK or Big5; .pdf with a text
@@ -81,7 +86,7 @@ def run_command(inputs, output, workers, full, strict, max_mb, lexicon_dir, code
                   options=Options(lexicons=str(lexicon_dir), max_bytes=int(max_mb * 1024 * 1024),
                                   codebooks=tuple(str(p.resolve()) for p in codebooks),
                                   reviews=tuple(str(p.resolve()) for p in reviews)),
-                  progress=not quiet)
+                  progress=not quiet, scheduler=scheduler)
     if not quiet:
         reused = f", {summary.cached} unchanged since the last run" if summary.cached else ""
         click.echo(f"{summary.documents} documents, {summary.clauses} clauses, {summary.targets} targets, "
@@ -104,6 +109,22 @@ def run_command(inputs, output, workers, full, strict, max_mb, lexicon_dir, code
                                    "were")
     if strict and summary.errors:
         raise click.ClickException(f"--strict: {summary.errors} input(s) could not be processed")
+
+
+def _scheduler(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from .cluster import parse_scheduler
+
+    try:
+        parse_scheduler(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    try:
+        import distributed  # noqa: F401 - only to say early that the extra is missing
+    except ImportError:
+        raise click.BadParameter("Dask is not installed: pip install 'policy-pipeline[dask]'") from None
+    return value
 
 
 @cli.command("extract")

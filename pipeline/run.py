@@ -34,6 +34,7 @@ import regex
 
 from . import __version__, compare
 from .clean import clean
+from .cluster import dask_map
 from .errors import InputError, PipelineError
 from .extract import extract
 from .lexicons import DEFAULT_DIR, Lexicons, cached_lexicons
@@ -563,7 +564,9 @@ def _stat_or_none(path: Path) -> os.stat_result | None:
 
 
 def run(inputs: list[Path], output: Path, workers: int = 0, full: bool = False,
-        options: Options = Options(), progress: bool = True) -> Summary:
+        options: Options = Options(), progress: bool = True, scheduler: str | None = None) -> Summary:
+    """Process `inputs` into the tables of `output` with `workers` local processes, or on the
+    Dask cluster `scheduler` names (`local:N`, `tcp://host:8786`: pipeline/cluster.py)."""
     started = time.perf_counter()
     options.lex()  # fail on a broken lexicon before touching any document
     reviews = reviews_by_document(load_reviews([Path(p) for p in options.reviews]))  # …or a broken reviews file
@@ -582,7 +585,7 @@ def run(inputs: list[Path], output: Path, workers: int = 0, full: bool = False,
         used: set[str] = set()  # content hashes of this run's inputs: their cache entries stay
         staging = Path(tempfile.mkdtemp(prefix="run-", suffix=".tmp", dir=_runs(output)))
         os.chmod(staging, 0o777 & ~umask())  # mkdtemp makes 0700; tables are meant to be shared
-        results = _map(jobs, workers, options)
+        results = dask_map(jobs, scheduler, _process_chunk, progress) if scheduler else _map(jobs, workers, options)
         try:
             processed = (used.add(r.sha256) or r for r in _progress(results, len(jobs), progress))
             packed = heapq.merge(map(pack, early_errors), processed,
@@ -743,8 +746,8 @@ def _map(jobs: list, workers: int, options: Options) -> Iterator[Packed]:
     # Futures of our own rather than pool.map: closing map's iterator cancels its futures,
     # and the pool's manager thread, failing them once the workers are stopped, raises on
     # each cancelled one (a traceback after "stopped by SIGTERM").
-    futures = deque(pool.submit(_process_chunk, jobs[i:i + size]) for i in range(0, len(jobs), size))
-    try:
+    try:  # from the first submit on: a signal while jobs are being submitted must stop the workers too
+        futures = deque(pool.submit(_process_chunk, jobs[i:i + size]) for i in range(0, len(jobs), size))
         while futures:
             yield from futures.popleft().result()
     except BaseException:  # interrupted, terminated, or the writer failed: stop now, not after every job

@@ -1,0 +1,49 @@
+"""Benchmark of runs on Dask (`run --scheduler local:N`) beside the built-in worker pool.
+
+Builds a corpus from corpus/ (as bench/benchmark.py does), runs it as a user would (whole
+processes, `--full`) with the built-in pool (1 and 2 workers) and on a LocalCluster (1 and
+2 workers), and prints seconds, documents/s and the ratio to the pool with the same
+number of workers. Cluster start-up and teardown are included: they are what a user waits
+for. Machines are noisy: read the ratios, not the seconds.
+
+    pip install -e '.[bench,dask]'
+    python bench/dask_scaling.py --mb 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from benchmark import EXE, build_corpus, timed_process  # noqa: E402 - a script beside this one
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mb", type=float, default=10, help="corpus size to build (MB)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="pp-bench-dask-") as tmp:
+        folder = Path(tmp)
+        files = build_corpus(folder / "corpus", args.mb)
+        mb = sum(f.stat().st_size for f in files) / 1e6
+        print(f"corpus: {len(files):,} notices, {mb:.1f} MB\n")
+        print(f"{'engine':<22}{'seconds':>9}{'docs/s':>9}{'× pool':>9}{'peak RSS MB':>13}")
+        pool: dict[int, float] = {}
+        for workers in (1, 2):
+            engines = (("pool", ["--workers", str(workers)]), ("dask", ["--scheduler", f"local:{workers}"]))
+            for engine, option in engines:
+                out = folder / f"out-{engine}-{workers}"
+                seconds, rss, _ = timed_process([str(EXE), "run", str(folder / "corpus"), "-o", str(out), "--full",
+                                                 "-q", *option], folder)
+                pool.setdefault(workers, seconds)
+                print(f"{engine + f' {workers} worker(s)':<22}{seconds:>9.2f}{len(files) / seconds:>9.1f}"
+                      f"{seconds / pool[workers]:>9.2f}{rss:>13.0f}")
+
+
+if __name__ == "__main__":
+    main()

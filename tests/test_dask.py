@@ -1,0 +1,78 @@
+"""Runs on a Dask cluster (`run --scheduler`, pipeline/cluster.py): the same tables, byte for
+byte, as one local worker — on the seeds, on the development notices, and when a worker is
+killed in the middle of the run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS, ROOT
+
+pytest.importorskip("distributed")
+
+DEVSET = ROOT.parent / "shared" / "devset" / "docs"
+TABLES = ("documents", "clauses", "targets", "responsibilities", "categories", "errors", "region_category",
+          "region_indicator")
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], cwd=ROOT, capture_output=True, text=True)
+
+
+def same_tables(a: Path, b: Path) -> None:
+    for name in TABLES:
+        assert (a / f"{name}.parquet").read_bytes() == (b / f"{name}.parquet").read_bytes(), name
+
+
+@pytest.mark.parametrize("inputs", [CORPUS, DEVSET], ids=["seeds", "devset"])
+def test_a_local_cluster_of_two_workers_gives_the_tables_of_one_worker(inputs, tmp_path):
+    if not inputs.is_dir():
+        pytest.skip(f"{inputs} is not beside the checkout")
+    one, cluster = tmp_path / "one", tmp_path / "cluster"
+    assert cli("run", str(inputs), "-o", str(one), "--workers", "1", "-q").returncode == 0
+    result = cli("run", str(inputs), "-o", str(cluster), "--scheduler", "local:2")
+    assert result.returncode == 0, result.stderr
+    assert "Dask dashboard: http://" in result.stderr
+    same_tables(one, cluster)
+
+
+def test_a_worker_killed_mid_run_is_replaced_and_the_tables_are_the_same(tmp_path):
+    from dask.distributed import Client, LocalCluster
+
+    from pipeline.run import Options, run
+
+    inputs = DEVSET if DEVSET.is_dir() else CORPUS
+    reference = tmp_path / "reference"
+    run([inputs], reference, workers=1, options=Options(), progress=False)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
+            Client(cluster) as client:
+        pids = list(client.run(os.getpid).values())
+        done = threading.Event()
+        summary = {}
+
+        def work():
+            summary["run"] = run([inputs], tmp_path / "cluster", options=Options(), progress=False,
+                                 scheduler=cluster.scheduler_address)
+            done.set()
+
+        thread = threading.Thread(target=work)
+        thread.start()
+        time.sleep(1.0)  # the first tasks are running
+        assert not done.is_set()
+        os.kill(pids[0], signal.SIGKILL)
+        thread.join(timeout=300)
+    assert done.is_set() and summary["run"].documents > 0
+    same_tables(reference, tmp_path / "cluster")
+
+
+def test_a_scheduler_that_is_no_scheduler_is_a_usage_error(tmp_path):
+    result = cli("run", str(CORPUS), "-o", str(tmp_path / "out"), "--scheduler", "local:0")
+    assert result.returncode == 2 and "local:N needs a number of workers N ≥ 1" in result.stderr
+    assert not (tmp_path / "out").exists()
