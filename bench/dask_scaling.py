@@ -4,7 +4,9 @@ Builds a corpus from corpus/ (as bench/benchmark.py does), runs it as a user wou
 processes, `--full`) with the built-in pool (1 and 2 workers) and on a LocalCluster (1 and
 2 workers), and prints seconds, documents/s and the ratio to the pool with the same
 number of workers. Cluster start-up and teardown are included: they are what a user waits
-for. Machines are noisy: read the ratios, not the seconds.
+for. Then Dask's own cost: seconds to start a LocalCluster, and milliseconds a task (2,000
+empty tasks on two workers, submitted and gathered). Machines are noisy: read the ratios,
+not the seconds.
 
     pip install -e '.[bench,dask]'
     python bench/dask_scaling.py --mb 10
@@ -43,6 +45,27 @@ def main() -> None:
                 pool.setdefault(workers, seconds)
                 print(f"{engine + f' {workers} worker(s)':<22}{seconds:>9.2f}{len(files) / seconds:>9.1f}"
                       f"{seconds / pool[workers]:>9.2f}{rss:>13.0f}")
+    start_seconds, task_ms = dask_overhead()
+    print(f"\nDask: LocalCluster of 2 workers started in {start_seconds:.1f} s; {task_ms:.2f} ms a task")
+
+
+def _nothing(i: int) -> int:
+    return i
+
+
+def dask_overhead(tasks: int = 2000) -> tuple[float, float]:
+    import time
+
+    from dask.distributed import Client, LocalCluster
+
+    start = time.perf_counter()
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
+            Client(cluster) as client:
+        started = time.perf_counter() - start
+        client.gather(client.map(_nothing, range(100)))  # warm
+        start = time.perf_counter()
+        client.gather([client.submit(_nothing, i, pure=False) for i in range(tasks)])
+        return started, (time.perf_counter() - start) / tasks * 1000
 
 
 if __name__ == "__main__":

@@ -76,3 +76,30 @@ def test_a_scheduler_that_is_no_scheduler_is_a_usage_error(tmp_path):
     result = cli("run", str(CORPUS), "-o", str(tmp_path / "out"), "--scheduler", "local:0")
     assert result.returncode == 2 and "local:N needs a number of workers N ≥ 1" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc lists the run's processes")
+def test_a_run_stopped_on_the_driver_leaves_the_previous_tables_and_no_worker(tmp_path):
+    from test_reliability import _busy_corpus, _end_session, _session, _wait_for
+
+    _busy_corpus(tmp_path, 120)
+    assert cli("run", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "-q").returncode == 0
+    out = tmp_path / "out"
+    before = {p.name: p.read_bytes() for p in out.glob("*.parquet")}
+    exe = Path(sys.executable).with_name("policy-pipeline")
+    proc = subprocess.Popen([str(exe), "run", "in", "-o", "out", "--full", "--scheduler", "local:2"], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        # The cluster has started and the run is writing into its staging folder.
+        assert _wait_for(lambda: len(_session(proc.pid)) >= 3 and list((out / ".runs").glob("*.tmp")), 60)
+        time.sleep(2.0)
+        os.kill(proc.pid, signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+        assert proc.returncode == 143, stderr
+        assert "stopped by SIGTERM; earlier tables are intact" in stderr and "Traceback" not in stderr
+        assert _wait_for(lambda: not _session(proc.pid), 10), f"left running: {_session(proc.pid)}"
+    finally:
+        _end_session(proc.pid)
+    assert not list(out.glob(".runs/*.tmp"))
+    assert {p.name: p.read_bytes() for p in out.glob("*.parquet")} == before
+    assert cli("run", str(tmp_path / "in"), "-o", str(out), "-q").returncode == 0  # the lock was released
