@@ -163,7 +163,10 @@ def apply_reviews(doc: dict, clauses: list[dict], targets: list[dict], reviews: 
         except (ValueError, TypeError) as exc:
             problems.append(f"{review.source}: {review.row}: {exc}")
             continue
-        row["review_status"] = "added" if row.get("rule") == "review" else review.status
+        if row.get("rule") == "review":
+            row["review_status"] = "added"
+        else:  # a target added by a reviewer that the rules now find themselves: confirmed
+            row["review_status"] = "confirmed" if review.status == "added" else review.status
     rows.sort(key=lambda t: (t["start"], t["end"], t["target_id"]))
     return rows, units, problems
 

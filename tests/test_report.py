@@ -208,3 +208,16 @@ def test_in_chromium_a_correction_made_on_the_page_survives_the_next_run(run_dir
     assert not [e for e in pq.read_table(run_dir / "errors.parquet").to_pylist() if e["stage"] == "review"]
     units = [r for r in pq.read_table(run_dir / "responsibilities.parquet").to_pylist() if r["review_status"]]
     assert [(r["unit_raw"], r["review_status"]) for r in units] == [("县委宣传部", "rejected")]
+
+
+def test_a_target_added_by_a_reviewer_that_the_rules_now_find_is_confirmed():
+    from pipeline.reviews import Review, apply_reviews
+
+    doc = {"doc_id": "d", "text": "新建学校10所。", "text_original": "新建学校10所。", "region": None}
+    clause = {"clause_id": "d-00000", "start": 0, "end": 7, "section_path": "", "text": "新建学校10所",
+              "text_original": "新建学校10所", "categories": [], "tags": []}
+    found = {"target_id": "d-T0000", "doc_id": "d", "start": 4, "end": 7, "mention": "10所", "rule": "number_unit",
+             "value": 10.0}
+    added = Review("d", "t:4:7", "10所", "added", None, {"quantity_kind": "count"}, "", "reviews.jsonl:1")
+    rows, _, problems = apply_reviews(doc, [clause], [found], [added])
+    assert [(r["target_id"], r["review_status"]) for r in rows] == [("d-T0000", "confirmed")] and not problems
