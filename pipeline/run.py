@@ -310,16 +310,19 @@ def _warnings(source, doc: Extracted) -> list[dict]:
     if not decoded.empty_pages:
         return []
     pages = ", ".join(map(str, decoded.empty_pages))
-    return [{"source_path": source.path, "sha256": source.sha256, "stage": "read", "error_type": "pages_without_text",
-             "message": f"page(s) {pages} of {len(decoded.page_starts)} have no text layer (scanned?): the rest "
-                        "of the PDF is in the tables, those pages are not"}]
+    return [error_row(source.path, source.sha256, "read", "pages_without_text",
+                      f"page(s) {pages} of {len(decoded.page_starts)} have no text layer (scanned?): the rest of "
+                      "the PDF is in the tables, those pages are not")]
 
 
 def _error(path: str, sha256: str | None, stage: str, error_type: str, message: str) -> DocResult:
-    message = " ".join(message.split())[:500]
-    return DocResult(path, sha256, errors=[
-        {"source_path": path, "sha256": sha256, "stage": stage, "error_type": error_type, "message": message}
-    ])
+    return DocResult(path, sha256, errors=[error_row(path, sha256, stage, error_type, message)])
+
+
+def error_row(path: str, sha256: str | None, stage: str, error_type: str, message: str) -> dict:
+    """A row of `errors`: the message on one line, at most 500 characters."""
+    return {"source_path": path, "sha256": sha256, "stage": stage, "error_type": error_type,
+            "message": " ".join(message.split())[:500]}
 
 
 def _process_path(args: tuple[str, str, Options, str, bool]) -> Packed:
@@ -811,8 +814,8 @@ def _reviewed(result: Packed, reviews: list, summary: Summary) -> Packed:
     result.tables["responsibilities"] = ipc_bytes(columns_table("responsibilities", columns_of("responsibilities",
                                                                                                units)))
     result.counts = compare.document_counts(result.table("categories").to_pydict(), columns)
-    summary.error_rows.extend({"source_path": result.source_path, "sha256": result.sha256, "stage": "review",
-                               "error_type": "review_orphaned", "message": message} for message in problems)
+    summary.error_rows.extend(error_row(result.source_path, result.sha256, "review", "review_orphaned", message)
+                              for message in problems)
     return result
 
 
@@ -833,9 +836,8 @@ def _write_tables(results: Iterable[Packed], output: Path, summary: Summary, opt
                 continue
             doc_id = result.doc["doc_id"]
             if doc_id in seen:
-                summary.error_rows.append({"source_path": result.source_path, "sha256": result.sha256,
-                                           "stage": "read", "error_type": "duplicate",
-                                           "message": f"same content as {seen[doc_id]}"})
+                summary.error_rows.append(error_row(result.source_path, result.sha256, "read", "duplicate",
+                                                    f"same content as {seen[doc_id]}"))
                 continue
             seen[doc_id] = result.source_path
             summary.error_rows.extend(result.errors)  # a document read but not whole (PDF pages without text)
@@ -848,9 +850,8 @@ def _write_tables(results: Iterable[Packed], output: Path, summary: Summary, opt
             compare.add_counts(counts.setdefault(result.doc["region"], {}), result.counts)
         for doc_reviews in (reviews or {}).values():  # decisions about documents this run does not have
             for review in doc_reviews:
-                summary.error_rows.append({"source_path": review.source.rsplit(":", 1)[0], "sha256": None,
-                                           "stage": "review", "error_type": "review_orphaned",
-                                           "message": f"{review.source}: document {review.doc_id} is not in this run"})
+                summary.error_rows.append(error_row(review.source.rsplit(":", 1)[0], None, "review", "review_orphaned",
+                                                    f"{review.source}: document {review.doc_id} is not in this run"))
         summary.errors = len(summary.error_rows)
         if not documents:  # a run that processed nothing must not replace good tables
             for writer in writers.values():
