@@ -32,6 +32,7 @@ from pathlib import Path
 
 from .errors import PipelineError
 from .export import rows
+from .reviews import target_key, unit_key
 from .tables import atomic_write
 
 TARGET_FIELDS = ("quantity_kind", "value", "value_max", "comparator", "unit", "per", "within", "level_text",
@@ -129,7 +130,7 @@ def document_page(doc: dict, clauses: list[dict], targets: list[dict], responsib
         for tag in c["tags"] or []:
             units = by_clause.get(c["clause_id"], [])
             tags.append({"text": tag["text"], "clause_id": c["clause_id"],
-                         "units": [{"key": f"u:{tag['start']}:{tag['end']}:{r['rank']}", "unit_raw": r["unit_raw"],
+                         "units": [{"key": unit_key(tag["start"], tag["end"], r["rank"]), "unit_raw": r["unit_raw"],
                                     "unit": r["unit"], "role": r["role"], "lead_rule": r["lead_rule"],
                                     "source": r["source"], "review_status": r.get("review_status")}
                                    for r in units]})
@@ -139,7 +140,7 @@ def document_page(doc: dict, clauses: list[dict], targets: list[dict], responsib
         evidence.setdefault(r["clause_id"], []).append([r["codebook"], r["category"], r["score"], r["evidence"]])
     rows_json = {
         "doc_id": doc["doc_id"],
-        "targets": [{"key": f"t:{t['start']}:{t['end']}", "target_id": t["target_id"], "mention": t["mention"],
+        "targets": [{"key": target_key(t["start"], t["end"]), "target_id": t["target_id"], "mention": t["mention"],
                      "start": t["start"], "end": t["end"], "clause_id": t["clause_id"],
                      **{k: _plain(t.get(k)) for k in TARGET_FIELDS},
                      "evidence": evidence.get(t["clause_id"], [])} for t in targets],

@@ -27,6 +27,8 @@ from pathlib import Path
 import regex
 
 from .errors import PipelineError
+from .extract.units import lead_and_units
+from .tables import SCHEMAS
 
 STATUSES = ("confirmed", "corrected", "rejected", "added")
 ROW_KEY = regex.compile(r"t:(?P<start>[0-9]+):(?P<end>[0-9]+)")
@@ -98,6 +100,16 @@ def _review(line: str, where: str) -> Review:
                   str(item.get("note") or ""), where)
 
 
+def target_key(start: int, end: int) -> str:
+    """The row key of the target at documents.text[start:end] (the report writes it)."""
+    return f"t:{start}:{end}"
+
+
+def unit_key(start: int, end: int, rank: int) -> str:
+    """The row key of the unit of rank `rank` in the tag at documents.text[start:end]."""
+    return f"u:{start}:{end}:{rank}"
+
+
 def reviews_by_document(reviews: list[Review]) -> dict[str, list[Review]]:
     out: dict[str, list[Review]] = {}
     for review in reviews:
@@ -129,7 +141,7 @@ def apply_reviews(doc: dict, clauses: list[dict], targets: list[dict], reviews: 
     rows = [dict(t, review_status=None) for t in targets]
     _lead_units_again(rows, units, reviewed_tags)
     reviews = [r for r in reviews if r.row.startswith("t:")]
-    by_key = {f"t:{t['start']}:{t['end']}": t for t in rows}
+    by_key = {target_key(t["start"], t["end"]): t for t in rows}
     added = 0
     for review in reviews:
         start, end = (int(x) for x in ROW_KEY.fullmatch(review.row).groups())
@@ -201,23 +213,21 @@ def _lead_units_again(targets: list[dict], units: list[dict], reviewed_tags: set
     for clause_id in reviewed_tags:
         rows = sorted((r for r in units if r["clause_id"] == clause_id and r["source"] != "text"),
                       key=lambda r: r["rank"])
-        kept = [r for r in rows if r["review_status"] != "rejected" and r["unit"]]
+        kept = [(r["unit"], r["role"]) for r in rows if r["review_status"] != "rejected" and r["unit"]]
         scope = set(rows[0]["scope"]) if rows else set()
-        lead = next((r["unit"] for r in kept if r["role"] == "lead"), kept[0]["unit"] if kept else None)
-        names = list(dict.fromkeys(r["unit"] for r in kept))
+        lead, names = lead_and_units(kept)
         for t in targets:
             if t["clause_id"] in scope:
                 t["lead_unit"], t["units"] = lead, names
 
 
 def _added_row(doc: dict, clause: dict, start: int, end: int, n: int) -> dict:
-    return {
+    """A targets row for a target a reviewer added: every column of the schema, null but
+    where the clause and the selection say (the reviewer's fields are set after)."""
+    return dict.fromkeys(SCHEMAS["targets"].names) | {
         "target_id": f"{doc['doc_id']}-R{n:04d}", "doc_id": doc["doc_id"], "clause_id": clause["clause_id"],
-        "region": doc["region"], "section_path": clause["section_path"], "indicator": None, "indicator_id": None,
-        "quantity_kind": None, "value": None, "value_max": None, "comparator": None, "unit": None, "per": None,
-        "within": None, "level": None, "level_text": None, "deadline_year": None, "deadline_text": None,
-        "deadline_source": "none", "mention": doc["text"][start:end], "start": start, "end": end,
-        "text": clause["text"], "text_original": clause["text_original"], "lead_unit": None, "units": [],
-        "categories": list(clause["categories"] or []), "rule": "review", "scope": None, "page": clause.get("page"),
-        "review_status": "added",
+        "region": doc["region"], "section_path": clause["section_path"], "deadline_source": "none",
+        "mention": doc["text"][start:end], "start": start, "end": end, "text": clause["text"],
+        "text_original": clause["text_original"], "units": [], "categories": list(clause["categories"] or []),
+        "rule": "review", "page": clause.get("page"), "review_status": "added",
     }

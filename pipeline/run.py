@@ -37,6 +37,7 @@ from .clean import clean
 from .cluster import dask_map
 from .errors import InputError, PipelineError
 from .extract import extract
+from .extract.units import lead_and_units
 from .lexicons import DEFAULT_DIR, Lexicons, cached_lexicons
 from .model import Extracted
 from .normalize import normalize
@@ -277,12 +278,8 @@ def _units_by_clause(doc: Extracted) -> dict[int, tuple[str | None, list[str]]]:
                 groups.setdefault((r.clause_seq, r.scope), []).append(r)
         for (_, scope), rows in groups.items():
             rows.sort(key=lambda r: r.rank)
-            # One lead per target, the first (SPEC §7): with several leads (逗号前为牵头单位)
-            # the first named is the one a dashboard groups by; `units` keeps them all.
-            lead = next((r.unit for r in rows if r.role == "lead"), rows[0].unit)
-            units = list(dict.fromkeys(r.unit for r in rows))
             for seq in scope:
-                out[seq] = (lead, units)
+                out[seq] = lead_and_units([(r.unit, r.role) for r in rows])
     return out
 
 

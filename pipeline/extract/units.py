@@ -94,21 +94,33 @@ def extract_responsibilities(doc: Segmented, lex: Lexicons) -> tuple[Responsibil
                 convention = found
             scope = tuple(open_items.pop(clause.section_path, [clause.seq]))
             if tag.source == "table":  # a row's unit cell covers its row, not the header before
-                scope = tuple(s for s in scope if doc.clauses[s].paragraph_seq == clause.paragraph_seq)
+                scope = _row(doc, clause, scope)
             covered.update(scope)
             rows.extend(_rows(clause, scope, listed, rule_for_tag, meta, lex.units, tag.source))
         cells = [t for t in clause.tags if t.role in COLUMN_LABELS]
         if cells:
             listed = [_Listed(raw, separator, COLUMN_LABELS[cell.role])
                       for cell in cells for raw, separator in split_units(cell.text)]
-            scope = tuple(s for s in open_items.pop(clause.section_path, [clause.seq])
-                          if doc.clauses[s].paragraph_seq == clause.paragraph_seq)
+            scope = _row(doc, clause, open_items.pop(clause.section_path, [clause.seq]))
             covered.update(scope)
             rows.extend(_rows(clause, scope, listed, convention, meta, lex.units, "table"))
     for clause in doc.clauses:
         if clause.seq not in covered and not clause.is_heading:
             rows.extend(_actors(text, clause, meta, lex.units))
     return tuple(rows)
+
+
+def _row(doc: Segmented, clause: Clause, scope) -> tuple[int, ...]:
+    """The clauses of `scope` in the table row (paragraph) of `clause`."""
+    return tuple(s for s in scope if doc.clauses[s].paragraph_seq == clause.paragraph_seq)
+
+
+def lead_and_units(rows: list[tuple[str, str]]) -> tuple[str | None, list[str]]:
+    """(lead, all units) of one task from its (unit, role) rows in rank order: one lead per
+    target, the first (SPEC §7) — with several (逗号前为牵头单位) the first named is the one a
+    dashboard groups by — else the first unit; every unit once."""
+    lead = next((unit for unit, role in rows if role == "lead"), rows[0][0] if rows else None)
+    return lead, list(dict.fromkeys(unit for unit, _ in rows))
 
 
 def _merged_label_lines(tags: tuple[Tag, ...]) -> tuple[Tag, ...]:
