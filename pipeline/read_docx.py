@@ -87,9 +87,9 @@ def _outline_levels(document) -> dict[str, int]:
     for style in document.styles.element.iterchildren(f"{W}style"):
         name = style.find(f"{W}name")
         name = (name.get(f"{W}val") or "").lower() if name is not None else ""
-        outline = style.find(f"{W}pPr/{W}outlineLvl")
-        if outline is not None and outline.get(f"{W}val", "9").isdigit() and int(outline.get(f"{W}val")) < 9:
-            out[style.get(f"{W}styleId")] = int(outline.get(f"{W}val"))
+        level = _level(style.find(f"{W}pPr/{W}outlineLvl"))
+        if level is not None:
+            out[style.get(f"{W}styleId")] = level
         elif name.startswith(("heading ", "标题 ")) and name.rsplit(" ", 1)[-1].isdigit():
             out[style.get(f"{W}styleId")] = int(name.rsplit(" ", 1)[-1]) - 1
     return out
@@ -97,11 +97,16 @@ def _outline_levels(document) -> dict[str, int]:
 
 def _outline_level(p, levels: dict[str, int]) -> int | None:
     own = p.find(f"{W}pPr/{W}outlineLvl")
-    if own is not None and own.get(f"{W}val", "9").isdigit():
-        level = int(own.get(f"{W}val"))
-        return level if level < 9 else None
+    if own is not None and own.get(f"{W}val", "9").isdigit():  # the paragraph's own level wins, 9 (body) too
+        return _level(own)
     style = p.find(f"{W}pPr/{W}pStyle")
     return levels.get(style.get(f"{W}val")) if style is not None else None
+
+
+def _level(outline) -> int | None:
+    """An outlineLvl element's level, 0–8; None for 9 (body text), a bad value or no element."""
+    value = outline.get(f"{W}val", "9") if outline is not None else "9"
+    return int(value) if value.isdigit() and int(value) < 9 else None
 
 
 def doc_to_docx(data: bytes) -> bytes:

@@ -161,9 +161,9 @@ def _columns(page) -> list[_Line]:
             spanning.append(line)
             continue
         if before:
-            left.append(_line_of("".join(c["text"] for c in before), before))
+            left.append(_line_of(_joined(before), before))
         if after:
-            right.append(_line_of("".join(c["text"] for c in after), after))
+            right.append(_line_of(_joined(after), after))
     _block(left)
     _block(right)
     _block(spanning)
@@ -245,18 +245,18 @@ def _cell_text(chars: list[dict]) -> str:
 
 def _without_running_lines(pages: list[list[_Line]]) -> list[list[_Line]]:
     """Pages without their page numbers and the headers and footers repeated on them."""
-    def edge(lines: list[_Line], page_lines: list[_Line]) -> list[_Line]:
-        if not page_lines:
+    def edge(lines: list[_Line]) -> list[_Line]:
+        if not lines:
             return []
-        top = min(line.top for line in page_lines)
-        bottom = max(line.bottom for line in page_lines)
+        top = min(line.top for line in lines)
+        bottom = max(line.bottom for line in lines)
         band = (bottom - top) * EDGE_SHARE
         return [line for line in lines if not line.table and (line.top <= top + band or line.bottom >= bottom - band)]
 
     def key(line: _Line) -> str:
         return regex.sub(r"[0-9]+", "#", regex.sub(r"\s+", "", line.text))
 
-    edges = [edge(lines, lines) for lines in pages]
+    edges = [edge(lines) for lines in pages]
     counts: dict[str, int] = {}
     for lines in edges:
         for k in {key(line) for line in lines}:
