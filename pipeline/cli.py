@@ -57,9 +57,16 @@ def cli() -> None:
               help="Run the documents on a Dask cluster instead of local workers: local:N starts N worker "
                    "processes here, tcp://HOST:8786 joins a running scheduler (inputs and OUTPUT on a filesystem "
                    "the workers share). Needs `pip install 'policy-pipeline[dask]'`.")
+@click.option("--layout", type=click.Choice(["file", "dataset"]), default=None,
+              show_default="file; dataset with --scheduler",
+              help="file: each table one OUTPUT/<table>.parquet. dataset: each table a folder of part files "
+                   "(OUTPUT/<table>.parquet/part-00000.parquet …) written by the workers; DuckDB, pandas and "
+                   "pyarrow read either with the same query.")
+@click.option("--part-size", type=click.IntRange(1), default=None, show_default="256",
+              help="Input files a part file holds (dataset layout).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 def run_command(inputs, output, workers, full, strict, max_mb, lexicon_dir, codebooks, reviews, scheduler,
-                quiet) -> None:
+                layout, part_size, quiet) -> None:
     """Process notice files and folders (default: corpus/) into tables in OUTPUT.
 
     Each file (.txt, .html/.htm in UTF-8/16, GB18030/GBK or Big5; .pdf with a text
@@ -69,6 +76,7 @@ def run_command(inputs, output, workers, full, strict, max_mb, lexicon_dir, code
     processed becomes a row of errors.parquet and the batch goes on. Documents unchanged
     since the last run into the same OUTPUT are not reprocessed (use --full to force).
     """
+    from .dataset import PART_DOCUMENTS
     from .run import Options, run
     from .tables import use_returning_allocator
 
@@ -85,7 +93,9 @@ def run_command(inputs, output, workers, full, strict, max_mb, lexicon_dir, code
     summary = run(inputs, output, workers=workers, full=full,
                   options=Options(lexicons=str(lexicon_dir), max_bytes=int(max_mb * 1024 * 1024),
                                   codebooks=tuple(str(p.resolve()) for p in codebooks),
-                                  reviews=tuple(str(p.resolve()) for p in reviews)),
+                                  reviews=tuple(str(p.resolve()) for p in reviews),
+                                  layout=layout or ("dataset" if scheduler else "file"),
+                                  part_size=part_size or PART_DOCUMENTS),
                   progress=not quiet, scheduler=scheduler)
     if not quiet:
         reused = f", {summary.cached} unchanged since the last run" if summary.cached else ""

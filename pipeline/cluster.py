@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from .errors import PipelineError
 
@@ -37,8 +37,8 @@ def parse_scheduler(value: str) -> str:
     return value
 
 
-def dask_map(jobs: list, scheduler: str, process_chunk, progress: bool) -> Iterator:
-    """`process_chunk` over `jobs` a few at a time on the cluster, results in job order."""
+def dask_map(tasks: list, scheduler: str, function: Callable, progress: bool) -> Iterator:
+    """`function` over `tasks` on the cluster, results in task order."""
     from dask.distributed import Client, LocalCluster
 
     cluster = None
@@ -55,11 +55,10 @@ def dask_map(jobs: list, scheduler: str, process_chunk, progress: bool) -> Itera
         raise PipelineError(f"cannot start or reach the Dask scheduler {scheduler} ({exc})") from None
     if progress:
         print(f"Dask dashboard: {client.dashboard_link}", file=sys.stderr)
-    futures = [client.submit(process_chunk, jobs[i:i + TASK_DOCUMENTS], pure=False)
-               for i in range(0, len(jobs), TASK_DOCUMENTS)]
+    futures = [client.submit(function, task, pure=False) for task in tasks]
     try:
         for future in futures:
-            yield from future.result()
+            yield future.result()
     finally:  # finished, interrupted or failed: nothing of this run keeps running on the cluster
         client.cancel(futures)
         client.close()

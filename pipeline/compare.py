@@ -79,11 +79,10 @@ def write_region_indicator(targets: Path, directory: Path, run_key: str | None =
     time as hold about SORT_ROWS targets; for each such group the targets file is read a
     row group at a time keeping only its rows, sorted, and written a row group at a time."""
     import pyarrow.compute as pc  # 50 ms to import: only when the tables are written
-    import pyarrow.parquet as pq
 
-    from .tables import ROW_GROUP_SIZE, TableWriter, release_memory
+    from .tables import ROW_GROUP_SIZE, TableWriter, open_parquet, release_memory
 
-    source = pq.ParquetFile(targets, read_dictionary=_REPEATED)
+    source = open_parquet(targets, read_dictionary=_REPEATED)
     counts: dict[str, int] = {}
     for group in range(source.num_row_groups):
         for item in source.read_row_group(group, columns=["indicator_id"]).column(0).value_counts().to_pylist():

@@ -18,11 +18,9 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import pyarrow.parquet as pq
-
 from .errors import PipelineError
 from .output import LIST_SEPARATOR
-from .tables import SCHEMAS, atomic_write
+from .tables import SCHEMAS, atomic_write, open_parquet
 
 EXCEL_MAX_CHARS = 32767
 EXCEL_MAX_ROWS = 1_048_576
@@ -30,7 +28,7 @@ EXCEL_MAX_ROWS = 1_048_576
 
 def rows(directory: Path, table: str) -> Iterator[dict]:
     """The rows of `directory/table.parquet`, in file order, a row group at a time."""
-    parquet = pq.ParquetFile(directory / f"{table}.parquet")
+    parquet = open_parquet(directory / f"{table}.parquet")
     for group in range(parquet.num_row_groups):
         yield from parquet.read_row_group(group).to_pylist()
 

@@ -32,9 +32,9 @@ from typing import Any
 
 import regex
 
-from . import __version__, compare
+from . import __version__, compare, dataset
 from .clean import clean
-from .cluster import dask_map
+from .cluster import TASK_DOCUMENTS, dask_map
 from .errors import InputError, PipelineError
 from .extract import extract
 from .extract.units import lead_and_units
@@ -68,7 +68,7 @@ STAGES: tuple[tuple[str, Callable[[Any, Lexicons], Any]], ...] = (
 )
 INPUT_SUFFIXES = {".txt", ".text", ".html", ".htm", ".xhtml", ".shtml", ".pdf", ".docx", ".doc", ""}
 TABLES = ("documents", "clauses", "targets", "responsibilities", "categories", "errors")
-STREAMED = ("documents", "clauses", "targets", "responsibilities", "categories")
+STREAMED = dataset.STREAMED_TABLES  # the tables each document adds rows to
 SHARED = {"targets": ("text", "text_original")}  # columns repeating one value per clause
 COMPARISONS = ("region_category", "region_indicator")
 
@@ -85,6 +85,8 @@ class Options:
     max_bytes: int = DEFAULT_MAX_BYTES
     codebooks: tuple[str, ...] = ()  # extra codebook files (run --codebook)
     reviews: tuple[str, ...] = ()  # reviews.jsonl files to apply (run --reviews; pipeline/reviews.py)
+    layout: str = "file"  # "dataset": each table a folder of part files (run --layout; pipeline/dataset.py)
+    part_size: int = dataset.PART_DOCUMENTS  # inputs a part, in the dataset layout
 
     def lex(self) -> Lexicons:
         return cached_lexicons(self.lexicons, self.codebooks)
@@ -566,7 +568,8 @@ def _stat_or_none(path: Path) -> os.stat_result | None:
 def run(inputs: list[Path], output: Path, workers: int = 0, full: bool = False,
         options: Options = Options(), progress: bool = True, scheduler: str | None = None) -> Summary:
     """Process `inputs` into the tables of `output` with `workers` local processes, or on the
-    Dask cluster `scheduler` names (`local:N`, `tcp://host:8786`: pipeline/cluster.py)."""
+    Dask cluster `scheduler` names (`local:N`, `tcp://host:8786`: pipeline/cluster.py);
+    `options.layout` says whether each table is one file or a folder of parts (pipeline/dataset.py)."""
     started = time.perf_counter()
     options.lex()  # fail on a broken lexicon before touching any document
     reviews = reviews_by_document(load_reviews([Path(p) for p in options.reviews]))  # …or a broken reviews file
@@ -585,16 +588,28 @@ def run(inputs: list[Path], output: Path, workers: int = 0, full: bool = False,
         used: set[str] = set()  # content hashes of this run's inputs: their cache entries stay
         staging = Path(tempfile.mkdtemp(prefix="run-", suffix=".tmp", dir=_runs(output)))
         os.chmod(staging, 0o777 & ~umask())  # mkdtemp makes 0700; tables are meant to be shared
-        results = dask_map(jobs, scheduler, _process_chunk, progress) if scheduler else _map(jobs, workers, options)
+        if options.layout == "dataset":
+            tasks = dataset.part_tasks(jobs, staging, key, options, options.part_size)
+            results = dataset.map_parts(tasks, scheduler, workers, options, progress)
+        else:
+            results = (flat(dask_map([jobs[i:i + TASK_DOCUMENTS] for i in range(0, len(jobs), TASK_DOCUMENTS)],
+                                     scheduler, _process_chunk, progress))
+                       if scheduler else _map(jobs, workers, options))
         try:
-            processed = (used.add(r.sha256) or r for r in _progress(results, len(jobs), progress))
-            packed = heapq.merge(map(pack, early_errors), processed,
-                                 key=lambda r: r.source_path)  # path order whatever the worker order
-            manifest_documents = _write_tables(packed, staging, summary, options, key, reviews)
+            if options.layout == "dataset":
+                manifest_documents = dataset.write_dataset(dataset.progress(results, len(jobs), progress),
+                                                           map(pack, early_errors), staging, summary, options,
+                                                           key, reviews, used)
+                dataset.remove_partial_files(staging)
+            else:
+                processed = (used.add(r.sha256) or r for r in _progress(results, len(jobs), progress))
+                packed = heapq.merge(map(pack, early_errors), processed,
+                                     key=lambda r: r.source_path)  # path order whatever the worker order
+                manifest_documents = _write_tables(packed, staging, summary, options, key, reviews)
             if summary.written:
-                write_json(staging / "manifest.json", {
+                manifest = {
                     "run_key": key, "pipeline_version": __version__, "schema_version": SCHEMA_VERSION,
-                    "lexicons": options.lex().fingerprint,
+                    "lexicons": options.lex().fingerprint, "layout": options.layout,
                     "tables": {"documents": summary.documents, "clauses": summary.clauses,
                                "targets": summary.targets, "responsibilities": summary.responsibilities,
                                "categories": summary.categories, "errors": summary.errors},
@@ -602,7 +617,10 @@ def run(inputs: list[Path], output: Path, workers: int = 0, full: bool = False,
                     "errors": [{"source_path": e["source_path"], "error_type": e["error_type"]}
                                for e in summary.error_rows],
                     "ignored": ignored,
-                })
+                }
+                if options.layout == "dataset":
+                    manifest["parts"] = {name: dataset.parts_of(staging, name) for name in TABLES + COMPARISONS}
+                write_json(staging / "manifest.json", manifest)  # last: the set is complete
                 _publish(output, staging)
                 _prune_cache(cache_dir, used, options)
         finally:
@@ -682,7 +700,7 @@ def _run_key(files: list[tuple[Path, str]], early_errors: list[DocResult], optio
     into every table, so `validate` can tell a set from a mix. Only regular files are
     listed as inputs, so reading them ends."""
     digest = hashlib.sha256(f"{code_fingerprint()}|{options.lex().fingerprint}|{options.max_bytes}|"
-                            f"{SCHEMA_VERSION}".encode())
+                            f"{SCHEMA_VERSION}|{options.layout}|{options.part_size}".encode())
     for reviews in options.reviews:  # the decisions applied are part of what the tables say
         digest.update(b"\nreviews\t" + hashlib.sha256(Path(reviews).read_bytes()).digest())
     for path, display in files:
@@ -734,22 +752,36 @@ def worker_count(requested: int, jobs: int) -> int:
 
 
 def _map(jobs: list, workers: int, options: Options) -> Iterator[Packed]:
-    global workers_stopped
     workers = worker_count(workers, len(jobs))
     if workers <= 1:
         yield from map(_process_path, jobs)
         return
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init,
-                               initargs=(options.lexicons, options.codebooks, os.getpid()))
     # Small chunks: finished results wait in the parent until their turn in path order.
     size = max(1, min(16, len(jobs) // (workers * 8)))
+    yield from flat(pool_map([jobs[i:i + size] for i in range(0, len(jobs), size)], _process_chunk, workers, options))
+
+
+def flat(chunks: Iterator[list]) -> Iterator:
+    """The items of each chunk in turn; closing this closes `chunks` (stopping its workers)."""
+    try:
+        for chunk in chunks:
+            yield from chunk
+    finally:
+        chunks.close()
+
+
+def pool_map(tasks: list, function: Callable, workers: int, options: Options) -> Iterator:
+    """`function` over `tasks` in `workers` local processes, results in task order."""
+    global workers_stopped
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init,
+                               initargs=(options.lexicons, options.codebooks, os.getpid()))
     # Futures of our own rather than pool.map: closing map's iterator cancels its futures,
     # and the pool's manager thread, failing them once the workers are stopped, raises on
     # each cancelled one (a traceback after "stopped by SIGTERM").
     try:  # from the first submit on: a signal while jobs are being submitted must stop the workers too
-        futures = deque(pool.submit(_process_chunk, jobs[i:i + size]) for i in range(0, len(jobs), size))
+        futures = deque(pool.submit(function, task) for task in tasks)
         while futures:
-            yield from futures.popleft().result()
+            yield futures.popleft().result()
     except BaseException:  # interrupted, terminated, or the writer failed: stop now, not after every job
         workers_stopped = True
         for process in list(pool._processes.values()):  # noqa: SLF001 - no public way to stop running work
@@ -816,6 +848,42 @@ def _reviewed(result: Packed, reviews: list, summary: Summary) -> Packed:
     return result
 
 
+def admit(result: Packed, seen: dict[str, str], reviews: dict[str, list] | None, summary: Summary) -> Packed | None:
+    """`result` as the tables take it, reviewers' decisions applied; None for an input
+    that failed or repeats a document `seen` already (its `duplicate` row). Its errors rows
+    go into `summary`, in the order the tables list them."""
+    summary.cached += result.cached
+    if result.doc is None:
+        summary.error_rows.extend(result.errors)
+        return None
+    doc_id = result.doc["doc_id"]
+    if doc_id in seen:
+        summary.error_rows.append(duplicate_row(result.source_path, result.sha256, seen[doc_id]))
+        return None
+    seen[doc_id] = result.source_path
+    summary.error_rows.extend(result.errors)  # a document read but not whole (PDF pages without text)
+    if reviews and doc_id in reviews:
+        result = _reviewed(result, reviews.pop(doc_id), summary)
+    return result
+
+
+def duplicate_row(path: str, sha256: str | None, first: str) -> dict:
+    return error_row(path, sha256, "read", "duplicate", f"same content as {first}")
+
+
+def manifest_entry(result: Packed) -> dict:
+    return {"source_path": result.source_path, "doc_id": result.doc["doc_id"], "sha256": result.doc["sha256"],
+            "n_clauses": result.doc["n_clauses"]}
+
+
+def orphaned_reviews(reviews: dict[str, list] | None) -> list[dict]:
+    """Rows for the decisions about documents this run does not have (`reviews`: those not
+    taken by `admit`)."""
+    return [error_row(review.source.rsplit(":", 1)[0], None, "review", "review_orphaned",
+                      f"{review.source}: document {review.doc_id} is not in this run")
+            for doc_reviews in (reviews or {}).values() for review in doc_reviews]
+
+
 def _write_tables(results: Iterable[Packed], output: Path, summary: Summary, options: Options,
                   run_key: str, reviews: dict[str, list] | None = None) -> list[dict]:
     """Stream results (in path order) into the tables in `output` (the run's staging
@@ -827,28 +895,14 @@ def _write_tables(results: Iterable[Packed], output: Path, summary: Summary, opt
     counts: dict[str, compare.Counts] = {}  # region → category counts
     try:
         for result in results:
-            summary.cached += result.cached
-            if result.doc is None:
-                summary.error_rows.extend(result.errors)
+            result = admit(result, seen, reviews, summary)
+            if result is None:
                 continue
-            doc_id = result.doc["doc_id"]
-            if doc_id in seen:
-                summary.error_rows.append(error_row(result.source_path, result.sha256, "read", "duplicate",
-                                                    f"same content as {seen[doc_id]}"))
-                continue
-            seen[doc_id] = result.source_path
-            summary.error_rows.extend(result.errors)  # a document read but not whole (PDF pages without text)
-            if reviews and doc_id in reviews:
-                result = _reviewed(result, reviews.pop(doc_id), summary)
-            documents.append({"source_path": result.source_path, "doc_id": doc_id, "sha256": result.doc["sha256"],
-                              "n_clauses": result.doc["n_clauses"]})
+            documents.append(manifest_entry(result))
             for name in result.tables:
                 writers[name].add(result.table(name))
             compare.add_counts(counts.setdefault(result.doc["region"], {}), result.counts)
-        for doc_reviews in (reviews or {}).values():  # decisions about documents this run does not have
-            for review in doc_reviews:
-                summary.error_rows.append(error_row(review.source.rsplit(":", 1)[0], None, "review", "review_orphaned",
-                                                    f"{review.source}: document {review.doc_id} is not in this run"))
+        summary.error_rows.extend(orphaned_reviews(reviews))
         summary.errors = len(summary.error_rows)
         if not documents:  # a run that processed nothing must not replace good tables
             for writer in writers.values():

@@ -203,9 +203,9 @@ class TableWriter:
     run leaves the previous table untouched (the temporary file is removed by `abort`
     or by the next run)."""
 
-    def __init__(self, directory: Path, name: str, run_key: str | None = None) -> None:
+    def __init__(self, directory: Path, name: str, run_key: str | None = None, file: str | None = None) -> None:
         self.name = name
-        self.path = directory / f"{name}.parquet"
+        self.path = directory / f"{file or name}.parquet"  # file: a part's name in a dataset folder
         self.schema = schema_of(name, run_key)
         self.tmp = _temporary(self.path)
         self.writer = pq.ParquetWriter(self.tmp, self.schema, **PARQUET_OPTIONS)
@@ -321,6 +321,50 @@ def _decoded(table: pa.Table, schema: pa.Schema) -> Iterator[pa.Table]:
         start = stop
 
 
+# --- the dataset layout: a table as a folder of part files ---------------------------
+#
+# `run --layout dataset` (the default on a cluster, pipeline/dataset.py) writes each table as
+# a folder named like the file it replaces, `targets.parquet/part-00000.parquet` …: DuckDB
+# (`FROM 'outputs/targets.parquet'`), pandas and pyarrow read the folder with the same
+# call as the file, and so does everything here through `open_parquet`.
+
+PART_PATTERN = "part-*.parquet"
+
+
+def part_name(index: int) -> str:
+    return f"part-{index:05d}"
+
+
+def table_files(path: Path) -> list[Path]:
+    """The Parquet files of a table: the file itself, or a dataset folder's parts in order."""
+    return sorted(path.glob(PART_PATTERN)) if path.is_dir() else [path]
+
+
+class _Parts:
+    """A dataset folder read like one `pq.ParquetFile`: the row groups of each part in turn.
+    One part is open at a time (a folder may hold thousands)."""
+
+    def __init__(self, files: list[Path], **options: Any) -> None:
+        if not files:
+            raise ValueError("a dataset folder without part files")
+        self.options = options
+        self.groups = [(f, g) for f in files for g in range(pq.read_metadata(f).num_row_groups)]
+        self.num_row_groups = len(self.groups)
+        self.schema_arrow = pq.read_schema(files[0])
+        self._open: tuple[Path, pq.ParquetFile] | None = None
+
+    def read_row_group(self, i: int, **options: Any) -> pa.Table:
+        path, group = self.groups[i]
+        if self._open is None or self._open[0] != path:
+            self._open = (path, pq.ParquetFile(path, **self.options))
+        return self._open[1].read_row_group(group, **options)
+
+
+def open_parquet(path: Path, **options: Any) -> pq.ParquetFile | _Parts:
+    """A table file, or a dataset folder of parts, for reading a row group at a time."""
+    return _Parts(table_files(path), **options) if path.is_dir() else pq.ParquetFile(path, **options)
+
+
 def write_table(directory: Path, name: str, rows: list[dict[str, Any]], run_key: str | None = None) -> Path:
     return write_arrow(directory, name, to_table(name, rows), run_key)
 
@@ -357,6 +401,7 @@ def validate(directory: Path, names: Iterable[str] | None = None) -> list[str]:
         if not table_problems:
             found.add(name)
     problems.extend(_check_one_run(directory, run_keys))
+    problems.extend(_check_parts(directory))
     if {"documents", "clauses"} <= found:
         problems.extend(_check_spans(directory, "clauses", "clause_id",
                                      {"text": "text", "text_original": "text_original"}, "text"))
@@ -380,14 +425,41 @@ def _check_one_run(directory: Path, keys: dict[str, str]) -> list[str]:
             f"{expected[:12]}): a stale table" for name, key in keys.items() if key != expected]
 
 
+def _check_parts(directory: Path) -> list[str]:
+    """In the dataset layout, each table folder holds exactly the parts its manifest lists:
+    a part left by a worker of an unfinished run, or one gone, is a problem."""
+    try:
+        parts = json.loads((directory / "manifest.json").read_text(encoding="utf-8")).get("parts") or {}
+    except (OSError, ValueError, AttributeError):
+        return []
+    problems = []
+    for name, listed in sorted(parts.items()):
+        found = {str(p.relative_to(directory)) for p in table_files(directory / f"{name}.parquet")}
+        problems += [f"{directory / p}: a part the manifest does not list" for p in sorted(found - set(listed))]
+        problems += [f"{directory / p}: listed in the manifest, missing" for p in sorted(set(listed) - found)]
+    return problems
+
+
 def _check_table(path: Path, name: str, run_keys: dict[str, str]) -> list[str]:
-    """Schema version, column types, and nulls in required columns of one table; its
-    run key goes into `run_keys` (for `_check_one_run`)."""
+    """Schema version, column types, and nulls in required columns of one table (each
+    part of a dataset folder); its run key goes into `run_keys` (for `_check_one_run`)."""
+    files = table_files(path)
+    if not files:
+        return [f"{path}: a dataset folder without part files"]
+    problems = []
+    for file in files:
+        problems += _check_file(file, name, run_keys)
+    return problems
+
+
+def _check_file(path: Path, name: str, run_keys: dict[str, str]) -> list[str]:
     problems = []
     parquet = pq.ParquetFile(path)
     schema = parquet.schema_arrow
     expected = SCHEMAS[name]
-    run_keys[name] = (schema.metadata or {}).get(RUN_KEY, b"").decode()
+    key = (schema.metadata or {}).get(RUN_KEY, b"").decode()
+    if run_keys.setdefault(name, key) != key:
+        problems.append(f"{path}: from another run than the other parts (run key {key[:12] or 'none'})")
     version = (schema.metadata or {}).get(_META_KEY, b"?").decode()
     if version != SCHEMA_VERSION:
         problems.append(f"{path}: schema version {version}, expected {SCHEMA_VERSION}")
@@ -414,7 +486,7 @@ class _DocumentTexts:
     the other tables come in document order, so each row group is read about once)."""
 
     def __init__(self, path: Path, columns: list[str]) -> None:
-        self.file = pq.ParquetFile(path)
+        self.file = open_parquet(path)
         self.columns = columns
         self.group_of: dict[str, int] = {}
         for g in range(self.file.num_row_groups):
@@ -441,7 +513,7 @@ def _check_spans(directory: Path, name: str, id_column: str, columns: dict[str, 
     start/end offsets point at in its document."""
     texts = _DocumentTexts(directory / "documents.parquet", sorted(set(columns.values())))
     problems = []
-    rows = pq.ParquetFile(directory / f"{name}.parquet")
+    rows = open_parquet(directory / f"{name}.parquet")
     for group in range(rows.num_row_groups):
         for row in rows.read_row_group(group, columns=[id_column, "doc_id", "start", "end", *columns],
                                        use_threads=False).to_pylist():

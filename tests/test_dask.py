@@ -1,6 +1,7 @@
 """Runs on a Dask cluster (`run --scheduler`, pipeline/cluster.py): the same tables, byte for
-byte, as one local worker — on the seeds, on the development notices, and when a worker is
-killed in the middle of the run."""
+byte, as one local worker — in the dataset layout the workers write (pipeline/dataset.py) and
+in single files, on the seeds, on the development notices, and when a worker is killed in
+the middle of the run."""
 
 from __future__ import annotations
 
@@ -27,8 +28,13 @@ def cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def same_tables(a: Path, b: Path) -> None:
+    """The same files, byte for byte: each table's file, or each part of its folder."""
     for name in TABLES:
-        assert (a / f"{name}.parquet").read_bytes() == (b / f"{name}.parquet").read_bytes(), name
+        files = [sorted(p.relative_to(d) for p in [d / f"{name}.parquet", *(d / f"{name}.parquet").glob("*")]
+                        if p.is_file()) for d in (a, b)]
+        assert files[0] == files[1] and files[0], name
+        for file in files[0]:
+            assert (a / file).read_bytes() == (b / file).read_bytes(), file
 
 
 @pytest.mark.parametrize("inputs", [CORPUS, DEVSET], ids=["seeds", "devset"])
@@ -36,10 +42,16 @@ def test_a_local_cluster_of_two_workers_gives_the_tables_of_one_worker(inputs, t
     if not inputs.is_dir():
         pytest.skip(f"{inputs} is not beside the checkout")
     one, cluster = tmp_path / "one", tmp_path / "cluster"
-    assert cli("run", str(inputs), "-o", str(one), "--workers", "1", "-q").returncode == 0
-    result = cli("run", str(inputs), "-o", str(cluster), "--scheduler", "local:2")
+    assert cli("run", str(inputs), "-o", str(one), "--workers", "1", "--layout", "dataset", "--part-size", "3",
+               "-q").returncode == 0
+    result = cli("run", str(inputs), "-o", str(cluster), "--scheduler", "local:2", "--part-size", "3")
     assert result.returncode == 0, result.stderr
     assert "Dask dashboard: http://" in result.stderr
+    assert (cluster / "targets.parquet" / "part-00001.parquet").is_file()  # the cluster's default: parts
+    same_tables(one, cluster)
+    assert cli("run", str(inputs), "-o", str(one), "--workers", "1", "--layout", "file", "-q").returncode == 0
+    assert cli("run", str(inputs), "-o", str(cluster), "--scheduler", "local:2", "--layout", "file",
+               "-q").returncode == 0
     same_tables(one, cluster)
 
 
@@ -50,7 +62,8 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_tables_are_the_same(tmp_pat
 
     inputs = DEVSET if DEVSET.is_dir() else CORPUS
     reference = tmp_path / "reference"
-    run([inputs], reference, workers=1, options=Options(), progress=False)
+    options = Options(layout="dataset", part_size=2)
+    run([inputs], reference, workers=1, options=options, progress=False)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
             Client(cluster) as client:
         pids = list(client.run(os.getpid).values())
@@ -58,7 +71,7 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_tables_are_the_same(tmp_pat
         summary = {}
 
         def work():
-            summary["run"] = run([inputs], tmp_path / "cluster", options=Options(), progress=False,
+            summary["run"] = run([inputs], tmp_path / "cluster", options=options, progress=False,
                                  scheduler=cluster.scheduler_address)
             done.set()
 

@@ -1,0 +1,132 @@
+"""The dataset layout (`run --layout dataset`, pipeline/dataset.py): each table a folder of
+part files written by the workers and committed with a manifest. The parts hold the rows of
+the single-file tables, in their order; they are the same bytes whatever the number of
+workers; DuckDB, pandas and pyarrow read both layouts with the same query."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from conftest import CORPUS, cli
+
+from pipeline.run import Options, run
+
+TABLES = ("documents", "clauses", "targets", "responsibilities", "categories", "errors", "region_category",
+          "region_indicator")
+
+
+def parts(output: Path) -> dict[str, bytes]:
+    """Every part file of every table, by its path in the output folder."""
+    return {f"{name}.parquet/{p.name}": p.read_bytes()
+            for name in TABLES for p in sorted((output / f"{name}.parquet").glob("part-*.parquet"))}
+
+
+def same_rows(file_layout: Path, dataset_layout: Path) -> None:
+    for name in TABLES:
+        a, b = pq.read_table(file_layout / f"{name}.parquet"), pq.read_table(dataset_layout / f"{name}.parquet")
+        assert a.replace_schema_metadata(None).equals(b.replace_schema_metadata(None)), name
+
+
+@pytest.fixture()
+def corpus_with_copies(tmp_path) -> Path:
+    """The seeds, with one notice copied under names that put its copies in later parts."""
+    notices = tmp_path / "in"
+    shutil.copytree(CORPUS, notices)
+    first = sorted(notices.rglob("*.txt"))[0]
+    (notices / "zz").mkdir()
+    shutil.copy(first, notices / "zz" / "copy.txt")  # a later part
+    shutil.copy(first, first.with_name(first.stem + "_again.txt"))  # the same part
+    return notices
+
+
+def test_parts_hold_the_rows_of_the_single_files_and_duplicates_across_parts_go(corpus_with_copies, tmp_path):
+    one = run([corpus_with_copies], tmp_path / "file", workers=1, progress=False)
+    many = run([corpus_with_copies], tmp_path / "dataset", workers=1, progress=False,
+               options=Options(layout="dataset", part_size=2))
+    same_rows(tmp_path / "file", tmp_path / "dataset")
+    duplicates = [e for e in pq.read_table(tmp_path / "dataset" / "errors.parquet").to_pylist()
+                  if e["error_type"] == "duplicate"]
+    assert len(duplicates) == 2 and {e["source_path"].rsplit("/", 1)[-1] for e in duplicates} == \
+        {"copy.txt", next(p.name for p in corpus_with_copies.rglob("*_again.txt"))}
+    assert (many.documents, many.targets, many.errors) == (one.documents, one.targets, one.errors)
+    manifest = json.loads((tmp_path / "dataset" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["layout"] == "dataset" and manifest["tables"]["targets"] == many.targets
+    assert len(manifest["parts"]["targets"]) == (many.inputs + 1) // 2  # 2 inputs a part
+    assert cli("validate", str(tmp_path / "dataset")).returncode == 0
+
+
+def test_parts_are_the_same_bytes_whatever_the_number_of_workers(tmp_path):
+    for workers in (1, 2):
+        run([CORPUS], tmp_path / str(workers), workers=workers, progress=False,
+            options=Options(layout="dataset", part_size=1))
+    assert parts(tmp_path / "1") == parts(tmp_path / "2")
+    assert len(parts(tmp_path / "1")) == 5 * 5 + 3  # a part a notice in 5 tables; errors and comparisons: one
+
+
+def test_duckdb_pandas_and_pyarrow_read_both_layouts_with_the_same_query(tmp_path):
+    duckdb = pytest.importorskip("duckdb")
+    counts = {}
+    for layout in ("file", "dataset"):
+        out = tmp_path / layout
+        assert cli("run", str(CORPUS), "-o", str(out), "--layout", layout, "--part-size", "2", "-q").returncode == 0
+        assert (out / "targets.parquet").is_dir() == (layout == "dataset")
+        query = f"SELECT region, count(*) AS n FROM '{out}/targets.parquet' GROUP BY region ORDER BY region"
+        by_duckdb = duckdb.sql(query).fetchall()
+        by_pandas = pd.read_parquet(out / "targets.parquet").groupby("region").size()
+        by_pyarrow = pq.read_table(out / "targets.parquet").group_by("region").aggregate([("region", "count")])
+        assert by_duckdb == sorted(by_pandas.items())
+        assert sorted(by_pyarrow.to_pylist(), key=lambda r: r["region"]) == \
+            [{"region": r, "region_count": n} for r, n in by_duckdb]
+        counts[layout] = by_duckdb
+    assert counts["file"] == counts["dataset"] and sum(n for _, n in counts["file"]) > 50
+
+
+def test_every_command_reads_the_dataset_layout(tmp_path):
+    out = tmp_path / "out"
+    assert cli("run", str(CORPUS), "-o", str(out), "--layout", "dataset", "-q").returncode == 0
+    for command in (["validate", str(out)], ["compare", "-o", str(out)], ["export", "-o", str(out), "-f", "csv"],
+                    ["report", "-o", str(out)]):
+        result = cli(*command)
+        assert result.returncode == 0, (command, result.stderr)
+    exported = (out / "export" / "targets.csv") if (out / "export").exists() else next(out.rglob("targets.csv"))
+    assert len(exported.read_text(encoding="utf-8").splitlines()) == pq.read_table(out / "targets.parquet").num_rows + 1
+
+
+def test_a_stray_part_and_a_missing_part_are_validation_problems(tmp_path):
+    out = tmp_path / "out"
+    run([CORPUS], out, workers=1, progress=False, options=Options(layout="dataset", part_size=2))
+    folder = out / "targets.parquet"
+    stray = folder / "part-00099.parquet"
+    shutil.copy(folder / "part-00000.parquet", stray)
+    result = cli("validate", str(out))
+    assert result.returncode == 1 and "part-00099.parquet: a part the manifest does not list" in result.stdout + \
+        result.stderr
+    stray.unlink()
+    (folder / "part-00001.parquet").unlink()
+    assert "part-00001.parquet: listed in the manifest, missing" in cli("validate", str(out)).stderr
+
+
+def test_reviews_apply_in_the_workers_as_in_a_single_file_run(tmp_path):
+    reference = tmp_path / "file"
+    run([CORPUS], reference, workers=1, progress=False)
+    target = pq.read_table(reference / "targets.parquet").to_pylist()[3]
+    reviews = tmp_path / "reviews.jsonl"
+    reviews.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in [
+        {"doc_id": target["doc_id"], "row": f"t:{target['start']}:{target['end']}", "mention": target["mention"],
+         "status": "rejected"},
+        {"doc_id": "0000000000000000", "row": "t:5:7", "mention": "x", "status": "confirmed"},
+    ]), encoding="utf-8")
+    options = Options(reviews=(str(reviews),))
+    run([CORPUS], reference, workers=1, progress=False, options=options)
+    run([CORPUS], tmp_path / "dataset", workers=2, progress=False,
+        options=Options(reviews=(str(reviews),), layout="dataset", part_size=2))
+    same_rows(reference, tmp_path / "dataset")
+    statuses = [t["review_status"] for t in pq.read_table(tmp_path / "dataset" / "targets.parquet").to_pylist()]
+    assert statuses.count("rejected") == 1
+    assert [e["error_type"] for e in pq.read_table(tmp_path / "dataset" / "errors.parquet").to_pylist()] == \
+        ["review_orphaned"]
