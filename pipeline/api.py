@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from .dataset import PART_DOCUMENTS
+from .dataset import table_path as dataset_table_path
 from .errors import InputError
 from .lexicons import DEFAULT_DIR
 from .model import Source
@@ -23,6 +25,7 @@ from .read import DEFAULT_MAX_BYTES, load_source
 from .reviews import apply_reviews, load_reviews
 from .run import SHARED, STREAMED, Options, Summary, process_source, rows_of
 from .run import run as run_batch
+from .storage import is_url, local
 from .tables import columns_of, columns_table
 
 
@@ -81,14 +84,26 @@ def chinese_font() -> Path:
 
 def run(inputs: list[str | Path] | str | Path, output: str | Path = "outputs", *, workers: int = 0,
         full: bool = False, lexicons: str | Path | None = None, reviews: list[str | Path] | str | Path = (),
-        progress: bool = False, scheduler: str | None = None) -> Summary:
+        progress: bool = False, scheduler: str | None = None, layout: str | None = None,
+        part_size: int = PART_DOCUMENTS) -> Summary:
     """Process files and folders into the tables of `output`, as `policy-pipeline run` does,
     applying the `reviews` files (reviews.jsonl from the report), on local workers or the
     Dask cluster `scheduler` names (`local:N`, `tcp://host:8786`); returns the run's summary
-    (counts, error rows)."""
+    (counts, error rows). Inputs and output may be fsspec URLs (`s3://…`); `layout` is
+    "file" or "dataset" (the default with a scheduler or an output at a URL)."""
     items = [inputs] if isinstance(inputs, str | Path) else list(inputs)
     decisions = [reviews] if isinstance(reviews, str | Path) else list(reviews)
-    return run_batch([Path(i) for i in items], Path(output), workers=workers, full=full,
+    target = local(str(output))
+    return run_batch([local(str(i)) for i in items], target, workers=workers, full=full,
                      options=Options(lexicons=str(lexicons or DEFAULT_DIR),
-                                     reviews=tuple(str(Path(r).resolve()) for r in decisions)), progress=progress,
-                     scheduler=scheduler)
+                                     reviews=tuple(str(Path(r).resolve()) for r in decisions),
+                                     layout=layout or ("dataset" if scheduler or is_url(target) else "file"),
+                                     part_size=part_size),
+                     progress=progress, scheduler=scheduler)
+
+
+def table_path(output: str | Path, name: str) -> Path | str:
+    """Where the table `name` of the run in `output` is, for pandas, pyarrow or DuckDB: the
+    file or dataset folder `output/<name>.parquet`, or for an output at a URL the folder of
+    the set its manifest.json commits (`pd.read_parquet(pp.table_path("s3://b/out", "targets"))`)."""
+    return dataset_table_path(local(str(output)), name)

@@ -36,9 +36,10 @@ def cli() -> None:
 
 
 @cli.command("run")
-@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False), default=Path("outputs"),
-              show_default=True, help="Folder for the tables (created if missing).")
+@click.argument("inputs", nargs=-1)
+@click.option("-o", "--output", default="outputs", show_default=True,
+              help="Folder for the tables (created if missing), or an fsspec URL such as s3://bucket/tables "
+                   "(the dataset layout; needs the filesystem's package, e.g. s3fs).")
 @click.option("-w", "--workers", type=click.IntRange(0, 256), default=0, show_default="0: one per available core",
               help="Worker processes; with 0, a small batch uses fewer (8 files or more each).")
 @click.option("--full", is_flag=True, help="Reprocess every document, ignoring results of earlier runs.")
@@ -75,13 +76,21 @@ def run_command(inputs, output, workers, full, strict, max_mb, lexicon_dir, code
     region_category / region_indicator comparisons are rebuilt; a file that cannot be
     processed becomes a row of errors.parquet and the batch goes on. Documents unchanged
     since the last run into the same OUTPUT are not reprocessed (use --full to force).
+    INPUTS and OUTPUT may be fsspec URLs (s3://bucket/notices, file:///shared/…): the
+    workers read their own inputs.
     """
     from .dataset import PART_DOCUMENTS
     from .run import Options, run
+    from .storage import is_url, local
     from .tables import use_returning_allocator
 
-    inputs = list(inputs) or [Path("corpus")]
-    missing = [p for p in inputs if not p.exists() and not p.is_symlink()]  # a broken link is an errors row
+    inputs = [local(i) for i in inputs] or [Path("corpus")]
+    output = local(output)
+    if is_url(output) and layout == "file":
+        raise click.BadParameter("an output at a URL is written in the dataset layout", param_hint="--layout")
+    if isinstance(output, Path) and output.exists() and not output.is_dir():
+        raise click.BadParameter(f"{output} is a file, not a folder", param_hint="--output")
+    missing = [p for p in inputs if isinstance(p, Path) and not p.exists() and not p.is_symlink()]
     if missing:  # before anything is created: a typo must not leave an empty output folder
         raise click.UsageError(f"{missing[0]}: no such file or folder" + (
             " (run from the project folder, or give the notices' files or folders)" if inputs == [Path("corpus")]
@@ -94,7 +103,7 @@ def run_command(inputs, output, workers, full, strict, max_mb, lexicon_dir, code
                   options=Options(lexicons=str(lexicon_dir), max_bytes=int(max_mb * 1024 * 1024),
                                   codebooks=tuple(str(p.resolve()) for p in codebooks),
                                   reviews=tuple(str(p.resolve()) for p in reviews),
-                                  layout=layout or ("dataset" if scheduler else "file"),
+                                  layout=layout or ("dataset" if scheduler or is_url(output) else "file"),
                                   part_size=part_size or PART_DOCUMENTS),
                   progress=not quiet, scheduler=scheduler)
     if not quiet:

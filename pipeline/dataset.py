@@ -16,19 +16,26 @@ content an earlier part already holds (its `duplicate` row, as in a single-file 
 from __future__ import annotations
 
 import heapq
+import json
 import os
+import shutil
 import sys
+import tempfile
+import uuid
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from . import compare
+from . import compare, storage
 from .reviews import load_reviews, reviews_by_document
+from .storage import is_url
 from .tables import TableWriter, part_name, release_memory, table_files, write_table
 
 # The tables each document adds rows to (run.STREAMED), written by the workers as parts.
 STREAMED_TABLES = ("documents", "clauses", "targets", "responsibilities", "categories")
+GLOBAL_TABLES = ("errors", "region_category", "region_indicator")  # written by the driver
 
 PART_DOCUMENTS = 256  # inputs a part: ~10 s of work, parts of a few MB; 10 million notices → 39,063 parts a table
 
@@ -56,13 +63,24 @@ class Part:
 def write_part(task: tuple) -> Part:
     """A worker's task: process the inputs of part `index` and write that part of each
     per-document table into `staging`."""
-    from .run import Summary, _process_path, admit
+    from .run import Summary
 
     index, jobs, staging, run_key, options = task
     reviews = {doc_id: list(decisions) for doc_id, decisions in _reviews(options.reviews).items()}
     summary, seen = Summary(), {}
-    writers = {name: TableWriter(Path(staging) / f"{name}.parquet", name, run_key, file=part_name(index))
-               for name in STREAMED_TABLES}
+    with _local(staging) as folder:
+        writers = {name: TableWriter(folder / f"{name}.parquet", name, run_key, file=part_name(index))
+                   for name in STREAMED_TABLES}
+        entries = _write_part(jobs, writers, seen, reviews, summary)
+        if is_url(staging):  # each part goes up in one put
+            for name in STREAMED_TABLES:
+                _put(folder, staging, f"{name}.parquet/{part_name(index)}.parquet")
+    return Part(index, entries, {name: writer.rows for name, writer in writers.items()})
+
+
+def _write_part(jobs: list, writers: dict[str, TableWriter], seen: dict[str, str], reviews: dict, summary) -> list:
+    from .run import _process_path, admit
+
     entries = []
     try:
         for job in jobs:
@@ -81,7 +99,24 @@ def write_part(task: tuple) -> Part:
         raise
     for writer in writers.values():  # a task run twice (a worker lost) writes the same bytes again
         writer.commit()
-    return Part(index, entries, {name: writer.rows for name, writer in writers.items()})
+    return entries
+
+
+@contextmanager
+def _local(staging: Path | str) -> Iterator[Path]:
+    """The folder to write into: `staging` itself, or for a URL a temporary local one."""
+    if not is_url(staging):
+        yield Path(staging)
+        return
+    folder = Path(tempfile.mkdtemp(prefix="policy-pipeline-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _put(folder: Path, staging: str, name: str) -> None:
+    storage.upload(folder / name, storage.join(staging, name))
 
 
 @lru_cache(maxsize=1)
@@ -129,15 +164,20 @@ def write_dataset(parts: Iterator[Part], early_errors: Iterable, staging: Path, 
     summary.errors = len(summary.error_rows)
     if not documents:
         return []
-    for index, doc_ids in sorted(drop.items()):
-        for name in STREAMED_TABLES:
-            rows[name] -= _remove_documents(staging, name, index, doc_ids, run_key)
-    release_memory()
-    for name in ("errors", "region_category"):
-        rows_of = summary.error_rows if name == "errors" else compare.region_category(counts, options.lex())
-        _into_folder(write_table(staging, name, rows_of, run_key))
-    compare.write_region_indicator(staging / "targets.parquet", staging, run_key)
-    _into_folder(staging / "region_indicator.parquet")
+    with _local(staging) as folder:
+        for index, doc_ids in sorted(drop.items()):
+            for name in STREAMED_TABLES:
+                rows[name] -= _remove_documents(staging, folder, f"{name}.parquet/{part_name(index)}.parquet",
+                                                doc_ids, run_key)
+        release_memory()
+        write_table(folder, "errors", summary.error_rows, run_key)
+        write_table(folder, "region_category", compare.region_category(counts, options.lex()), run_key)
+        targets = storage.join(staging, "targets.parquet") if is_url(staging) else staging / "targets.parquet"
+        compare.write_region_indicator(targets, folder, run_key)
+        for name in GLOBAL_TABLES:
+            _into_folder(folder / f"{name}.parquet")
+            if is_url(staging):
+                _put(folder, staging, f"{name}.parquet/{part_name(0)}.parquet")
     summary.documents = len(documents)
     summary.clauses, summary.targets = rows["clauses"], rows["targets"]
     summary.responsibilities, summary.categories = rows["responsibilities"], rows["categories"]
@@ -154,16 +194,21 @@ def _entries(parts: Iterator[Part], rows: dict[str, int], summary) -> Iterator[t
             yield entry.source_path, part.index, entry
 
 
-def _remove_documents(staging: Path, name: str, index: int, doc_ids: set[str], run_key: str) -> int:
-    """Rewrite part `index` of table `name` without the rows of `doc_ids`; the rows removed."""
+def _remove_documents(staging: Path | str, folder: Path, part: str, doc_ids: set[str], run_key: str) -> int:
+    """Rewrite `part` (a part file's path in `staging`) without the rows of `doc_ids`;
+    returns the rows removed."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    path = staging / f"{name}.parquet" / f"{part_name(index)}.parquet"
+    name = part.split(".parquet/", 1)[0]
+    path = folder / part
+    if is_url(staging):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(storage.read_bytes(storage.join(staging, part)))
     table = pq.read_table(path)
     kept = table.filter(pc.invert(pc.is_in(table.column("doc_id"), value_set=pa.array(sorted(doc_ids), pa.string()))))
-    writer = TableWriter(path.parent, name, run_key, file=part_name(index))
+    writer = TableWriter(path.parent, name, run_key, file=path.stem)
     try:
         writer.add(kept)
         writer.close()
@@ -171,6 +216,8 @@ def _remove_documents(staging: Path, name: str, index: int, doc_ids: set[str], r
         writer.abort()
         raise
     writer.commit()
+    if is_url(staging):
+        _put(folder, staging, part)
     return table.num_rows - kept.num_rows
 
 
@@ -190,12 +237,12 @@ def remove_partial_files(staging: Path) -> None:
             stale.unlink(missing_ok=True)
 
 
-def parts_of(output: Path, name: str) -> list[str]:
-    """The part files of a published dataset table, relative to `output` (for the manifest)."""
-    return [str(p.relative_to(output)) for p in table_files(output / f"{name}.parquet")]
+def parts_of(staging: Path, name: str) -> list[str]:
+    """The part files of a dataset table, relative to the run's folder (for the manifest)."""
+    return [str(p.relative_to(staging)) for p in table_files(staging / f"{name}.parquet")]
 
 
-def progress(parts: Iterator[Part], total: int, enabled: bool) -> Iterator[Part]:
+def progress_of(parts: Iterator[Part], total: int, enabled: bool) -> Iterator[Part]:
     """Documents done / total and the rate, as a local run shows them, a part at a time."""
     if not enabled or total < 2:
         yield from parts
@@ -219,3 +266,73 @@ def map_parts(tasks: list, scheduler: str | None, workers: int, options, progres
         return
     count = worker_count(workers, len(tasks) * 8)  # a part is many inputs: one worker a part at most
     yield from pool_map(tasks, write_part, count, options) if count > 1 else map(write_part, tasks)
+
+
+# --- an output at a URL (an object store) -------------------------------------------
+#
+# No renames, links or locks there. A run writes every file under a folder of its own,
+# `OUTPUT/.runs/run-…/` (the workers their parts, the driver the rest), then puts
+# `OUTPUT/manifest.json`, which names that folder and lists its parts: one put, so a
+# reader sees the previous manifest or the new one, and a run that dies before it leaves
+# the previous manifest's tables as they were. The folder before the current one is kept
+# (a reader may still be reading it); older ones, and folders of runs that died, go.
+# `policy_pipeline.table_path(OUTPUT, "targets")` is where a table of the current set is.
+
+
+def run_at_url(output: str, files: list, early_errors: list, summary, options, reviews: dict, workers: int,
+               full: bool, progress: bool, scheduler: str | None, key: str) -> None:
+    """`run` into the output folder at the URL `output` (the dataset layout only)."""
+    from .run import TABLES, RunError, _prune_cache, _unchanged_summary, manifest_of, pack
+
+    if options.layout != "dataset":
+        raise RunError(f"{output}: an output at a URL is written in the dataset layout (--layout dataset)")
+    previous = json.loads(storage.read_bytes(storage.join(output, MANIFEST)) or b"{}")
+    if not full and previous.get("run_key") == key:
+        _unchanged_summary(summary, previous, table_path(output, "errors"), 0.0)
+        return
+    name = f"run-{key[:12]}-{uuid.uuid4().hex[:8]}"
+    staging, cache = storage.join(output, RUNS, name), storage.join(output, ".cache")
+    jobs = [(str(p), d, options, cache, not full) for p, d in sorted(files, key=lambda f: f[1])]
+    used: set[str] = set()
+    results = map_parts(part_tasks(jobs, staging, key, options, options.part_size), scheduler, workers, options,
+                        progress)
+    committed = False
+    try:
+        documents = write_dataset(progress_of(results, len(jobs), progress), map(pack, early_errors), staging,
+                                  summary, options, key, reviews, used)
+        if summary.written:
+            manifest = manifest_of(key, options, summary, documents)
+            manifest["current"] = f"{RUNS}/{name}"
+            manifest["parts"] = {table: [f"{RUNS}/{name}/{p}" for p in _parts_at(staging, table)]
+                                 for table in (*TABLES, *GLOBAL_TABLES[1:])}
+            storage.write_bytes(storage.join(output, MANIFEST),  # the commit
+                                (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode())
+            committed = True
+            keep = {name, previous.get("current", "").rsplit("/", 1)[-1]}
+            for folder in storage.folders(storage.join(output, RUNS)):
+                if folder.rstrip("/").rsplit("/", 1)[-1] not in keep:
+                    storage.remove(folder)
+            _prune_cache(cache, used, options)
+    finally:
+        results.close()
+        if not committed:
+            storage.remove(staging)
+
+
+MANIFEST, RUNS = "manifest.json", ".runs"
+
+
+def _parts_at(staging: str, table: str) -> list[str]:
+    files, _ = storage.parts(storage.join(staging, f"{table}.parquet"))
+    return [f"{table}.parquet/{f.rsplit('/', 1)[-1]}" for f in files]
+
+
+def table_path(output: Path | str, name: str) -> Path | str:
+    """Where the table `name` of the current set is: `OUTPUT/<name>.parquet` (a file or a
+    folder of parts), or for an output at a URL the folder its manifest names."""
+    if not is_url(output):
+        return Path(output) / f"{name}.parquet"
+    manifest = json.loads(storage.read_bytes(storage.join(str(output), MANIFEST)) or b"{}")
+    if "current" not in manifest:
+        raise FileNotFoundError(f"{output}: no manifest.json (run `policy-pipeline run … -o {output}` first)")
+    return storage.join(str(output), manifest["current"], f"{name}.parquet")

@@ -32,14 +32,14 @@ from typing import Any
 
 import regex
 
-from . import __version__, compare, dataset
+from . import __version__, compare, dataset, storage
 from .clean import clean
 from .cluster import TASK_DOCUMENTS, dask_map
 from .errors import InputError, PipelineError
 from .extract import extract
 from .extract.units import lead_and_units
 from .lexicons import DEFAULT_DIR, Lexicons, cached_lexicons
-from .model import Extracted
+from .model import Extracted, Source
 from .normalize import normalize
 from .read import DEFAULT_MAX_BYTES, irregular, load_source, read
 from .reviews import apply_reviews, load_reviews, reviews_by_document
@@ -52,6 +52,7 @@ from .tables import (
     columns_table,
     ipc_bytes,
     ipc_table,
+    open_parquet,
     release_memory,
     umask,
     write_json,
@@ -327,22 +328,36 @@ def error_row(path: str, sha256: str | None, stage: str, error_type: str, messag
 def _process_path(args: tuple[str, str, Options, str, bool]) -> Packed:
     path, display, options, cache_dir, reuse = args
     try:
-        source = load_source(Path(path), display, options.max_bytes)
+        source = (Source.of(display, storage.read_input(path, options.max_bytes)) if storage.is_url(path)
+                  else load_source(Path(path), display, options.max_bytes))
     except InputError as exc:
         return pack(_error(display, None, "read", exc.error_type, str(exc)))
     cache = _cache_path(cache_dir, source.sha256, options)
-    if reuse and cache.exists():
+    entry = _cached(cache) if reuse else None
+    if entry is not None:
         try:
-            packed = _thaw(cache.read_bytes())
+            packed = _thaw(entry)
             packed.cached = True
             return _relabel(packed, display)
         except Exception:
             pass  # a damaged cache entry is simply recomputed
     packed = pack(process_source(source, options))
-    tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_bytes(_freeze(packed))
-    os.replace(tmp, cache)
+    if isinstance(cache, str):  # one put: the entry appears whole or not at all
+        storage.write_bytes(cache, _freeze(packed))
+    else:
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(_freeze(packed))
+        os.replace(tmp, cache)
     return packed
+
+
+def _cached(cache: Path | str) -> bytes | None:
+    if isinstance(cache, str):
+        return storage.read_bytes(cache)
+    try:
+        return cache.read_bytes()
+    except FileNotFoundError:
+        return None
 
 
 # A cache entry is data only, never code: the output folder may be shared, and unpickling
@@ -389,16 +404,23 @@ def _zstd():
     return pa.Codec("zstd", compression_level=1)
 
 
-def _cache_path(cache_dir: str, sha256: str, options: Options) -> Path:
+def _cache_path(cache_dir: str, sha256: str, options: Options) -> Path | str:
+    """The cache entry of a content hash: a Path, or a URL when the output is at one."""
     lex = options.lex()
     key = hashlib.sha256(f"{code_fingerprint()}|{SCHEMA_VERSION}|{lex.fingerprint}|{options.max_bytes}".encode())
-    return Path(cache_dir) / f"{sha256[:32]}-{key.hexdigest()[:12]}.arrows"
+    name = f"{sha256[:32]}-{key.hexdigest()[:12]}.arrows"
+    return storage.join(cache_dir, name) if storage.is_url(cache_dir) else Path(cache_dir) / name
 
 
-def _prune_cache(cache_dir: Path, used: set[str], options: Options) -> None:
+def _prune_cache(cache_dir: Path | str, used: set[str], options: Options) -> None:
     """Drop entries of files no longer in the input and of older pipelines or lexicons,
     so the cache stays the size of one run's results."""
-    keep = {_cache_path(str(cache_dir), sha, options).name for sha in used if sha}
+    keep = {_cache_path("", sha, options).name for sha in used if sha}
+    if storage.is_url(cache_dir):
+        for entry in storage.entries(str(cache_dir)):
+            if entry.rsplit("/", 1)[-1] not in keep:
+                storage.remove(entry)
+        return
     for entry in cache_dir.iterdir():  # older formats (.pkl) included
         if entry.is_file() and entry.name not in keep and not entry.name.endswith(".tmp"):
             entry.unlink(missing_ok=True)
@@ -415,12 +437,23 @@ def code_fingerprint() -> str:
 
 # --- the batch ----------------------------------------------------------------------
 
-def collect_inputs(inputs: list[Path]) -> tuple[list[tuple[Path, str]], list[str], list[DocResult]]:
-    """(files to process with display names, ignored files, error rows for bad paths)."""
-    files: list[tuple[Path, str]] = []
+def collect_inputs(inputs: list[Path | str]) -> tuple[list[tuple[Path | str, str]], list[str], list[DocResult]]:
+    """(files to process with display names, ignored files, error rows for bad paths).
+    An fsspec URL (`s3://bucket/notices`) is listed by its filesystem; its files are
+    read by the workers, not here."""
+    files: list[tuple[Path | str, str]] = []
     ignored: list[str] = []
     errors: list[DocResult] = []
     for item in inputs:
+        if storage.is_url(item):
+            try:
+                found, skipped = storage.list_inputs(str(item), INPUT_SUFFIXES)
+            except InputError as exc:
+                errors.append(_error(str(item), None, "read", exc.error_type, str(exc)))
+                continue
+            files += [(url, url) for url in found]
+            ignored += skipped
+            continue
         display = _display(item)
         if _broken_link(item):
             errors.append(_error(display, None, "read", "unreadable", _broken_link(item)))
@@ -565,7 +598,7 @@ def _stat_or_none(path: Path) -> os.stat_result | None:
         return None
 
 
-def run(inputs: list[Path], output: Path, workers: int = 0, full: bool = False,
+def run(inputs: list[Path | str], output: Path | str, workers: int = 0, full: bool = False,
         options: Options = Options(), progress: bool = True, scheduler: str | None = None) -> Summary:
     """Process `inputs` into the tables of `output` with `workers` local processes, or on the
     Dask cluster `scheduler` names (`local:N`, `tcp://host:8786`: pipeline/cluster.py);
@@ -575,13 +608,18 @@ def run(inputs: list[Path], output: Path, workers: int = 0, full: bool = False,
     reviews = reviews_by_document(load_reviews([Path(p) for p in options.reviews]))  # …or a broken reviews file
     files, ignored, early_errors = collect_inputs(inputs)
     summary = Summary(inputs=len(files) + len(early_errors), ignored=ignored, output=str(output))
+    if storage.is_url(output):  # an object store: no lock, no links; the manifest commits
+        dataset.run_at_url(str(output), files, early_errors, summary, options, reviews, workers, full, progress,
+                           scheduler, _run_key(files, early_errors, options))
+        summary.seconds = time.perf_counter() - started
+        return summary
     with _Lock(output):
         _remove_stale(output)
         key = _run_key(files, early_errors, options)
         previous = _read_manifest(output)
         if not full and previous.get("run_key") == key and \
                 all((output / f"{name}.parquet").exists() for name in TABLES + COMPARISONS):
-            return _unchanged_summary(summary, previous, output, started)
+            return _unchanged_summary(summary, previous, output / "errors.parquet", started)
         cache_dir = output / ".cache"
         cache_dir.mkdir(parents=True, exist_ok=True)
         jobs = [(str(p), d, options, str(cache_dir), not full) for p, d in sorted(files, key=lambda f: f[1])]
@@ -597,7 +635,7 @@ def run(inputs: list[Path], output: Path, workers: int = 0, full: bool = False,
                        if scheduler else _map(jobs, workers, options))
         try:
             if options.layout == "dataset":
-                manifest_documents = dataset.write_dataset(dataset.progress(results, len(jobs), progress),
+                manifest_documents = dataset.write_dataset(dataset.progress_of(results, len(jobs), progress),
                                                            map(pack, early_errors), staging, summary, options,
                                                            key, reviews, used)
                 dataset.remove_partial_files(staging)
@@ -607,17 +645,7 @@ def run(inputs: list[Path], output: Path, workers: int = 0, full: bool = False,
                                      key=lambda r: r.source_path)  # path order whatever the worker order
                 manifest_documents = _write_tables(packed, staging, summary, options, key, reviews)
             if summary.written:
-                manifest = {
-                    "run_key": key, "pipeline_version": __version__, "schema_version": SCHEMA_VERSION,
-                    "lexicons": options.lex().fingerprint, "layout": options.layout,
-                    "tables": {"documents": summary.documents, "clauses": summary.clauses,
-                               "targets": summary.targets, "responsibilities": summary.responsibilities,
-                               "categories": summary.categories, "errors": summary.errors},
-                    "documents": manifest_documents,
-                    "errors": [{"source_path": e["source_path"], "error_type": e["error_type"]}
-                               for e in summary.error_rows],
-                    "ignored": ignored,
-                }
+                manifest = manifest_of(key, options, summary, manifest_documents)
                 if options.layout == "dataset":
                     manifest["parts"] = {name: dataset.parts_of(staging, name) for name in TABLES + COMPARISONS}
                 write_json(staging / "manifest.json", manifest)  # last: the set is complete
@@ -628,6 +656,20 @@ def run(inputs: list[Path], output: Path, workers: int = 0, full: bool = False,
             shutil.rmtree(staging, ignore_errors=True)  # gone already when published
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def manifest_of(key: str, options: Options, summary: Summary, documents: list[dict]) -> dict:
+    """What `manifest.json` says of a run's tables (the dataset layout adds its parts)."""
+    return {
+        "run_key": key, "pipeline_version": __version__, "schema_version": SCHEMA_VERSION,
+        "lexicons": options.lex().fingerprint, "layout": options.layout,
+        "tables": {"documents": summary.documents, "clauses": summary.clauses, "targets": summary.targets,
+                   "responsibilities": summary.responsibilities, "categories": summary.categories,
+                   "errors": summary.errors},
+        "documents": documents,
+        "errors": [{"source_path": e["source_path"], "error_type": e["error_type"]} for e in summary.error_rows],
+        "ignored": summary.ignored,
+    }
 
 
 # --- one set of tables, switched in at once ------------------------------------------
@@ -704,6 +746,9 @@ def _run_key(files: list[tuple[Path, str]], early_errors: list[DocResult], optio
     for reviews in options.reviews:  # the decisions applied are part of what the tables say
         digest.update(b"\nreviews\t" + hashlib.sha256(Path(reviews).read_bytes()).digest())
     for path, display in files:
+        if storage.is_url(path):
+            digest.update(f"\n{display}\t{storage.checksum(str(path))}".encode())
+            continue
         file_digest = hashlib.sha256()
         try:
             with open(path, "rb") as handle:
@@ -725,10 +770,9 @@ def _read_manifest(output: Path) -> dict:
         return {}
 
 
-def _unchanged_summary(summary: Summary, manifest: dict, output: Path, started: float) -> Summary:
-    """Nothing changed since the last run: its tables are this run's tables, untouched."""
-    import pyarrow.parquet as pq
-
+def _unchanged_summary(summary: Summary, manifest: dict, errors: Path | str, started: float) -> Summary:
+    """Nothing changed since the last run: its tables are this run's tables, untouched
+    (`errors`: its errors table)."""
     counts = manifest.get("tables", {})
     summary.documents = counts.get("documents", 0)
     summary.clauses = counts.get("clauses", 0)
@@ -736,7 +780,9 @@ def _unchanged_summary(summary: Summary, manifest: dict, output: Path, started: 
     summary.responsibilities = counts.get("responsibilities", 0)
     summary.errors = counts.get("errors", 0)
     summary.cached = summary.documents
-    summary.error_rows = pq.read_table(output / "errors.parquet").to_pylist() if summary.errors else []
+    if summary.errors:
+        table = open_parquet(errors)
+        summary.error_rows = [row for g in range(table.num_row_groups) for row in table.read_row_group(g).to_pylist()]
     summary.written = True
     summary.seconds = time.perf_counter() - started
     return summary

@@ -342,26 +342,34 @@ def table_files(path: Path) -> list[Path]:
 
 class _Parts:
     """A dataset folder read like one `pq.ParquetFile`: the row groups of each part in turn.
-    One part is open at a time (a folder may hold thousands)."""
+    One part is open at a time (a folder may hold thousands); `filesystem` reads parts that
+    are not on the local disk."""
 
-    def __init__(self, files: list[Path], **options: Any) -> None:
+    def __init__(self, files: list, filesystem: Any = None, **options: Any) -> None:
         if not files:
             raise ValueError("a dataset folder without part files")
-        self.options = options
-        self.groups = [(f, g) for f in files for g in range(pq.read_metadata(f).num_row_groups)]
+        self.options, self.filesystem = options, filesystem
+        self.groups = [(f, g) for f in files
+                       for g in range(pq.read_metadata(f, filesystem=filesystem).num_row_groups)]
         self.num_row_groups = len(self.groups)
-        self.schema_arrow = pq.read_schema(files[0])
-        self._open: tuple[Path, pq.ParquetFile] | None = None
+        self.schema_arrow = pq.read_schema(files[0], filesystem=filesystem)
+        self._open: tuple[Any, pq.ParquetFile] | None = None
 
     def read_row_group(self, i: int, **options: Any) -> pa.Table:
         path, group = self.groups[i]
         if self._open is None or self._open[0] != path:
-            self._open = (path, pq.ParquetFile(path, **self.options))
+            self._open = (path, pq.ParquetFile(path, filesystem=self.filesystem, **self.options))
         return self._open[1].read_row_group(group, **options)
 
 
-def open_parquet(path: Path, **options: Any) -> pq.ParquetFile | _Parts:
-    """A table file, or a dataset folder of parts, for reading a row group at a time."""
+def open_parquet(path: Path | str, **options: Any) -> pq.ParquetFile | _Parts:
+    """A table file, or a dataset folder of parts (local, or at an fsspec URL), for reading
+    a row group at a time."""
+    if isinstance(path, str):  # a URL (pipeline/storage.py)
+        from .storage import parts
+
+        files, filesystem = parts(path)
+        return _Parts(files, filesystem, **options)
     return _Parts(table_files(path), **options) if path.is_dir() else pq.ParquetFile(path, **options)
 
 
