@@ -1,12 +1,16 @@
-"""Benchmark of runs on Dask (`run --scheduler local:N`) beside the built-in worker pool.
+"""Benchmark of runs on Dask (`run --scheduler local:N`) beside the built-in worker pool, in
+both layouts.
 
 Builds a corpus from corpus/ (as bench/benchmark.py does), runs it as a user would (whole
-processes, `--full`) with the built-in pool (1 and 2 workers) and on a LocalCluster (1 and
-2 workers), and prints seconds, documents/s and the ratio to the pool with the same
-number of workers. Cluster start-up and teardown are included: they are what a user waits
-for. Then Dask's own cost: seconds to start a LocalCluster, and milliseconds a task (2,000
-empty tasks on two workers, submitted and gathered). Machines are noisy: read the ratios,
-not the seconds.
+processes, `--full`) with the built-in pool and on a LocalCluster (1 and 2 workers), each
+writing single files (`--layout file`: every row goes through the driver) and part files
+(`--layout dataset`: the workers write them), and prints seconds, documents/s and the ratio
+to the pool with the same number of workers. Then the driver's own limit: each output run
+again after one notice is added, so every other notice comes from the cache and the work
+left is moving rows — through the driver (file) or in the workers (dataset). Then the
+part files' size a notice, and Dask's own cost: seconds to start a LocalCluster, and
+milliseconds a task (2,000 empty tasks on two workers). Cluster start-up and teardown are
+included: they are what a user waits for. Machines are noisy: read the ratios.
 
     pip install -e '.[bench,dask]'
     python bench/dask_scaling.py --mb 10
@@ -24,6 +28,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from benchmark import EXE, build_corpus, timed_process  # noqa: E402 - a script beside this one
 
+TABLES = ("documents", "clauses", "targets", "responsibilities", "categories")
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -34,17 +40,35 @@ def main() -> None:
         files = build_corpus(folder / "corpus", args.mb)
         mb = sum(f.stat().st_size for f in files) / 1e6
         print(f"corpus: {len(files):,} notices, {mb:.1f} MB\n")
-        print(f"{'engine':<22}{'seconds':>9}{'docs/s':>9}{'× pool':>9}{'peak RSS MB':>13}")
+        print(f"{'engine':<32}{'seconds':>9}{'docs/s':>9}{'× pool':>9}{'peak RSS MB':>13}")
         pool: dict[int, float] = {}
+        runs = []
         for workers in (1, 2):
-            engines = (("pool", ["--workers", str(workers)]), ("dask", ["--scheduler", f"local:{workers}"]))
-            for engine, option in engines:
-                out = folder / f"out-{engine}-{workers}"
-                seconds, rss, _ = timed_process([str(EXE), "run", str(folder / "corpus"), "-o", str(out), "--full",
-                                                 "-q", *option], folder)
-                pool.setdefault(workers, seconds)
-                print(f"{engine + f' {workers} worker(s)':<22}{seconds:>9.2f}{len(files) / seconds:>9.1f}"
-                      f"{seconds / pool[workers]:>9.2f}{rss:>13.0f}")
+            for layout in ("file", "dataset"):
+                for engine, option in (("pool", ["--workers", str(workers)]),
+                                       ("dask", ["--scheduler", f"local:{workers}"])):
+                    out = folder / f"out-{engine}-{workers}-{layout}"
+                    command = [str(EXE), "run", str(folder / "corpus"), "-o", str(out), "-q", "--layout", layout,
+                               *option]
+                    seconds, rss, _ = timed_process([*command, "--full"], folder)
+                    pool.setdefault(workers, seconds)
+                    print(f"{f'{engine} {workers} worker(s), {layout}':<32}{seconds:>9.2f}"
+                          f"{len(files) / seconds:>9.1f}{seconds / pool[workers]:>9.2f}{rss:>13.0f}")
+                    runs.append((f"{engine} {workers}, {layout}", command))
+        extra = folder / "corpus" / "zzzz" / "added.txt"
+        extra.parent.mkdir()
+        extra.write_text(files[0].read_text(encoding="utf-8") + "\n附件:新增\n", encoding="utf-8")
+        print("\nfrom the cache (one notice added), the driver's share:")
+        for label, command in runs:
+            seconds, _, _ = timed_process(command, folder)
+            print(f"  {label:<30}{seconds:>9.2f} s{(len(files) + 1) / seconds:>9.0f} notices/s")
+        parts = folder / "out-pool-1-dataset"
+        sizes = {name: sum(p.stat().st_size for p in (parts / f"{name}.parquet").glob("part-*.parquet"))
+                 for name in TABLES}
+        count = len(list((parts / "targets.parquet").glob("part-*.parquet")))
+        print(f"\npart files: {count} a table; bytes a notice: "
+              + ", ".join(f"{name} {size / len(files):,.0f}" for name, size in sizes.items())
+              + f"; all {sum(sizes.values()) / len(files):,.0f}")
     start_seconds, task_ms = dask_overhead()
     print(f"\nDask: LocalCluster of 2 workers started in {start_seconds:.1f} s; {task_ms:.2f} ms a task")
 

@@ -280,14 +280,14 @@ def map_parts(tasks: list, scheduler: str | None, workers: int, options, progres
 
 
 def run_at_url(output: str, files: list, early_errors: list, summary, options, reviews: dict, workers: int,
-               full: bool, progress: bool, scheduler: str | None, key: str) -> None:
+               full: bool, progress: bool, scheduler: str | None, key: str, inputs_key: str) -> None:
     """`run` into the output folder at the URL `output` (the dataset layout only)."""
     from .run import TABLES, RunError, _prune_cache, _unchanged_summary, manifest_of, pack
 
     if options.layout != "dataset":
         raise RunError(f"{output}: an output at a URL is written in the dataset layout (--layout dataset)")
     previous = json.loads(storage.read_bytes(storage.join(output, MANIFEST)) or b"{}")
-    if not full and previous.get("run_key") == key:
+    if not full and previous.get("inputs_key") == inputs_key:
         _unchanged_summary(summary, previous, table_path(output, "errors"), 0.0)
         return
     name = f"run-{key[:12]}-{uuid.uuid4().hex[:8]}"
@@ -301,7 +301,7 @@ def run_at_url(output: str, files: list, early_errors: list, summary, options, r
         documents = write_dataset(progress_of(results, len(jobs), progress), map(pack, early_errors), staging,
                                   summary, options, key, reviews, used)
         if summary.written:
-            manifest = manifest_of(key, options, summary, documents)
+            manifest = manifest_of(key, inputs_key, options, summary, documents)
             manifest["current"] = f"{RUNS}/{name}"
             manifest["parts"] = {table: [f"{RUNS}/{name}/{p}" for p in _parts_at(staging, table)]
                                  for table in (*TABLES, *GLOBAL_TABLES[1:])}

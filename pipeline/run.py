@@ -610,14 +610,14 @@ def run(inputs: list[Path | str], output: Path | str, workers: int = 0, full: bo
     summary = Summary(inputs=len(files) + len(early_errors), ignored=ignored, output=str(output))
     if storage.is_url(output):  # an object store: no lock, no links; the manifest commits
         dataset.run_at_url(str(output), files, early_errors, summary, options, reviews, workers, full, progress,
-                           scheduler, _run_key(files, early_errors, options))
+                           scheduler, *_run_key(files, early_errors, options))
         summary.seconds = time.perf_counter() - started
         return summary
     with _Lock(output):
         _remove_stale(output)
-        key = _run_key(files, early_errors, options)
+        key, inputs_key = _run_key(files, early_errors, options)
         previous = _read_manifest(output)
-        if not full and previous.get("run_key") == key and \
+        if not full and previous.get("inputs_key", previous.get("run_key")) == inputs_key and \
                 all((output / f"{name}.parquet").exists() for name in TABLES + COMPARISONS):
             return _unchanged_summary(summary, previous, output / "errors.parquet", started)
         cache_dir = output / ".cache"
@@ -645,7 +645,7 @@ def run(inputs: list[Path | str], output: Path | str, workers: int = 0, full: bo
                                      key=lambda r: r.source_path)  # path order whatever the worker order
                 manifest_documents = _write_tables(packed, staging, summary, options, key, reviews)
             if summary.written:
-                manifest = manifest_of(key, options, summary, manifest_documents)
+                manifest = manifest_of(key, inputs_key, options, summary, manifest_documents)
                 if options.layout == "dataset":
                     manifest["parts"] = {name: dataset.parts_of(staging, name) for name in TABLES + COMPARISONS}
                 write_json(staging / "manifest.json", manifest)  # last: the set is complete
@@ -658,10 +658,10 @@ def run(inputs: list[Path | str], output: Path | str, workers: int = 0, full: bo
     return summary
 
 
-def manifest_of(key: str, options: Options, summary: Summary, documents: list[dict]) -> dict:
+def manifest_of(key: str, inputs_key: str, options: Options, summary: Summary, documents: list[dict]) -> dict:
     """What `manifest.json` says of a run's tables (the dataset layout adds its parts)."""
     return {
-        "run_key": key, "pipeline_version": __version__, "schema_version": SCHEMA_VERSION,
+        "run_key": key, "inputs_key": inputs_key, "pipeline_version": __version__, "schema_version": SCHEMA_VERSION,
         "lexicons": options.lex().fingerprint, "layout": options.layout,
         "tables": {"documents": summary.documents, "clauses": summary.clauses, "targets": summary.targets,
                    "responsibilities": summary.responsibilities, "categories": summary.categories,
@@ -736,31 +736,44 @@ def _remove_stale(output: Path) -> None:
         stale.unlink(missing_ok=True)
 
 
-def _run_key(files: list[tuple[Path, str]], early_errors: list[DocResult], options: Options) -> str:
-    """Hash of everything a run's tables depend on: each input's path and bytes, the
-    errors found while listing inputs, the code, the lexicons and the options. Written
-    into every table, so `validate` can tell a set from a mix. Only regular files are
-    listed as inputs, so reading them ends."""
+def _run_key(files: list[tuple[Path | str, str]], early_errors: list[DocResult], options: Options) -> tuple[str, str]:
+    """(the key written into every table, the key that says the inputs are unchanged).
+
+    Single files: both are the hash of everything a run's tables depend on — each input's
+    path and bytes, the errors found while listing inputs, the code, the lexicons and the
+    options — so `validate` can tell a set from a mix. The dataset layout's driver (a
+    cluster's) reads no input: its tables carry the hash of the code, lexicons and options
+    (the manifest lists the parts of one set), and each input's size and modification time,
+    or ETag at a URL, say whether anything changed. Only regular files are listed as
+    inputs, so reading them ends."""
     digest = hashlib.sha256(f"{code_fingerprint()}|{options.lex().fingerprint}|{options.max_bytes}|"
                             f"{SCHEMA_VERSION}|{options.layout}|{options.part_size}".encode())
     for reviews in options.reviews:  # the decisions applied are part of what the tables say
         digest.update(b"\nreviews\t" + hashlib.sha256(Path(reviews).read_bytes()).digest())
+    tables_key = digest.hexdigest() if options.layout == "dataset" else None
     for path, display in files:
-        if storage.is_url(path):
-            digest.update(f"\n{display}\t{storage.checksum(str(path))}".encode())
-            continue
-        file_digest = hashlib.sha256()
-        try:
-            with open(path, "rb") as handle:
-                while chunk := handle.read(1 << 20):
-                    file_digest.update(chunk)
-            seen = file_digest.hexdigest()
-        except OSError as exc:  # the run reports it as an errors row
-            seen = f"unreadable: {exc.strerror}"
-        digest.update(f"\n{display}\t{seen}".encode())
+        digest.update(f"\n{display}\t{_fingerprint(path, by_content=tables_key is None)}".encode())
     for result in early_errors:
         digest.update(f"\n{result.source_path}\t{result.errors[0]['message']}".encode())
-    return digest.hexdigest()
+    return tables_key or digest.hexdigest(), digest.hexdigest()
+
+
+def _fingerprint(path: Path | str, by_content: bool) -> str:
+    """What says an input changed: the hash of its bytes, or its size and modification time
+    (ETag at a URL)."""
+    if storage.is_url(path):
+        return storage.checksum(str(path))
+    try:
+        if not by_content:
+            info = os.stat(path)
+            return f"{info.st_size}:{info.st_mtime_ns}"
+        file_digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                file_digest.update(chunk)
+        return file_digest.hexdigest()
+    except OSError as exc:  # the run reports it as an errors row
+        return f"unreadable: {exc.strerror}"
 
 
 def _read_manifest(output: Path) -> dict:

@@ -130,3 +130,23 @@ def test_reviews_apply_in_the_workers_as_in_a_single_file_run(tmp_path):
     assert statuses.count("rejected") == 1
     assert [e["error_type"] for e in pq.read_table(tmp_path / "dataset" / "errors.parquet").to_pylist()] == \
         ["review_orphaned"]
+
+
+def test_the_driver_reads_no_input_and_a_touched_file_changes_no_byte(tmp_path, monkeypatch):
+    notices = tmp_path / "in"
+    shutil.copytree(CORPUS, notices)
+    options = Options(layout="dataset", part_size=2)
+    run([notices], tmp_path / "out", workers=1, progress=False, options=options)
+    before = parts(tmp_path / "out")
+    for path in notices.rglob("*.txt"):
+        path.touch()  # new modification times: the run goes again, from the cache
+    import pipeline.run as run_module
+
+    fingerprints = []
+    real = run_module._fingerprint
+    monkeypatch.setattr(run_module, "_fingerprint", lambda path, by_content: fingerprints.append(by_content) or
+                        real(path, by_content))
+    summary = run([notices], tmp_path / "out", workers=2, progress=False, options=options)
+    assert summary.cached == summary.documents == 5
+    assert parts(tmp_path / "out") == before
+    assert fingerprints == [False] * 5  # size and modification time of each input; no byte read here
