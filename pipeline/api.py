@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from .dataset import PART_DOCUMENTS
 from .dataset import table_path as dataset_table_path
 from .errors import InputError
 from .lexicons import DEFAULT_DIR
@@ -85,12 +84,13 @@ def chinese_font() -> Path:
 def run(inputs: list[str | Path] | str | Path, output: str | Path = "outputs", *, workers: int = 0,
         full: bool = False, lexicons: str | Path | None = None, reviews: list[str | Path] | str | Path = (),
         progress: bool = False, scheduler: str | None = None, layout: str | None = None,
-        part_size: int = PART_DOCUMENTS) -> Summary:
+        part_size: int = 0) -> Summary:
     """Process files and folders into the tables of `output`, as `policy-pipeline run` does,
     applying the `reviews` files (reviews.jsonl from the report), on local workers or the
     Dask cluster `scheduler` names (`local:N`, `tcp://host:8786`); returns the run's summary
     (counts, error rows). Inputs and output may be fsspec URLs (`s3://…`); `layout` is
-    "file" or "dataset" (the default with a scheduler or an output at a URL)."""
+    "file" or "dataset" (the default with a scheduler or an output at a URL), `part_size`
+    the inputs a part file holds (0: chosen from the number of inputs)."""
     items = [inputs] if isinstance(inputs, str | Path) else list(inputs)
     decisions = [reviews] if isinstance(reviews, str | Path) else list(reviews)
     target = local(str(output))

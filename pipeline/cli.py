@@ -59,11 +59,12 @@ def cli() -> None:
                    "processes here, tcp://HOST:8786 joins a running scheduler (inputs and OUTPUT on a filesystem "
                    "the workers share). Needs `pip install 'policy-pipeline[dask]'`.")
 @click.option("--layout", type=click.Choice(["file", "dataset"]), default=None,
-              show_default="file; dataset with --scheduler",
+              show_default="file; dataset with --scheduler or an OUTPUT URL",
               help="file: each table one OUTPUT/<table>.parquet. dataset: each table a folder of part files "
                    "(OUTPUT/<table>.parquet/part-00000.parquet …) written by the workers; DuckDB, pandas and "
                    "pyarrow read either with the same query.")
-@click.option("--part-size", type=click.IntRange(1), default=None, show_default="256",
+@click.option("--part-size", type=click.IntRange(1), default=None,
+              show_default="a hundredth of the inputs, 8 to 256",
               help="Input files a part file holds (dataset layout).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 def run_command(inputs, output, workers, full, strict, max_mb, lexicon_dir, codebooks, reviews, scheduler,
@@ -79,7 +80,6 @@ def run_command(inputs, output, workers, full, strict, max_mb, lexicon_dir, code
     INPUTS and OUTPUT may be fsspec URLs (s3://bucket/notices, file:///shared/…): the
     workers read their own inputs.
     """
-    from .dataset import PART_DOCUMENTS
     from .run import Options, run
     from .storage import is_url, local
     from .tables import use_returning_allocator
@@ -104,7 +104,7 @@ def run_command(inputs, output, workers, full, strict, max_mb, lexicon_dir, code
                                   codebooks=tuple(str(p.resolve()) for p in codebooks),
                                   reviews=tuple(str(p.resolve()) for p in reviews),
                                   layout=layout or ("dataset" if scheduler or is_url(output) else "file"),
-                                  part_size=part_size or PART_DOCUMENTS),
+                                  part_size=part_size or 0),
                   progress=not quiet, scheduler=scheduler)
     if not quiet:
         reused = f", {summary.cached} unchanged since the last run" if summary.cached else ""

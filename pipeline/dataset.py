@@ -37,7 +37,15 @@ from .tables import TableWriter, part_name, release_memory, table_files, write_t
 STREAMED_TABLES = ("documents", "clauses", "targets", "responsibilities", "categories")
 GLOBAL_TABLES = ("errors", "region_category", "region_indicator")  # written by the driver
 
-PART_DOCUMENTS = 256  # inputs a part: ~10 s of work, parts of a few MB; 10 million notices → 39,063 parts a table
+# Inputs a part, unless --part-size says: about a hundred parts for a small corpus (tasks
+# enough to spread over the workers), at most 256 (~10 s of work, parts of a few MB; ten
+# million notices → 39,063 parts a table). It depends on the number of inputs only, so the
+# parts are the same whatever the workers.
+PART_DOCUMENTS, MIN_PART_DOCUMENTS, PARTS_WANTED = 256, 8, 100
+
+
+def part_size(inputs: int, requested: int = 0) -> int:
+    return requested or max(MIN_PART_DOCUMENTS, min(PART_DOCUMENTS, -(-inputs // PARTS_WANTED)))
 
 
 @dataclass
@@ -124,7 +132,8 @@ def _reviews(paths: tuple[str, ...]) -> dict[str, list]:
     return reviews_by_document(load_reviews([Path(p) for p in paths]))
 
 
-def part_tasks(jobs: list, staging: Path, run_key: str, options, size: int) -> list[tuple]:
+def part_tasks(jobs: list, staging: Path | str, run_key: str, options) -> list[tuple]:
+    size = part_size(len(jobs), options.part_size)
     return [(i // size, jobs[i:i + size], str(staging), run_key, options) for i in range(0, len(jobs), size)]
 
 
@@ -294,7 +303,7 @@ def run_at_url(output: str, files: list, early_errors: list, summary, options, r
     staging, cache = storage.join(output, RUNS, name), storage.join(output, ".cache")
     jobs = [(str(p), d, options, cache, not full) for p, d in sorted(files, key=lambda f: f[1])]
     used: set[str] = set()
-    results = map_parts(part_tasks(jobs, staging, key, options, options.part_size), scheduler, workers, options,
+    results = map_parts(part_tasks(jobs, staging, key, options), scheduler, workers, options,
                         progress)
     committed = False
     try:

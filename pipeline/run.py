@@ -87,7 +87,7 @@ class Options:
     codebooks: tuple[str, ...] = ()  # extra codebook files (run --codebook)
     reviews: tuple[str, ...] = ()  # reviews.jsonl files to apply (run --reviews; pipeline/reviews.py)
     layout: str = "file"  # "dataset": each table a folder of part files (run --layout; pipeline/dataset.py)
-    part_size: int = dataset.PART_DOCUMENTS  # inputs a part, in the dataset layout
+    part_size: int = 0  # inputs a part in the dataset layout; 0: dataset.part_size chooses
 
     def lex(self) -> Lexicons:
         return cached_lexicons(self.lexicons, self.codebooks)
@@ -627,7 +627,7 @@ def run(inputs: list[Path | str], output: Path | str, workers: int = 0, full: bo
         staging = Path(tempfile.mkdtemp(prefix="run-", suffix=".tmp", dir=_runs(output)))
         os.chmod(staging, 0o777 & ~umask())  # mkdtemp makes 0700; tables are meant to be shared
         if options.layout == "dataset":
-            tasks = dataset.part_tasks(jobs, staging, key, options, options.part_size)
+            tasks = dataset.part_tasks(jobs, staging, key, options)
             results = dataset.map_parts(tasks, scheduler, workers, options, progress)
         else:
             results = (flat(dask_map([jobs[i:i + TASK_DOCUMENTS] for i in range(0, len(jobs), TASK_DOCUMENTS)],
