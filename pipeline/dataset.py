@@ -137,16 +137,15 @@ def part_tasks(jobs: list, staging: Path | str, run_key: str, options) -> list[t
     return [(i // size, jobs[i:i + size], str(staging), run_key, options) for i in range(0, len(jobs), size)]
 
 
-def write_dataset(parts: Iterator[Part], early_errors: Iterable, staging: Path, summary, options, run_key: str,
-                  reviews: dict[str, list] | None, used: set[str]) -> list[dict]:
+def write_dataset(parts: Iterator[Part], early_errors: Iterable, staging: Path | str, summary, options, run_key: str,
+                  reviews: dict[str, list] | None, used: set[str]) -> None:
     """Commit the `parts` (in part order, as the workers finish them) into the tables of
-    `staging`: de-duplicate documents across parts, then write the global tables. Returns
-    the manifest's document list, empty (and `summary.written` False) when no document
-    was processed. `used` collects the content hashes met (their cache entries stay)."""
-    from .run import duplicate_row, manifest_entry, orphaned_reviews
+    `staging`: de-duplicate documents across parts, then write the global tables.
+    `summary.written` stays False when no document was processed; `used` collects the
+    content hashes met (their cache entries stay)."""
+    from .run import duplicate_row, orphaned_reviews
 
-    documents: list[dict] = []
-    seen: dict[str, str] = {}  # doc_id → first path with that content
+    seen: dict[str, str] = {}  # doc_id → first path with that content (~120 bytes a document)
     counts: dict[str, compare.Counts] = {}  # region → category counts
     drop: dict[int, set[str]] = {}  # part → documents it repeats from an earlier part
     rows = dict.fromkeys(STREAMED_TABLES, 0)
@@ -167,12 +166,11 @@ def write_dataset(parts: Iterator[Part], early_errors: Iterable, staging: Path, 
         summary.error_rows.extend(entry.errors)
         if reviews:
             reviews.pop(doc_id, None)  # applied by the worker
-        documents.append(manifest_entry(entry))
         compare.add_counts(counts.setdefault(entry.doc["region"], {}), entry.counts)
     summary.error_rows.extend(orphaned_reviews(reviews))
     summary.errors = len(summary.error_rows)
-    if not documents:
-        return []
+    if not seen:
+        return
     with _local(staging) as folder:
         for index, doc_ids in sorted(drop.items()):
             for name in STREAMED_TABLES:
@@ -187,11 +185,10 @@ def write_dataset(parts: Iterator[Part], early_errors: Iterable, staging: Path, 
             _into_folder(folder / f"{name}.parquet")
             if is_url(staging):
                 _put(folder, staging, f"{name}.parquet/{part_name(0)}.parquet")
-    summary.documents = len(documents)
+    summary.documents = len(seen)
     summary.clauses, summary.targets = rows["clauses"], rows["targets"]
     summary.responsibilities, summary.categories = rows["responsibilities"], rows["categories"]
     summary.written = True
-    return documents
 
 
 def _entries(parts: Iterator[Part], rows: dict[str, int], summary) -> Iterator[tuple[str, int, Entry]]:
@@ -307,10 +304,10 @@ def run_at_url(output: str, files: list, early_errors: list, summary, options, r
                         progress)
     committed = False
     try:
-        documents = write_dataset(progress_of(results, len(jobs), progress), map(pack, early_errors), staging,
-                                  summary, options, key, reviews, used)
+        write_dataset(progress_of(results, len(jobs), progress), map(pack, early_errors), staging, summary, options,
+                      key, reviews, used)
         if summary.written:
-            manifest = manifest_of(key, inputs_key, options, summary, documents)
+            manifest = manifest_of(key, inputs_key, options, summary, None)
             manifest["current"] = f"{RUNS}/{name}"
             manifest["parts"] = {table: [f"{RUNS}/{name}/{p}" for p in _parts_at(staging, table)]
                                  for table in (*TABLES, *GLOBAL_TABLES[1:])}

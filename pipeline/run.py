@@ -635,9 +635,9 @@ def run(inputs: list[Path | str], output: Path | str, workers: int = 0, full: bo
                        if scheduler else _map(jobs, workers, options))
         try:
             if options.layout == "dataset":
-                manifest_documents = dataset.write_dataset(dataset.progress_of(results, len(jobs), progress),
-                                                           map(pack, early_errors), staging, summary, options,
-                                                           key, reviews, used)
+                dataset.write_dataset(dataset.progress_of(results, len(jobs), progress), map(pack, early_errors),
+                                      staging, summary, options, key, reviews, used)
+                manifest_documents = None
                 dataset.remove_partial_files(staging)
             else:
                 processed = (used.add(r.sha256) or r for r in _progress(results, len(jobs), progress))
@@ -658,18 +658,23 @@ def run(inputs: list[Path | str], output: Path | str, workers: int = 0, full: bo
     return summary
 
 
-def manifest_of(key: str, inputs_key: str, options: Options, summary: Summary, documents: list[dict]) -> dict:
-    """What `manifest.json` says of a run's tables (the dataset layout adds its parts)."""
-    return {
+def manifest_of(key: str, inputs_key: str, options: Options, summary: Summary, documents: list[dict] | None) -> dict:
+    """What `manifest.json` says of a run's tables. The dataset layout lists its parts
+    instead of each document and error (`documents: None`): a cluster's manifest of ten
+    million notices would be a gigabyte, and those tables hold the same."""
+    manifest = {
         "run_key": key, "inputs_key": inputs_key, "pipeline_version": __version__, "schema_version": SCHEMA_VERSION,
         "lexicons": options.lex().fingerprint, "layout": options.layout,
         "tables": {"documents": summary.documents, "clauses": summary.clauses, "targets": summary.targets,
                    "responsibilities": summary.responsibilities, "categories": summary.categories,
                    "errors": summary.errors},
-        "documents": documents,
-        "errors": [{"source_path": e["source_path"], "error_type": e["error_type"]} for e in summary.error_rows],
         "ignored": summary.ignored,
     }
+    if documents is not None:
+        manifest["documents"] = documents
+        manifest["errors"] = [{"source_path": e["source_path"], "error_type": e["error_type"]}
+                              for e in summary.error_rows]
+    return manifest
 
 
 # --- one set of tables, switched in at once ------------------------------------------
