@@ -31,7 +31,7 @@ from pathlib import Path
 from . import compare, storage
 from .reviews import load_reviews, reviews_by_document
 from .storage import is_url
-from .tables import TableWriter, part_name, release_memory, table_files, write_table
+from .tables import TableWriter, TableWriters, part_name, release_memory, table_files, write_table
 
 # The tables each document adds rows to (run.STREAMED), written by the workers as parts.
 STREAMED_TABLES = ("documents", "clauses", "targets", "responsibilities", "categories")
@@ -77,37 +77,26 @@ def write_part(task: tuple) -> Part:
     reviews = {doc_id: list(decisions) for doc_id, decisions in _reviews(options.reviews).items()}
     summary, seen = Summary(), {}
     with _local(staging) as folder:
-        writers = {name: TableWriter(folder / f"{name}.parquet", name, run_key, file=part_name(index))
-                   for name in STREAMED_TABLES}
-        entries = _write_part(jobs, writers, seen, reviews, summary)
+        writers = TableWriters({name: TableWriter(folder / f"{name}.parquet", name, run_key, file=part_name(index))
+                                for name in STREAMED_TABLES})
+        with writers:  # a task run twice (a worker lost) writes the same bytes again
+            entries = [_write_document(job, writers, seen, reviews, summary) for job in jobs]
         if is_url(staging):  # each part goes up in one put
             for name in STREAMED_TABLES:
                 _put(folder, staging, f"{name}.parquet/{part_name(index)}.parquet")
     return Part(index, entries, {name: writer.rows for name, writer in writers.items()})
 
 
-def _write_part(jobs: list, writers: dict[str, TableWriter], seen: dict[str, str], reviews: dict, summary) -> list:
+def _write_document(job: tuple, writers: TableWriters, seen: dict[str, str], reviews: dict, summary) -> Entry:
     from .run import _process_path, admit
 
-    entries = []
-    try:
-        for job in jobs:
-            result = _process_path(job)
-            before = len(summary.error_rows)
-            kept = admit(result, seen, reviews, summary)
-            entries.append(Entry(result.source_path, result.sha256, result.doc, summary.error_rows[before:],
-                                 kept is not None, kept.counts if kept else {}, result.cached))
-            for name in kept.tables if kept else ():
-                writers[name].add(kept.table(name))
-        for writer in writers.values():
-            writer.close()
-    except BaseException:
-        for writer in writers.values():
-            writer.abort()
-        raise
-    for writer in writers.values():  # a task run twice (a worker lost) writes the same bytes again
-        writer.commit()
-    return entries
+    result = _process_path(job)
+    before = len(summary.error_rows)
+    kept = admit(result, seen, reviews, summary)
+    for name in kept.tables if kept else ():
+        writers[name].add(kept.table(name))
+    return Entry(result.source_path, result.sha256, result.doc, summary.error_rows[before:], kept is not None,
+                 kept.counts if kept else {}, result.cached)
 
 
 @contextmanager
@@ -214,14 +203,8 @@ def _remove_documents(staging: Path | str, folder: Path, part: str, doc_ids: set
         path.write_bytes(storage.read_bytes(storage.join(staging, part)))
     table = pq.read_table(path)
     kept = table.filter(pc.invert(pc.is_in(table.column("doc_id"), value_set=pa.array(sorted(doc_ids), pa.string()))))
-    writer = TableWriter(path.parent, name, run_key, file=path.stem)
-    try:
-        writer.add(kept)
-        writer.close()
-    except BaseException:
-        writer.abort()
-        raise
-    writer.commit()
+    with TableWriters({name: TableWriter(path.parent, name, run_key, file=path.stem)}) as writers:
+        writers[name].add(kept)
     if is_url(staging):
         _put(folder, staging, part)
     return table.num_rows - kept.num_rows

@@ -48,6 +48,7 @@ from .structure import structure
 from .tables import (
     SCHEMA_VERSION,
     TableWriter,
+    TableWriters,
     columns_of,
     columns_table,
     ipc_bytes,
@@ -953,11 +954,10 @@ def _write_tables(results: Iterable[Packed], output: Path, summary: Summary, opt
     """Stream results (in path order) into the tables in `output` (the run's staging
     folder), a row group at a time; then the comparisons. Returns the manifest's document
     list; `summary.written` stays False when no document was processed."""
-    writers = {name: TableWriter(output, name, run_key) for name in STREAMED}
     documents: list[dict] = []
     seen: dict[str, str] = {}  # doc_id → first path with that content
     counts: dict[str, compare.Counts] = {}  # region → category counts
-    try:
+    with TableWriters({name: TableWriter(output, name, run_key) for name in STREAMED}) as writers:
         for result in results:
             result = admit(result, seen, reviews, summary)
             if result is None:
@@ -969,17 +969,8 @@ def _write_tables(results: Iterable[Packed], output: Path, summary: Summary, opt
         summary.error_rows.extend(orphaned_reviews(reviews))
         summary.errors = len(summary.error_rows)
         if not documents:  # a run that processed nothing must not replace good tables
-            for writer in writers.values():
-                writer.abort()
+            writers.discard()
             return []
-        for writer in writers.values():
-            writer.close()
-    except BaseException:
-        for writer in writers.values():
-            writer.abort()
-        raise
-    for writer in writers.values():
-        writer.commit()
     release_memory()  # the writers' buffers, before the comparisons read targets back
     write_table(output, "errors", summary.error_rows, run_key)
     write_table(output, "region_category", compare.region_category(counts, options.lex()), run_key)

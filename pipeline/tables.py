@@ -262,6 +262,37 @@ class TableWriter:
         self.tmp.unlink(missing_ok=True)
 
 
+class TableWriters(dict):
+    """TableWriters by table name, finished together or not at all: used as a context,
+    every one is closed and renamed into place when the block ends normally, and every
+    one is removed when it raises or calls `discard`."""
+
+    discarded = False
+
+    def __enter__(self) -> TableWriters:
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        if kind is None and not self.discarded:
+            try:
+                for writer in self.values():
+                    writer.close()
+            except BaseException:
+                self._abort()
+                raise
+            for writer in self.values():
+                writer.commit()
+        else:
+            self._abort()
+
+    def discard(self) -> None:
+        self.discarded = True
+
+    def _abort(self) -> None:
+        for writer in self.values():
+            writer.abort()
+
+
 def atomic_write(path: Path, write: callable) -> None:
     """Call write(tmp_path), then rename tmp_path to path (same folder, same filesystem)."""
     tmp = _temporary(path)
