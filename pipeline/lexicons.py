@@ -116,6 +116,7 @@ class TargetLexicon:
     indicators: tuple[Indicator, ...]
     past_sections: tuple[str, ...]  # headings of sections that report the past (发展基础)
     circumstance: regex.Pattern  # 围绕…/按照…: a clause opening a circumstance, not a commitment
+    # (unless a frame closes the circumstance inside it: 围绕…等方面做好…, 以…为中心深化…)
     service_limit: regex.Pattern  # 5个工作日内完成: what makes a window a time limit to meet
 
 
@@ -292,6 +293,15 @@ class _Problems:
     def raise_if_any(self) -> None:
         if self.items:
             raise LexiconError("; ".join(self.items))
+
+
+def _circumstance(openers: list[str], frames: list[str]) -> regex.Pattern:
+    """A clause that opens a circumstance (`围绕养老服务体系建设`) and does not close it to go
+    on with its own commitment (`围绕…等方面做好信息公开`, `以用户体验为中心深化…`)."""
+    if not openers:
+        return regex.compile("(?!)")
+    closed = rf"(?![^,;。]*?(?:{alternation(frames)})\p{{Han}})" if frames else ""
+    return regex.compile(rf"^(?:{alternation(openers)}){closed}")
 
 
 def alternation(words: list[str] | tuple[str, ...]) -> str:
@@ -596,8 +606,9 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
     coverage = _words(root, "coverage", path, problems)
     names = _words(root, "names", path, problems)
     past = _words(root, "past", path, problems)
-    past_sections, openers, service = (_optional_words(root, key, path, problems)
-                                       for key in ("past_sections", "circumstance_openers", "service_verbs"))
+    past_sections, openers, frames, service = (
+        _optional_words(root, key, path, problems)
+        for key in ("past_sections", "circumstance_openers", "circumstance_frames", "service_verbs"))
     bare = _section(root, "bare_year")
     bare_pattern = None
     if isinstance(bare, yaml.ScalarNode):
@@ -634,7 +645,7 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
         bare_year=bare_pattern,
         indicators=indicators,
         past_sections=tuple(past_sections),
-        circumstance=regex.compile(rf"^(?:{alternation(openers)})" if openers else "(?!)"),
+        circumstance=_circumstance(openers, frames),
         service_limit=regex.compile(rf"[^,;。]{{0,12}}?(?:{alternation(service)})" if service else "(?!)"),
     )
 
