@@ -29,7 +29,8 @@ FILLER = regex.compile(r"(?:了|为|是|有|达|在)?\s*$")
 PERCENT_PREFIX = regex.compile(
     r"(?P<neg>负的?)?(?P<p>百|千|万|仟)分之?(?=负?[0-9零〇一二两三四五六七八九十百壹贰叁肆伍陆柒捌玖拾佰])")
 HALF_UNIT = regex.compile(r"(?<!每|[上下]|[0-9]|[一二三四五六七八九十])半(?=\S)")
-ADJACENT = regex.compile(r"(?P<a>[一二三四五六七八九])(?P<b>[二三四五六七八九])(?P<m>[十百千万亿]*)")
+ADJACENT = regex.compile(r"(?P<a>[一两二三四五六七八九])(?P<b>[两二三四五六七八九])(?P<m>[十百千万亿]*)")
+_ADJACENT_VALUE = {c: i + 1 for i, c in enumerate("一二三四五六七八九")} | {"两": 2}  # 一两项, 两三个: 1–2, 2–3
 BOUND_JOIN = regex.compile(r"\s*(?:的同时|并且|并|且|而且|而|同时|,|，|、)?\s*")
 HALF = regex.compile(r"半")
 MONEY_TAIL = regex.compile(r"(?P<jiao>[0-9一二三四五六七八九])\s*[角毛](?:(?P<fen>[0-9一二三四五六七八九])\s*分)?")
@@ -122,7 +123,7 @@ def _followers(lex: TargetLexicon) -> regex.Pattern:
 
 def _adjacent_ok(m: regex.Match, numbers: list[Number], starts: list[int]) -> bool:
     """三五百 is a range only where no ordinary numeral reading covers the same characters."""
-    a, b = "一二三四五六七八九".index(m["a"]), "一二三四五六七八九".index(m["b"])
+    a, b = _ADJACENT_VALUE[m["a"]], _ADJACENT_VALUE[m["b"]]
     if b - a not in (1, 2) or (m.start() and m.string[m.start() - 1] in "十百千万亿第"):
         return False
     i = bisect_right(starts, m.start()) - 1  # numbers do not overlap: only this one can cover m
@@ -130,10 +131,9 @@ def _adjacent_ok(m: regex.Match, numbers: list[Number], starts: list[int]) -> bo
 
 
 def _adjacent(text: str, m: regex.Match, lex: TargetLexicon) -> Quantity | None:
-    """三五百 → 300–500, 四五千块 → 4000–5000, 七八公斤 → 7–8."""
+    """三五百 → 300–500, 四五千块 → 4000–5000, 七八公斤 → 7–8, 一两项 → 1–2."""
     scale = parse_number("一" + m["m"]) if m["m"] else 1.0
-    a = ("一二三四五六七八九".index(m["a"]) + 1) * scale
-    b = ("一二三四五六七八九".index(m["b"]) + 1) * scale
+    a, b = _ADJACENT_VALUE[m["a"]] * scale, _ADJACENT_VALUE[m["b"]] * scale
     end = m.end()
     unit = _unit_at(text, end, lex)
     if unit is None and not m["m"]:

@@ -32,7 +32,7 @@ from ..lexicons import Lexicons, TargetLexicon, alternation, derived
 from ..model import Clause, Segmented, Target
 from .deadlines import Deadline, bare_year, find_dates, find_deadlines, find_periods
 from .numbers import ANY_NUMERAL
-from .quantities import Quantity, find_quantities
+from .quantities import ADJACENT, Quantity, find_quantities
 
 TARGET_KINDS = {"count", "percentage", "multiple", "area", "money", "length", "duration", "frequency"}
 HAN = regex.compile(r"\p{Han}")
@@ -258,9 +258,9 @@ def _excluded(text, clause: Clause, quantities, deadlines, periods, windows, tl:
     piece = text[clause.start:clause.end]
     spans += [(clause.start + d.start, clause.start + d.end) for d in find_dates(piece)]
     spans += [m.span() for m in QUOTED.finditer(text, clause.start, clause.end)]
-    # A name is not read inside a range: 两项 in 一至两项 is the range's upper end.
+    # A name is not read inside a range: 两项 in 一至两项 or 一两项 is the range's upper end.
     spans += [(clause.start + a, clause.start + b) for a, b, _ in tl.names.finditer(piece)
-              if not (a and piece[a - 1] in RANGE_JOINERS)]
+              if not (a and (piece[a - 1] in RANGE_JOINERS or ADJACENT.match(piece, a - 1)))]
     for lo, hi in _union(_near(clause, q) for q in quantities):  # each stretch once, however dense the numbers
         for pattern in tl.not_targets:
             spans += [m.span() for m in pattern.finditer(text, lo, hi)]
