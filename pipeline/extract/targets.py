@@ -31,7 +31,7 @@ from ..errors import InputError
 from ..lexicons import Lexicons, TargetLexicon, alternation, derived
 from ..model import Clause, Segmented, Target
 from .deadlines import Deadline, bare_year, find_dates, find_deadlines, find_periods
-from .numbers import ANY_NUMERAL
+from .numbers import ANY_NUMERAL, NUMERAL
 from .quantities import ADJACENT, Quantity, find_quantities
 
 TARGET_KINDS = {"count", "percentage", "multiple", "area", "money", "length", "duration", "frequency"}
@@ -46,6 +46,8 @@ OPENING_HEDGE = regex.compile(r"^(?:力争|争取|确保)")
 OPENING_WORDS = regex.compile(r"\s*(?:力争|争取|确保|计划|预计)?\s*")
 COVERAGE_TAIL = regex.compile(r"\s*覆盖")
 ITEM_SEPARATOR = regex.compile(r"\s*[、和及与]?\s*")
+# Between two amounts of one list: at most a short noun phrase, then the conjunction.
+LIST_JOIN = regex.compile(r"[^,;。，；:：()（）]{0,12}?(?:和|及|与|以及|、)\s*")
 NOT_NP_START = regex.compile(r"(?:的|等|左右|以上|以下|以内|、|和|及|或|是|为|已|要)")
 QUOTED = regex.compile(r"“[^”\n]{1,60}”|《[^》\n]{1,80}》|〈[^〉\n]{1,60}〉|\"[^\"\n]{1,60}\"|「[^」\n]{1,60}」")
 MIN_AFTER_DE = 2  # after the last 的, at least this many characters make the noun phrase
@@ -331,9 +333,13 @@ def _clause_targets(text, clause, sentence, index, quantities, deadlines, period
         enumerated = previous_end is not None and text[previous_end:seg_start].strip() == "、"
         if level is None and enumerated and previous_level is not None:
             level = previous_level
-        # 不低于50元、100元: a bound written once before a list of amounts bounds every item.
-        if comparator == "eq" and enumerated and previous_comparator in ("ge", "le", "gt", "lt"):
-            comparator = previous_comparator
+        # 不低于50元、100元, 分别不低于60%和80%, 至少建有1个养老院和1个社区: a bound written once
+        # before the first amount of a list bounds every item (one after it, 60%以上和80%, is
+        # that amount's own).
+        bound_before = gap_start is not None or not NUMERAL.match(text, q.start)
+        if comparator == "eq" and previous_comparator in ("ge", "le", "gt", "lt") and \
+                LIST_JOIN.fullmatch(text, previous_end, q.start):
+            comparator, bound_before = previous_comparator, True
         value, value_max, unit = q.base()
         if kind == "coverage":
             value, value_max, unit = 100.0, None, "%"
@@ -346,7 +352,7 @@ def _clause_targets(text, clause, sentence, index, quantities, deadlines, period
         ))
         previous_end = q.end if not _coverage_after(text, q, tl) else _coverage_after(text, q, tl).end()
         previous_level = level
-        previous_comparator = comparator
+        previous_comparator = comparator if bound_before else None
     out.extend(_coverage_targets(text, clause, _Spans([(t.start, t.end) for t in out] + excluded.spans),
                                  boundaries, tl))
     return out
