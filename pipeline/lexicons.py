@@ -110,6 +110,7 @@ class TargetLexicon:
     names: NameIndex
     not_targets: tuple[regex.Pattern, ...]
     past_pattern: regex.Pattern
+    condition_pattern: regex.Pattern  # where a condition ends and what follows from it begins (…的,给予)
     scopes: tuple[tuple[str, regex.Pattern], ...]
     deadlines: tuple[regex.Pattern, ...]
     bare_year: regex.Pattern
@@ -619,6 +620,8 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
     else:
         problems.add(path, 1, "missing 'bare_year' pattern")
     past_pattern = _compile("|".join(f"(?:{p})" for p in past) or "(?!)", path, 1, problems)
+    conditions = _optional_words(root, "conditions", path, problems)
+    condition_pattern = _compile("|".join(f"(?:{p})" for p in conditions) or "(?!)", path, 1, problems)
     windows, not_targets, deadlines = compile_list("windows"), compile_list("not_targets"), compile_list("deadlines")
     if problems.items:
         return None
@@ -640,6 +643,7 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
         names=NameIndex(names),
         not_targets=not_targets,
         past_pattern=past_pattern,
+        condition_pattern=condition_pattern,
         scopes=scopes,
         deadlines=deadlines,
         bare_year=bare_pattern,

@@ -88,6 +88,9 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
         sentence_targets: list[Target] = []
         # 2001年以来…累计投入65亿多元,新建校舍20万平方米: the whole sentence reports the past.
         past = any(tl.past_pattern.search(text, c.start, c.end) for c in sentence.clauses)
+        # …达到1000人次…的,给予…: the amounts before the condition's end say who qualifies.
+        condition = tl.condition_pattern.search(text, start, end)
+        granted_from = condition.start() + 1 if condition else start
         for i, clause in enumerate(sentence.clauses):
             deadlines = find_deadlines(text, tl, clause.start, clause.end)
             phrase_deadlines += [(i, d) for d in deadlines]
@@ -101,8 +104,9 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
             periods = find_periods(text, tl, clause.start, clause.end)
             quantities = [_shift(q, clause.start) for q in find_quantities(text[clause.start:clause.end], tl)]
             clause_windows = _windows(text, clause, quantities, tl)
-            found = [] if past else _clause_targets(text, clause, sentence, i, quantities, deadlines, periods,
-                                                    clause_windows, tl)
+            found = [] if past else [t for t in _clause_targets(text, clause, sentence, i, quantities, deadlines,
+                                                                 periods, clause_windows, tl)
+                                     if t.start >= granted_from]
             scope = _scope_finder(text, sentence, i, tl) if found else None
             for target in found:
                 target = _with_context(target, carried_periods + periods, carried_windows + clause_windows,
@@ -112,7 +116,8 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
             if len(targets) + len(sentence_targets) > MAX_TARGETS:
                 raise InputError(f"more than {MAX_TARGETS:,} quantities read as targets: a list or table of "
                                  "numbers, not the commitments of a notice", "too_many_targets")
-            if not found:  # 每年, …: a period or window alone in its clause carries on
+            if not found and clause.end > granted_from:  # 每年, …: a period or window alone in its clause
+                # carries on (not one of a condition: 一年内开展…达到1000人次的,给予…)
                 carried_periods += periods
                 carried_windows += clause_windows
         targets.extend(sentence_targets)
