@@ -109,7 +109,7 @@ class TargetLexicon:
     coverage_pattern: regex.Pattern
     names: NameIndex
     not_targets: tuple[regex.Pattern, ...]
-    past_pattern: regex.Pattern
+    past_pattern: regex.Pattern  # a sentence that reports the past or defines a term
     condition_pattern: regex.Pattern  # where a condition ends and what follows from it begins (…的,给予)
     scopes: tuple[tuple[str, regex.Pattern], ...]
     deadlines: tuple[regex.Pattern, ...]
@@ -619,6 +619,8 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
         bare_pattern = _compile(text, path, bare.start_mark.line + 1, problems)
     else:
         problems.add(path, 1, "missing 'bare_year' pattern")
+    # A sentence that reports the past or defines a term commits to nothing.
+    past = past + _optional_words(root, "definitions", path, problems)
     past_pattern = _compile("|".join(f"(?:{p})" for p in past) or "(?!)", path, 1, problems)
     conditions = _optional_words(root, "conditions", path, problems)
     condition_pattern = _compile("|".join(f"(?:{p})" for p in conditions) or "(?!)", path, 1, problems)
