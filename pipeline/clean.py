@@ -190,6 +190,7 @@ def _break_long_line(simp: str, start: int, end: int, lex: Lexicons) -> list[tup
     sequence (一 → 二, (一) → (二), which may run on under a new parent, or restarts at one), so
     `第(一)项` or a `2.` inside a sentence stay where they are; around a signature block
     (`…组织实施。广安市人民政府办公室2021年6月3日`) and the plan title printed after it;
+    after a standard section title run on into its first sentence (`二、发展目标2020年,…`);
     and before the patterns of `line_breaks` in lexicons/structure.yaml.
     """
     text = fold_punctuation(simp[start:end])
@@ -220,6 +221,8 @@ def _break_long_line(simp: str, start: int, end: int, lex: Lexicons) -> list[tup
         last[family.rank] = number
         cuts.add(p)
         previous_heading = m.end()
+        if title := lex.section_titles.match(text, m.end()):  # 二、发展目标2020年,出台…: the title ends
+            cuts.add(title.end())
     bounds = sorted(c for c in cuts if 0 < c < len(text))
     return [(start + a, start + b) for a, b in zip([0, *bounds], [*bounds, len(text)], strict=True)]
 

@@ -266,6 +266,7 @@ class Lexicons:
     region_names: NameIndex  # every full and short name
     chrome_line: regex.Pattern
     line_breaks: regex.Pattern  # where a line holding a whole notice is broken (chrome, annexes)
+    section_titles: regex.Pattern  # 总体要求, 发展目标 … run on into their first sentence (一、发展目标2020年,…)
     chrome_label: regex.Pattern  # ^label : value?
     meta_labels: dict[str, tuple[str, ...]]
     doc_types: tuple[str, ...]
@@ -445,7 +446,7 @@ def load_lexicons(directory: Path | str = DEFAULT_DIR, extra_codebooks: tuple[st
     meta_labels: dict[str, tuple[str, ...]] = {}
     headings: list[HeadingFamily] = []
     optional: dict[str, list[str]] = {"closing_verbs": [], "deadline_labels": [], "time_cells": [],
-                                      "connectives": []}
+                                      "connectives": [], "section_titles": []}
     final_chars = ""
     cell_patterns: list[str] = []
     if root is not None:
@@ -513,6 +514,8 @@ def load_lexicons(directory: Path | str = DEFAULT_DIR, extra_codebooks: tuple[st
         region_names=NameIndex(by_name),
         chrome_line=_any_of(chrome),
         line_breaks=_any_of(breaks),
+        section_titles=regex.compile(rf"(?:{alternation(optional['section_titles'])})(?=[^\p{{P}}\s])")
+        if optional["section_titles"] else regex.compile("(?!)"),
         chrome_label=regex.compile(rf"^(?P<label>{spaced})\s*[:：]\s*(?P<value>.*)$"),
         meta_labels=meta_labels,
         doc_types=tuple(doc_types),

@@ -191,3 +191,23 @@ def test_a_task_table_with_bar_joined_cells(lex):
     doc = process_source(_source(text), Options())
     units = [(r["unit"], r["role"]) for r in doc.rows("responsibilities") if r["source"] == "table"]
     assert units == [("市教育局", "lead"), ("市财政局", "co"), ("市人力资源社会保障局", "lead")]
+
+
+RUN_ON_TITLES = (
+    "为促进托育服务发展,结合我市实际,制定本方案。"
+    "一、总体要求坚持家庭为主、托育补充,坚持政策引导、普惠优先。" + FILLER * 8 +
+    "二、发展目标2025年,全市每千人口拥有3岁以下婴幼儿托位数达到4.5个。" + FILLER * 8 +
+    "三、组织保障各地要将托育服务纳入经济社会发展规划。" + FILLER * 8
+)
+
+
+def test_a_standard_section_title_run_on_into_its_first_sentence_is_a_heading_of_its_own(lex):
+    assert len(RUN_ON_TITLES) >= LONG_LINE
+    paragraphs = clean(decoded(RUN_ON_TITLES), lex).text.split("\n")
+    runs = (("一、总体要求", "坚持家庭为主"), ("二、发展目标", "2025年,全市"), ("三、组织保障", "各地要将"))
+    for title, body in runs:
+        i = paragraphs.index(title)
+        assert paragraphs[i + 1].startswith(body), paragraphs[i:i + 2]
+    doc = process_source(_source(RUN_ON_TITLES), Options())
+    target = next(t for t in doc.rows("targets") if t["value"] == 4.5)
+    assert (target["deadline_year"], target["section_path"]) == (2025, "二、发展目标")
