@@ -182,6 +182,10 @@ def _trimmed(raw: str, simp: str, start: int, end: int, cut: bool = False) -> _L
     return _Line(start, end, simp[start:end], cut) if start < end else None
 
 
+MIN_RUN_ON_TITLE, MAX_RUN_ON_TITLE = 4, 24  # characters of a heading title run on into its sentence
+_TITLE_STOP = regex.compile(r"[\p{P}\s]")
+
+
 def _break_long_line(simp: str, start: int, end: int, lex: Lexicons) -> list[tuple[int, int]]:
     """Paragraph spans of a line that holds a whole notice (no line breaks were stored).
 
@@ -223,8 +227,22 @@ def _break_long_line(simp: str, start: int, end: int, lex: Lexicons) -> list[tup
         previous_heading = m.end()
         if title := lex.section_titles.match(text, m.end()):  # 二、发展目标2020年,出台…: the title ends
             cuts.add(title.end())
+        elif body := _run_on_body(text, m.end(), lex):  # 四、加强创业载体建设各地要按照…
+            cuts.add(body)
     bounds = sorted(c for c in cuts if 0 < c < len(text))
     return [(start + a, start + b) for a, b in zip([0, *bounds], [*bounds, len(text)], strict=True)]
+
+
+def _run_on_body(text: str, title_start: int, lex: Lexicons) -> int | None:
+    """Where a heading's title, run on into its first sentence, ends: before a sentence
+    opener of the lexicon found after at least MIN_RUN_ON_TITLE characters of a title that
+    has no punctuation yet (a numbered paragraph that opens with its subject keeps it)."""
+    end = min(len(text), title_start + MAX_RUN_ON_TITLE)
+    stop = _TITLE_STOP.search(text, title_start, end)
+    end = stop.start() if stop else end
+    for m in lex.heading_body_opener.finditer(text, title_start + MIN_RUN_ON_TITLE, end + 12):
+        return m.start() if m.start() < end else None
+    return None
 
 
 def table_rows(text: str, lex: Lexicons) -> list[int]:

@@ -267,6 +267,7 @@ class Lexicons:
     chrome_line: regex.Pattern
     line_breaks: regex.Pattern  # where a line holding a whole notice is broken (chrome, annexes)
     section_titles: regex.Pattern  # 总体要求, 发展目标 … run on into their first sentence (一、发展目标2020年,…)
+    heading_body_opener: regex.Pattern  # 各地要…, 从2019年…起: a sentence a heading title runs on into
     chrome_label: regex.Pattern  # ^label : value?
     meta_labels: dict[str, tuple[str, ...]]
     doc_types: tuple[str, ...]
@@ -442,7 +443,7 @@ def load_lexicons(directory: Path | str = DEFAULT_DIR, extra_codebooks: tuple[st
     regions = _load_regions(directory / "regions.tsv", problems)
     path = directory / "structure.yaml"
     root = _yaml_nodes(path, problems)
-    chrome, labels, doc_types, orgs, goals, tag_kw, breaks = [], [], [], [], [], [], []
+    chrome, labels, doc_types, orgs, goals, tag_kw, breaks, body_openers = [], [], [], [], [], [], [], []
     meta_labels: dict[str, tuple[str, ...]] = {}
     headings: list[HeadingFamily] = []
     optional: dict[str, list[str]] = {"closing_verbs": [], "deadline_labels": [], "time_cells": [],
@@ -455,6 +456,8 @@ def load_lexicons(directory: Path | str = DEFAULT_DIR, extra_codebooks: tuple[st
             breaks = _patterns(root, "line_breaks", path, problems)
         if _section(root, "time_cell_patterns") is not None:
             cell_patterns = _patterns(root, "time_cell_patterns", path, problems)
+        if _section(root, "heading_body_openers") is not None:
+            body_openers = _patterns(root, "heading_body_openers", path, problems)
         labels = _words(root, "chrome_labels", path, problems)
         doc_types = _words(root, "doc_types", path, problems)
         orgs = _words(root, "org_suffixes", path, problems)
@@ -516,6 +519,7 @@ def load_lexicons(directory: Path | str = DEFAULT_DIR, extra_codebooks: tuple[st
         line_breaks=_any_of(breaks),
         section_titles=regex.compile(rf"(?:{alternation(optional['section_titles'])})(?=[^\p{{P}}\s])")
         if optional["section_titles"] else regex.compile("(?!)"),
+        heading_body_opener=_any_of(body_openers),
         chrome_label=regex.compile(rf"^(?P<label>{spaced})\s*[:：]\s*(?P<value>.*)$"),
         meta_labels=meta_labels,
         doc_types=tuple(doc_types),

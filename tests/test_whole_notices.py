@@ -197,17 +197,22 @@ RUN_ON_TITLES = (
     "为促进托育服务发展,结合我市实际,制定本方案。"
     "一、总体要求坚持家庭为主、托育补充,坚持政策引导、普惠优先。" + FILLER * 8 +
     "二、发展目标2025年,全市每千人口拥有3岁以下婴幼儿托位数达到4.5个。" + FILLER * 8 +
-    "三、组织保障各地要将托育服务纳入经济社会发展规划。" + FILLER * 8
+    "三、组织保障各地要将托育服务纳入经济社会发展规划。" + FILLER * 8 +
+    "四、加强托育机构建设各区县要按照“政府建设、社会运营”的思路推进。" + FILLER * 4 +
+    "五、扩大托育补贴范围从2024年1月1日起,将补贴范围扩展至所有备案机构。" + FILLER * 4 +
+    "六、各级政府要加大投入,保障托育服务经费。" + FILLER * 4
 )
 
 
 def test_a_standard_section_title_run_on_into_its_first_sentence_is_a_heading_of_its_own(lex):
     assert len(RUN_ON_TITLES) >= LONG_LINE
     paragraphs = clean(decoded(RUN_ON_TITLES), lex).text.split("\n")
-    runs = (("一、总体要求", "坚持家庭为主"), ("二、发展目标", "2025年,全市"), ("三、组织保障", "各地要将"))
+    runs = (("一、总体要求", "坚持家庭为主"), ("二、发展目标", "2025年,全市"), ("三、组织保障", "各地要将"),
+            ("四、加强托育机构建设", "各区县要按照"), ("五、扩大托育补贴范围", "从2024年1月1日起"))
     for title, body in runs:
         i = paragraphs.index(title)
         assert paragraphs[i + 1].startswith(body), paragraphs[i:i + 2]
+    assert any(p.startswith("六、各级政府要加大投入") for p in paragraphs)  # a paragraph opening with its subject
     doc = process_source(_source(RUN_ON_TITLES), Options())
     target = next(t for t in doc.rows("targets") if t["value"] == 4.5)
     assert (target["deadline_year"], target["section_path"]) == (2025, "二、发展目标")
