@@ -46,6 +46,7 @@ OPENING_HEDGE = regex.compile(r"^(?:力争|争取|确保)")
 OPENING_WORDS = regex.compile(r"\s*(?:力争|争取|确保|计划|预计)?\s*")
 COVERAGE_TAIL = regex.compile(r"\s*覆盖")
 ITEM_SEPARATOR = regex.compile(r"\s*[、和及与]?\s*")
+LEVEL_LIST = regex.compile(r"\s*(?:、|和|及|与|或|,)\s*")  # 市级、县级: levels listed side by side
 # Between two amounts of one list: at most a short noun phrase, then the conjunction.
 LIST_JOIN = regex.compile(r"[^,;。，；:：()（）]{0,12}?(?:和|及|与|以及|、)\s*")
 NOT_NP_START = regex.compile(r"(?:的|等|左右|以上|以下|以内|、|和|及|或|是|为|已|要)")
@@ -358,6 +359,7 @@ def _clause_targets(text, clause, sentence, index, quantities, deadlines, period
         previous_end = q.end if not _coverage_after(text, q, tl) else _coverage_after(text, q, tl).end()
         previous_level = level
         previous_comparator = comparator if bound_before else None
+    out = _respectively(text, clause, out, tl)
     out.extend(_coverage_targets(text, clause, _Spans([(t.start, t.end) for t in out] + excluded.spans),
                                  boundaries, tl))
     return out
@@ -561,8 +563,33 @@ def _previous_clause_np(text, sentence: _Sentence, index: int, tl: TargetLexicon
 
 
 def _level(indicator: str, tl: TargetLexicon) -> tuple[str, str] | None:
-    m = tl.level_pattern.search(indicator)
-    return (m.group(), tl.levels[m.group()]) if m else None
+    """The level the indicator names; none when it names a list of levels (市级、县级专职教研员
+    至少1人): one value over several levels is no one level's."""
+    listed = _levels_listed(indicator, tl)
+    return listed[0] if len(listed) == 1 else None
+
+
+def _levels_listed(indicator: str, tl: TargetLexicon) -> list[tuple[str, str]]:
+    """The first level the indicator names, with those listed right after it (国家级、省级)."""
+    found: list[tuple[str, str]] = []
+    end = 0
+    for m in tl.level_pattern.finditer(indicator):
+        if found and not LEVEL_LIST.fullmatch(indicator, end, m.start()):
+            break
+        if not found or tl.levels[m.group()] != found[-1][1]:
+            found.append((m.group(), tl.levels[m.group()]))
+        end = m.end()
+    return found
+
+
+def _respectively(text: str, clause: Clause, out: list[Target], tl: TargetLexicon) -> list[Target]:
+    """国家级、省级企业分别达到10家、40家: the levels listed go to the amounts in turn."""
+    if "分别" not in text[clause.start:clause.end] or len(out) < 2 or not out[0].indicator:
+        return out
+    listed = _levels_listed(out[0].indicator, tl)
+    if len(listed) != len(out):
+        return out
+    return [replace(t, level=level, level_text=word) for t, (word, level) in zip(out, listed, strict=True)]
 
 
 # --- context: period, window, deadline, scope -------------------------------------------
