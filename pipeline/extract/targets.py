@@ -46,6 +46,7 @@ OPENING_HEDGE = regex.compile(r"^(?:力争|争取|确保)")
 OPENING_WORDS = regex.compile(r"\s*(?:力争|争取|确保|计划|预计)?\s*")
 COVERAGE_TAIL = regex.compile(r"\s*覆盖")
 ITEM_SEPARATOR = regex.compile(r"\s*[、和及与]?\s*")
+PAYER = regex.compile(r"(?:财政|[^,;。、的]{0,6}?(?:资金|经费|预算))")  # 省级财政, 市级工业发展资金
 LEVEL_LIST = regex.compile(r"\s*(?:、|和|及|与|或|,)\s*")  # 市级、县级: levels listed side by side
 # Between two amounts of one list: at most a short noun phrase, then the conjunction.
 LIST_JOIN = regex.compile(r"[^,;。，；:：()（）]{0,12}?(?:和|及|与|以及|、)\s*")
@@ -105,8 +106,9 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
             periods = find_periods(text, tl, clause.start, clause.end)
             quantities = [_shift(q, clause.start) for q in find_quantities(text[clause.start:clause.end], tl)]
             clause_windows = _windows(text, clause, quantities, tl)
-            found = [] if past else [t for t in _clause_targets(text, clause, sentence, i, quantities, deadlines,
-                                                                 periods, clause_windows, tl)
+            found = [] if past else [_recipient_level(t, text, start, granted_from, tl)
+                                     for t in _clause_targets(text, clause, sentence, i, quantities, deadlines,
+                                                              periods, clause_windows, tl)
                                      if t.start >= granted_from]
             scope = _scope_finder(text, sentence, i, tl) if found else None
             for target in found:
@@ -569,11 +571,22 @@ def _level(indicator: str, tl: TargetLexicon) -> tuple[str, str] | None:
     return listed[0] if len(listed) == 1 else None
 
 
+def _recipient_level(t: Target, text: str, start: int, granted_from: int, tl: TargetLexicon) -> Target:
+    """An amount granted on a condition that names the recipient's level (对获得市级…基地认定的,
+    一次性给予20万元) is at that level when its own words name none (SPEC §6.1)."""
+    if t.level is not None or granted_from <= start:
+        return t
+    level = _level(text[start:granted_from], tl)
+    return replace(t, level=level[1], level_text=level[0]) if level else t
+
+
 def _levels_listed(indicator: str, tl: TargetLexicon) -> list[tuple[str, str]]:
     """The first level the indicator names, with those listed right after it (国家级、省级)."""
     found: list[tuple[str, str]] = []
     end = 0
     for m in tl.level_pattern.finditer(indicator):
+        if PAYER.match(indicator, m.end()):
+            continue  # 市级工业发展资金给予…: the level of who pays, not of what is counted (SPEC §6.1)
         if found and not LEVEL_LIST.fullmatch(indicator, end, m.start()):
             break
         if not found or tl.levels[m.group()] != found[-1][1]:
