@@ -47,6 +47,7 @@ OPENING_WORDS = regex.compile(r"\s*(?:力争|争取|确保|计划|预计)?\s*")
 COVERAGE_TAIL = regex.compile(r"\s*覆盖")
 ITEM_SEPARATOR = regex.compile(r"\s*[、和及与]?\s*")
 PAYER = regex.compile(r"(?:财政|[^,;。、的]{0,6}?(?:资金|经费|预算))")  # 省级财政, 市级工业发展资金
+SEMICOLON = regex.compile(r"\s*[;；]")
 LEVEL_LIST = regex.compile(r"\s*(?:、|和|及|与|或|,)\s*")  # 市级、县级: levels listed side by side
 # Between two amounts of one list: at most a short noun phrase, then the conjunction.
 LIST_JOIN = regex.compile(r"[^,;。，；:：()（）]{0,12}?(?:和|及|与|以及|、)\s*")
@@ -78,8 +79,16 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
     paragraph_deadlines = _paragraph_deadlines(text, sentences, tl)
     targets: list[Target] = []
     milestones: list[Target] = []
+    # 到2023年,全市遴选…;力争创建60所…: a deadline opening a sentence that ends in `;`
+    # governs the `;`-separated parts after it, up to the full stop (SPEC §6.1).
+    carried: Deadline | None = None
+    previous: _Sentence | None = None
     for sentence in sentences:
         start, end = sentence.clauses[0].start, sentence.clauses[-1].end
+        if previous is None or previous.paragraph_seq != sentence.paragraph_seq or \
+                not SEMICOLON.match(text, previous.clauses[-1].end):
+            carried = None
+        previous = sentence
         if _in_past_section(sentence.clauses[0], tl):
             continue  # 一、实施背景 (一)发展基础: the situation before the plan, not commitments
         if not ANY_NUMERAL.search(text, start, end) and not tl.coverage_pattern.search(text, start, end):
@@ -114,7 +123,8 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
             for target in found:
                 target = _with_context(target, carried_periods + periods, carried_windows + clause_windows,
                                        deadlines, i, opener_deadlines,
-                                       paragraph_deadlines.get(sentence.paragraph_seq), plan_end, scope(target))
+                                       carried or paragraph_deadlines.get(sentence.paragraph_seq), plan_end,
+                                       scope(target))
                 sentence_targets.append(target)
             if len(targets) + len(sentence_targets) > MAX_TARGETS:
                 raise InputError(f"more than {MAX_TARGETS:,} quantities read as targets: a list or table of "
@@ -124,6 +134,7 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
                 carried_periods += periods
                 carried_windows += clause_windows
         targets.extend(sentence_targets)
+        carried = next((d for i, d in opener_deadlines if i == 0), carried)
         milestones.extend(_milestones(text, sentence, phrase_deadlines, opener_deadlines, sentence_targets, tl))
     out = _task_deadlines(text, body, targets + milestones, lex)
     if _municipality(doc.structured.metadata):
