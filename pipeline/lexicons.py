@@ -111,6 +111,7 @@ class TargetLexicon:
     not_targets: tuple[regex.Pattern, ...]
     past_pattern: regex.Pattern  # a sentence that reports the past or defines a term
     condition_pattern: regex.Pattern  # where a condition ends and what follows from it begins (…的,给予)
+    explained_pattern: regex.Pattern  # a name made of numbers spelt out after it (“11333”…,即:1个…)
     scopes: tuple[tuple[str, regex.Pattern], ...]
     deadlines: tuple[regex.Pattern, ...]
     bare_year: regex.Pattern
@@ -629,6 +630,8 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
     # A sentence that reports the past or defines a term commits to nothing.
     past = past + _optional_words(root, "definitions", path, problems)
     past_pattern = _compile("|".join(f"(?:{p})" for p in past) or "(?!)", path, 1, problems)
+    explained = _optional_words(root, "explained_names", path, problems)
+    explained_pattern = _compile("|".join(f"(?:{p})" for p in explained) or "(?!)", path, 1, problems)
     conditions = _optional_words(root, "conditions", path, problems)
     condition_pattern = _compile("|".join(f"(?:{p})" for p in conditions) or "(?!)", path, 1, problems)
     windows, not_targets, deadlines = compile_list("windows"), compile_list("not_targets"), compile_list("deadlines")
@@ -653,6 +656,7 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
         not_targets=not_targets,
         past_pattern=past_pattern,
         condition_pattern=condition_pattern,
+        explained_pattern=explained_pattern,
         scopes=scopes,
         deadlines=deadlines,
         bare_year=bare_pattern,

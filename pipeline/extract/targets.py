@@ -77,6 +77,7 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
     body = _body_clauses(doc)
     sentences = _sentences(body)
     paragraph_deadlines = _paragraph_deadlines(text, sentences, tl)
+    spelt_out = _Spans([m.span() for m in tl.explained_pattern.finditer(text)])  # “11333”…,即:1个…
     targets: list[Target] = []
     milestones: list[Target] = []
     # 到2023年,全市遴选…;力争创建60所…: a deadline opening a sentence that ends in `;`
@@ -113,7 +114,9 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
             if opener is not None:
                 opener_deadlines.append((i, opener))
             periods = find_periods(text, tl, clause.start, clause.end)
-            quantities = [_shift(q, clause.start) for q in find_quantities(text[clause.start:clause.end], tl)]
+            found_here = find_quantities(text[clause.start:clause.end], tl)
+            quantities = [q for q in (_shift(q, clause.start) for q in found_here)
+                          if not spelt_out.overlaps(q.start, q.end)]
             clause_windows = _windows(text, clause, quantities, tl)
             found = [] if past else [_recipient_level(t, text, start, granted_from, tl)
                                      for t in _clause_targets(text, clause, sentence, i, quantities, deadlines,
