@@ -200,6 +200,7 @@ class Codebook:
     domain_terms: frozenset[str] = frozenset()  # words that put a notice or a sentence in that sector
     domain_title_terms: frozenset[str] = frozenset()  # words that put a notice in it by its title only
     themes: bool = False  # categories are themes: a clause also takes its title's and headings' (not tools)
+    grant_openers: tuple[str, ...] = ()  # 给予…: a clause naming who qualifies takes the tools of its grant
 
 
 def load_codebook(path: Path, problems: _Problems) -> Codebook | None:
@@ -253,9 +254,11 @@ def load_codebook(path: Path, problems: _Problems) -> Codebook | None:
     theme = _section(root, "themes")
     if theme is not None and str(theme.value).lower() not in ("true", "false"):
         problems.add(path, theme.start_mark.line + 1, "themes must be true or false")
+    grants = _section(root, "grant_openers")
+    grant_words = [str(t.value) for t in grants.value] if isinstance(grants, yaml.SequenceNode) else []
     return Codebook(ident.value, name.value, str(path), tuple(out),
                     str(domain.value) if domain is not None else None, frozenset(words), frozenset(title_words),
-                    theme is not None and str(theme.value).lower() == "true")
+                    theme is not None and str(theme.value).lower() == "true", tuple(grant_words))
 
 
 @dataclass(frozen=True)

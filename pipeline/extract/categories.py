@@ -34,6 +34,7 @@ MASK = "□"
 # name is called, not what the clause does — unless the whole name is a term (“三所学校”).
 QUOTED_NAME = regex.compile(r"“([^”\n]{1,40})”|《([^》\n]{1,60})》|\"([^\"\n]{1,40})\"")
 INHERITED_SCORE = 0.5
+GRANT_WITHIN = 14  # characters at the start of a clause where its grant verb may stand
 
 
 def code_categories(doc: Segmented, lex: Lexicons) -> tuple[CategoryCode, ...]:
@@ -45,6 +46,7 @@ def code_categories(doc: Segmented, lex: Lexicons) -> tuple[CategoryCode, ...]:
     out: list[CategoryCode] = []
     title = doc.structured.metadata.title or ""
     for codebook in lex.codebooks:
+        book: list[CategoryCode] = []
         found = _scan(codebook, masked, clauses, starts)
         in_sector = _sector_sentences(codebook, title, masked, doc.clauses)
         heading_codes: dict[int, list[CategoryCode]] = {}  # section level → codes of its heading
@@ -71,8 +73,31 @@ def code_categories(doc: Segmented, lex: Lexicons) -> tuple[CategoryCode, ...]:
                             own.add(c.category)
                             codes.append(CategoryCode(clause.seq, codebook.id, c.category, INHERITED_SCORE,
                                                       c.evidence))
-            out.extend(codes)
+            book.extend(codes)
+        if codebook.grant_openers:  # in clause order, each clause's own codes first
+            book = sorted(book + _from_grants(codebook, doc.clauses, text, book), key=lambda c: c.clause_seq)
+        out.extend(book)
     return tuple(out)
+
+
+def _from_grants(codebook: Codebook, clauses, text: str, codes: list[CategoryCode]) -> list[CategoryCode]:
+    """A clause naming who qualifies (对…的市级企业,) right before the clause of its sentence
+    that grants (市级资金一次性给予50万元奖补) takes that clause's tools, with score 0.5."""
+    by_clause: dict[int, list[CategoryCode]] = {}
+    for c in codes:
+        by_clause.setdefault(c.clause_seq, []).append(c)
+    out = []
+    for clause, grant in zip(clauses, clauses[1:], strict=False):
+        # 市级资金一次性给予…: the payer may come before the grant verb.
+        opening = text[grant.start:min(grant.end, grant.start + GRANT_WITHIN)]
+        if clause.is_heading or (clause.paragraph_seq, clause.sentence_seq) != (grant.paragraph_seq,
+                                                                                grant.sentence_seq) \
+                or not any(word in opening for word in codebook.grant_openers):
+            continue
+        own = {c.category for c in by_clause.get(clause.seq, [])}
+        out += [CategoryCode(clause.seq, codebook.id, c.category, INHERITED_SCORE, c.evidence)
+                for c in by_clause.get(grant.seq, []) if c.category not in own]
+    return out
 
 
 def _title_codes(codebook: Codebook, title: str) -> list[CategoryCode]:
