@@ -666,7 +666,9 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
         indicators=indicators,
         past_sections=tuple(past_sections),
         circumstance=_circumstance(openers, frames),
-        service_limit=regex.compile(rf"[^,;。]{{0,12}}?(?:{alternation(service)})" if service else "(?!)"),
+        # 5个工作日内办结; 30日内将登记信息…与卫生健康部门共享 (the verb after its object)
+        service_limit=regex.compile(rf"[^,;。]{{0,12}}?(?:{alternation(service)})|将[^,;。]{{2,40}}?"
+                                    rf"(?:{alternation(service)})(?=[,;。]|$)" if service else "(?!)"),
     )
 
 
