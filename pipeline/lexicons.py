@@ -106,7 +106,8 @@ class TargetLexicon:
     np_stop_pattern: regex.Pattern
     trim_words: tuple[str, ...]
     windows: tuple[regex.Pattern, ...]
-    coverage_pattern: regex.Pattern
+    coverage_pattern: regex.Pattern  # words that state an amount without a numeral: 全覆盖, 翻一番
+    multiples: dict[str, float]  # …those of them that state a multiple: 翻一番 → 2 (倍)
     names: NameIndex
     not_targets: tuple[regex.Pattern, ...]
     past_pattern: regex.Pattern  # a sentence that reports the past or defines a term
@@ -616,6 +617,14 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
     np_stops = _words(root, "np_stops", path, problems)
     trim = _words(root, "trim", path, problems)
     coverage = _words(root, "coverage", path, problems)
+    multiples: dict[str, float] = {}
+    if _section(root, "multiples") is not None:  # optional: 翻一番 → 2 (倍)
+        for word, value in _mapping(root, "multiples", path, problems).items():
+            try:
+                multiples[word] = float(value)
+            except ValueError:
+                problems.add(path, _section(root, "multiples").start_mark.line + 1,
+                             f"multiples.{word}: {value!r} is not a number")
     names = _words(root, "names", path, problems)
     past = _words(root, "past", path, problems)
     past_sections, openers, frames, service = (
@@ -654,7 +663,8 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
         np_stop_pattern=regex.compile(alternation(verbs + np_stops) or "(?!)"),
         trim_words=tuple(sorted(set(trim), key=lambda w: (-len(w), w))),  # ties by word: same order in every process
         windows=windows,
-        coverage_pattern=regex.compile(alternation(coverage) or "(?!)"),
+        coverage_pattern=regex.compile(alternation([*coverage, *multiples]) or "(?!)"),
+        multiples=multiples,
         names=NameIndex(names),
         not_targets=not_targets,
         past_pattern=past_pattern,

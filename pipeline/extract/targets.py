@@ -47,6 +47,7 @@ OPENING_WORDS = regex.compile(r"\s*(?:力争|争取|确保|计划|预计)?\s*")
 COVERAGE_TAIL = regex.compile(r"\s*覆盖")
 ITEM_SEPARATOR = regex.compile(r"\s*[、和及与]?\s*")
 PAYER = regex.compile(r"(?:财政|[^,;。、的]{0,6}?(?:资金|经费|预算))")  # 省级财政, 市级工业发展资金
+AT_LEAST_BEFORE = regex.compile(r"(?:至少|不低于|不少于)[^,;。]{0,4}$")  # 至少实现翻倍
 SEMICOLON = regex.compile(r"\s*[;；]")
 LEVEL_LIST = regex.compile(r"\s*(?:、|和|及|与|或|,)\s*")  # 市级、县级: levels listed side by side
 # Between two amounts of one list: at most a short noun phrase, then the conjunction.
@@ -285,7 +286,9 @@ def _excluded(text, clause: Clause, quantities, deadlines, periods, windows, tl:
     # A name is not read inside a range: 两项 in 一至两项 or 一两项 is the range's upper end.
     spans += [(clause.start + a, clause.start + b) for a, b, _ in tl.names.finditer(piece)
               if not (a and (piece[a - 1] in RANGE_JOINERS or ADJACENT.match(piece, a - 1)))]
-    for lo, hi in _union(_near(clause, q) for q in quantities):  # each stretch once, however dense the numbers
+    words = [(max(clause.start, m.start() - NEAR), min(clause.end, m.end() + NEAR))  # 全覆盖, 翻倍: no numeral
+             for m in tl.coverage_pattern.finditer(text, clause.start, clause.end)]
+    for lo, hi in _union([*(_near(clause, q) for q in quantities), *words]):  # each stretch once, however dense
         for pattern in tl.not_targets:
             spans += [m.span() for m in pattern.finditer(text, lo, hi)]
     return spans
@@ -417,12 +420,17 @@ def _coverage_targets(text, clause, taken, boundaries, tl: TargetLexicon) -> lis
             continue
         indicator = _np_before(text, clause.start, m.start(), boundaries, tl)
         level = _level(indicator or "", tl)
+        multiple = tl.multiples.get(m.group())  # 实现翻倍: a multiple, not a coverage
+        at_least = multiple is not None and AT_LEAST_BEFORE.search(text, max(clause.start, m.start() - 6), m.start())
         out.append(Target(
-            clause_seq=clause.seq, indicator=indicator or None, indicator_id=None, quantity_kind="coverage",
-            value=100.0, value_max=None, comparator="eq", unit="%", per=None, within=None,
+            clause_seq=clause.seq, indicator=indicator or None, indicator_id=None,
+            quantity_kind="coverage" if multiple is None else "multiple",
+            value=100.0 if multiple is None else multiple, value_max=None, comparator="ge" if at_least else "eq",
+            unit="%" if multiple is None else "倍", per=None, within=None,
             level=level[1] if level else None, level_text=level[0] if level else None,
             deadline_year=None, deadline_text=None, deadline_source="none",
-            mention=m.group(), start=m.start(), end=m.end(), rule="coverage_word+np_before",
+            mention=m.group(), start=m.start(), end=m.end(),
+            rule="coverage_word+np_before" if multiple is None else "multiple_word+np_before",
         ))
     return out
 
