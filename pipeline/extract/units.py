@@ -52,6 +52,9 @@ STANDING = regex.compile(
 SHARED_SUFFIX = regex.compile(r"(?:管委会|人民政府|党委)$")
 PLACE_END = regex.compile(r"(?:新区|园区|开发区|经开区|高新区|景区)$")
 SEPARATORS = "、,;"
+# 各区、县级市: 各 over a list of levels is one collective entry (SPEC §7).
+EACH_LEVEL = regex.compile(r"各(?:市|县|区|乡|镇|旗|乡镇|街道)(?:、(?:县级市|市|县|区|乡|镇|旗|乡镇|街道))*")
+LEVEL_START = regex.compile(r"(?:县级市|市|县|区|乡|镇|旗|乡镇|街道)")
 OPENERS, CLOSERS = "(〔[【", ")〕]】"
 ACTOR_CUE = regex.compile(
     r"要|应|须|需|负责|牵头|会同|设立|将|统筹|组织|建立|加强|成立|安排|落实|制定|做好|积极|切实|适时|对|在|分别|依法|"
@@ -209,9 +212,13 @@ def split_units_at(text: str, separators: str) -> list[tuple[str, str]]:
 
 
 def split_units(text: str) -> list[tuple[str, str]]:
-    """(unit, separator before it) for a unit list; never splits inside brackets."""
-    out = []
+    """(unit, separator before it) for a unit list; never splits inside brackets, nor a
+    collective entry whose 各 runs over a list of levels (`各区、县级市`, `各市、县教育行政部门`)."""
+    out: list[tuple[str, str]] = []
     for raw, separator in split_units_at(text, SEPARATORS):
+        if separator == "、" and out and EACH_LEVEL.fullmatch(out[-1][0]) and LEVEL_START.match(raw):
+            out[-1] = (f"{out[-1][0]}、{raw}", out[-1][1])
+            continue
         parts = [p for joined in UNIT_AND_UNIT.split(raw) for p in GLUED_UNITS.split(joined)]
         out.extend((part, separator if i == 0 else "、") for i, part in enumerate(parts))
     return out
@@ -351,7 +358,10 @@ def _actors(text: str, clause: Clause, meta: Metadata, units: UnitLexicon) -> li
 
 
 def _is_unit(name: str, units: UnitLexicon) -> bool:
-    """The whole name is a unit: optional 各/有关 and level prefix, then a unit type's name."""
+    """The whole name is a unit: optional 各/有关 and level prefix, then a unit type's name
+    (for a collective entry over several levels, its last level's)."""
+    if EACH_LEVEL.match(name) and "、" in name:  # 各市、县教育行政部门
+        name = "各" + name.rsplit("、", 1)[1]
     rest = _QUANTIFIER.sub("", name)
     prefix = next((p for p in units.prefixes if rest.startswith(p) and len(rest) > len(p) + 1), "")
     rest = rest[len(prefix):]
