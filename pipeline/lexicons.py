@@ -382,6 +382,11 @@ def _any_of(patterns: list[str]) -> regex.Pattern:
     return regex.compile("|".join(f"(?:{p})" for p in patterns) if patterns else r"(?!)")
 
 
+def _any_of_checked(patterns: list[str], path: Path, problems: _Problems) -> regex.Pattern | None:
+    """`_any_of`, with a pattern that does not compile reported as a problem of `path`."""
+    return _compile("|".join(f"(?:{p})" for p in patterns) or "(?!)", path, 1, problems)
+
+
 def _compile(pattern: str, path: Path, line: int, problems: _Problems) -> regex.Pattern | None:
     try:
         return regex.compile(pattern)
@@ -618,13 +623,12 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
     trim = _words(root, "trim", path, problems)
     coverage = _words(root, "coverage", path, problems)
     multiples: dict[str, float] = {}
-    if _section(root, "multiples") is not None:  # optional: 翻一番 → 2 (倍)
+    if (node := _section(root, "multiples")) is not None:  # optional: 翻一番 → 2 (倍)
         for word, value in _mapping(root, "multiples", path, problems).items():
             try:
                 multiples[word] = float(value)
             except ValueError:
-                problems.add(path, _section(root, "multiples").start_mark.line + 1,
-                             f"multiples.{word}: {value!r} is not a number")
+                problems.add(path, node.start_mark.line + 1, f"multiples.{word}: {value!r} is not a number")
     names = _words(root, "names", path, problems)
     past = _words(root, "past", path, problems)
     past_sections, openers, frames, service = (
@@ -640,12 +644,9 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
     else:
         problems.add(path, 1, "missing 'bare_year' pattern")
     # A sentence that reports the past or defines a term commits to nothing.
-    past = past + _optional_words(root, "definitions", path, problems)
-    past_pattern = _compile("|".join(f"(?:{p})" for p in past) or "(?!)", path, 1, problems)
-    explained = _optional_words(root, "explained_names", path, problems)
-    explained_pattern = _compile("|".join(f"(?:{p})" for p in explained) or "(?!)", path, 1, problems)
-    conditions = _optional_words(root, "conditions", path, problems)
-    condition_pattern = _compile("|".join(f"(?:{p})" for p in conditions) or "(?!)", path, 1, problems)
+    past_pattern = _any_of_checked(past + _optional_words(root, "definitions", path, problems), path, problems)
+    explained_pattern = _any_of_checked(_optional_words(root, "explained_names", path, problems), path, problems)
+    condition_pattern = _any_of_checked(_optional_words(root, "conditions", path, problems), path, problems)
     windows, not_targets, deadlines = compile_list("windows"), compile_list("not_targets"), compile_list("deadlines")
     if problems.items:
         return None
