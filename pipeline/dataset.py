@@ -19,7 +19,6 @@ import heapq
 import json
 import os
 import shutil
-import sys
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator
@@ -31,7 +30,7 @@ from pathlib import Path
 from . import compare, storage
 from .reviews import load_reviews, reviews_by_document
 from .storage import is_url
-from .tables import TableWriter, TableWriters, part_name, release_memory, table_files, write_table
+from .tables import TableWriter, TableWriters, json_text, part_name, release_memory, table_files, write_table
 
 # The tables each document adds rows to (run.STREAMED), written by the workers as parts.
 STREAMED_TABLES = ("documents", "clauses", "targets", "responsibilities", "categories")
@@ -226,22 +225,12 @@ def remove_partial_files(staging: Path) -> None:
             stale.unlink(missing_ok=True)
 
 
-def parts_of(staging: Path, name: str) -> list[str]:
+def parts_of(staging: Path | str, name: str) -> list[str]:
     """The part files of a dataset table, relative to the run's folder (for the manifest)."""
+    if is_url(staging):
+        files, _ = storage.parts(storage.join(staging, f"{name}.parquet"))
+        return [f"{name}.parquet/{f.rsplit('/', 1)[-1]}" for f in files]
     return [str(p.relative_to(staging)) for p in table_files(staging / f"{name}.parquet")]
-
-
-def progress_of(parts: Iterator[Part], total: int, enabled: bool) -> Iterator[Part]:
-    """Documents done / total and the rate, as a local run shows them, a part at a time."""
-    if not enabled or total < 2:
-        yield from parts
-        return
-    from tqdm import tqdm
-
-    with tqdm(total=total, unit="doc", file=sys.stderr, dynamic_ncols=True, disable=None) as bar:
-        for part in parts:
-            bar.update(len(part.entries))
-            yield part
 
 
 def map_parts(tasks: list, scheduler: str | None, workers: int, options, progress: bool) -> Iterator[Part]:
@@ -271,31 +260,40 @@ def map_parts(tasks: list, scheduler: str | None, workers: int, options, progres
 def run_at_url(output: str, files: list, early_errors: list, summary, options, reviews: dict, workers: int,
                full: bool, progress: bool, scheduler: str | None, key: str, inputs_key: str) -> None:
     """`run` into the output folder at the URL `output` (the dataset layout only)."""
-    from .run import TABLES, RunError, _prune_cache, _unchanged_summary, manifest_of, pack
+    from .run import (
+        COMPARISONS,
+        RUNS,
+        TABLES,
+        RunError,
+        _prune_cache,
+        _unchanged_summary,
+        job_list,
+        manifest_of,
+        pack,
+        show_progress,
+    )
 
     if options.layout != "dataset":
         raise RunError(f"{output}: an output at a URL is written in the dataset layout (--layout dataset)")
-    previous = json.loads(storage.read_bytes(storage.join(output, MANIFEST)) or b"{}")
+    previous = _manifest_at(output)
     if not full and previous.get("inputs_key") == inputs_key:
         _unchanged_summary(summary, previous, table_path(output, "errors"), 0.0)
         return
     name = f"run-{key[:12]}-{uuid.uuid4().hex[:8]}"
     staging, cache = storage.join(output, RUNS, name), storage.join(output, ".cache")
-    jobs = [(str(p), d, options, cache, not full) for p, d in sorted(files, key=lambda f: f[1])]
+    jobs = job_list(files, options, cache, full)
     used: set[str] = set()
-    results = map_parts(part_tasks(jobs, staging, key, options), scheduler, workers, options,
-                        progress)
+    results = map_parts(part_tasks(jobs, staging, key, options), scheduler, workers, options, progress)
     committed = False
     try:
-        write_dataset(progress_of(results, len(jobs), progress), map(pack, early_errors), staging, summary, options,
-                      key, reviews, used)
+        write_dataset(show_progress(results, len(jobs), progress, lambda part: len(part.entries)),
+                      map(pack, early_errors), staging, summary, options, key, reviews, used)
         if summary.written:
             manifest = manifest_of(key, inputs_key, options, summary, None)
             manifest["current"] = f"{RUNS}/{name}"
-            manifest["parts"] = {table: [f"{RUNS}/{name}/{p}" for p in _parts_at(staging, table)]
-                                 for table in (*TABLES, *GLOBAL_TABLES[1:])}
-            storage.write_bytes(storage.join(output, MANIFEST),  # the commit
-                                (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode())
+            manifest["parts"] = {table: [f"{RUNS}/{name}/{p}" for p in parts_of(staging, table)]
+                                 for table in TABLES + COMPARISONS}
+            storage.write_bytes(storage.join(output, MANIFEST), json_text(manifest).encode())  # the commit
             committed = True
             keep = {name, previous.get("current", "").rsplit("/", 1)[-1]}
             for folder in storage.folders(storage.join(output, RUNS)):
@@ -308,12 +306,12 @@ def run_at_url(output: str, files: list, early_errors: list, summary, options, r
             storage.remove(staging)
 
 
-MANIFEST, RUNS = "manifest.json", ".runs"
+MANIFEST = "manifest.json"
 
 
-def _parts_at(staging: str, table: str) -> list[str]:
-    files, _ = storage.parts(storage.join(staging, f"{table}.parquet"))
-    return [f"{table}.parquet/{f.rsplit('/', 1)[-1]}" for f in files]
+def _manifest_at(output: str) -> dict:
+    """The manifest of the output at the URL `output` ({} when it has none yet)."""
+    return json.loads(storage.read_bytes(storage.join(output, MANIFEST)) or b"{}")
 
 
 def table_path(output: Path | str, name: str) -> Path | str:
@@ -321,7 +319,7 @@ def table_path(output: Path | str, name: str) -> Path | str:
     folder of parts), or for an output at a URL the folder its manifest names."""
     if not is_url(output):
         return Path(output) / f"{name}.parquet"
-    manifest = json.loads(storage.read_bytes(storage.join(str(output), MANIFEST)) or b"{}")
+    manifest = _manifest_at(str(output))
     if "current" not in manifest:
         raise FileNotFoundError(f"{output}: no manifest.json (run `policy-pipeline run … -o {output}` first)")
     return storage.join(str(output), manifest["current"], f"{name}.parquet")

@@ -623,7 +623,7 @@ def run(inputs: list[Path | str], output: Path | str, workers: int = 0, full: bo
             return _unchanged_summary(summary, previous, output / "errors.parquet", started)
         cache_dir = output / ".cache"
         cache_dir.mkdir(parents=True, exist_ok=True)
-        jobs = [(str(p), d, options, str(cache_dir), not full) for p, d in sorted(files, key=lambda f: f[1])]
+        jobs = job_list(files, options, str(cache_dir), full)
         used: set[str] = set()  # content hashes of this run's inputs: their cache entries stay
         staging = Path(tempfile.mkdtemp(prefix="run-", suffix=".tmp", dir=_runs(output)))
         os.chmod(staging, 0o777 & ~umask())  # mkdtemp makes 0700; tables are meant to be shared
@@ -636,12 +636,12 @@ def run(inputs: list[Path | str], output: Path | str, workers: int = 0, full: bo
                        if scheduler else _map(jobs, workers, options))
         try:
             if options.layout == "dataset":
-                dataset.write_dataset(dataset.progress_of(results, len(jobs), progress), map(pack, early_errors),
-                                      staging, summary, options, key, reviews, used)
+                dataset.write_dataset(show_progress(results, len(jobs), progress, lambda part: len(part.entries)),
+                                      map(pack, early_errors), staging, summary, options, key, reviews, used)
                 manifest_documents = None
                 dataset.remove_partial_files(staging)
             else:
-                processed = (used.add(r.sha256) or r for r in _progress(results, len(jobs), progress))
+                processed = (used.add(r.sha256) or r for r in show_progress(results, len(jobs), progress))
                 packed = heapq.merge(map(pack, early_errors), processed,
                                      key=lambda r: r.source_path)  # path order whatever the worker order
                 manifest_documents = _write_tables(packed, staging, summary, options, key, reviews)
@@ -807,6 +807,11 @@ def _unchanged_summary(summary: Summary, manifest: dict, errors: Path | str, sta
     return summary
 
 
+def job_list(files: list[tuple[Path | str, str]], options: Options, cache: str, full: bool) -> list[tuple]:
+    """One job a file, in the order of the names it is shown by (the tables' row order)."""
+    return [(str(p), d, options, cache, not full) for p, d in sorted(files, key=lambda f: f[1])]
+
+
 def worker_count(requested: int, jobs: int) -> int:
     """`requested` workers; 0 asks for one per core this process may use, but at least
     8 files each (forking costs more than it saves on a handful of files)."""
@@ -885,14 +890,20 @@ def _worker_init(lexicons: str, codebooks: tuple[str, ...], parent: int) -> None
     cached_lexicons(lexicons, codebooks)
 
 
-def _progress(results: Iterator[Packed], total: int, enabled: bool) -> Iterator[Packed]:
+def show_progress(results: Iterator, total: int, enabled: bool,
+                  documents: Callable[[Any], int] | None = None) -> Iterator:
+    """Documents done / total and the rate on the terminal; `documents`: how many one result
+    holds (a part of the dataset layout holds many), else one."""
     if not enabled or total < 2:
         yield from results
         return
     from tqdm import tqdm
 
-    yield from tqdm(results, total=total, unit="doc", file=sys.stderr, dynamic_ncols=True,
-                    disable=None)  # None: off when stderr is not a terminal
+    with tqdm(total=total, unit="doc", file=sys.stderr, dynamic_ncols=True,
+              disable=None) as bar:  # None: off when stderr is not a terminal
+        for result in results:
+            bar.update(documents(result) if documents else 1)
+            yield result
 
 
 def _reviewed(result: Packed, reviews: list, summary: Summary) -> Packed:

@@ -415,8 +415,13 @@ def write_arrow(directory: Path, name: str, table: pa.Table, run_key: str | None
     return path
 
 
+def json_text(data: Any) -> str:
+    """How the manifest and other JSON files are written: stable key order, readable."""
+    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
 def write_json(path: Path, data: Any) -> None:
-    text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    text = json_text(data)
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
