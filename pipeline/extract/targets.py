@@ -104,6 +104,8 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
         # …达到1000人次…的,给予…: the amounts before the condition's end say who qualifies.
         condition = tl.condition_pattern.search(text, start, end)
         granted_from = condition.start() + 1 if condition else start
+        # 对获得市级…基地认定的,一次性给予20万元: the recipient's level the condition names.
+        recipient = _level(text[start:granted_from], tl) if condition else None
         for i, clause in enumerate(sentence.clauses):
             deadlines = find_deadlines(text, tl, clause.start, clause.end)
             phrase_deadlines += [(i, d) for d in deadlines]
@@ -119,7 +121,7 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
             quantities = [q for q in (_shift(q, clause.start) for q in found_here)
                           if not spelt_out.overlaps(q.start, q.end)]
             clause_windows = _windows(text, clause, quantities, tl)
-            found = [] if past else [_recipient_level(t, text, start, granted_from, tl)
+            found = [] if past else [_at_level(t, recipient)
                                      for t in _clause_targets(text, clause, sentence, i, quantities, deadlines,
                                                               periods, clause_windows, tl)
                                      if t.start >= granted_from]
@@ -593,13 +595,10 @@ def _level(indicator: str, tl: TargetLexicon) -> tuple[str, str] | None:
     return listed[0] if len(listed) == 1 else None
 
 
-def _recipient_level(t: Target, text: str, start: int, granted_from: int, tl: TargetLexicon) -> Target:
-    """An amount granted on a condition that names the recipient's level (对获得市级…基地认定的,
-    一次性给予20万元) is at that level when its own words name none (SPEC §6.1)."""
-    if t.level is not None or granted_from <= start:
-        return t
-    level = _level(text[start:granted_from], tl)
-    return replace(t, level=level[1], level_text=level[0]) if level else t
+def _at_level(t: Target, level: tuple[str, str] | None) -> Target:
+    """An amount granted on a condition that names the recipient's `level` is at that level
+    when its own words name none (SPEC §6.1)."""
+    return replace(t, level=level[1], level_text=level[0]) if level and t.level is None else t
 
 
 def _levels_listed(indicator: str, tl: TargetLexicon) -> list[tuple[str, str]]:
