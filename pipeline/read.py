@@ -64,12 +64,10 @@ def load_source(path: Path, display: str, max_bytes: int = DEFAULT_MAX_BYTES) ->
         info = path.stat()
         if problem := irregular(info.st_mode):  # a FIFO would block for ever, /dev/zero never ends
             raise InputError(problem, "unreadable")
-        if info.st_size > max_bytes:
-            raise InputError(_too_large(info.st_size, max_bytes), "too_large")
+        check_size(info.st_size, max_bytes)
         with open(path, "rb") as handle:
             data = handle.read(max_bytes + 1)  # the file may have grown since stat
-        if len(data) > max_bytes:
-            raise InputError(_too_large(len(data), max_bytes), "too_large")
+        check_size(len(data), max_bytes)
     except IsADirectoryError:
         raise InputError("is a directory, not a file", "unreadable") from None
     except PermissionError:
@@ -88,8 +86,11 @@ def irregular(mode: int) -> str | None:
     return f"not a regular file ({next((name for test, name in kinds if test(mode)), 'a special file')})"
 
 
-def _too_large(size: int, max_bytes: int) -> str:
-    return f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit (--max-mb)"
+def check_size(size: int | None, max_bytes: int) -> None:
+    """A file over `max_bytes` (--max-mb) is refused; `size` None: not known yet."""
+    if size is not None and size > max_bytes:
+        raise InputError(f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit (--max-mb)",
+                         "too_large")
 
 
 def read(source: Source) -> Decoded:

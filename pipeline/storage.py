@@ -78,21 +78,18 @@ def checksum(url: str) -> str:
 
 def read_input(url: str, max_bytes: int) -> bytes:
     """The bytes of one input; files over `max_bytes` are refused before they are read."""
-    from .read import _too_large
+    from .read import check_size
 
     try:
         fs, path = filesystem(url)
-        size = fs.size(path)
-        if size is not None and size > max_bytes:
-            raise InputError(_too_large(size, max_bytes), "too_large")
+        check_size(fs.size(path), max_bytes)
         with fs.open(path, "rb") as handle:
             data = handle.read(max_bytes + 1)
     except InputError:
         raise
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read: {exc}", "unreadable") from None
-    if len(data) > max_bytes:
-        raise InputError(_too_large(len(data), max_bytes), "too_large")
+    check_size(len(data), max_bytes)
     return data
 
 
