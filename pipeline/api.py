@@ -22,9 +22,9 @@ from .lexicons import DEFAULT_DIR
 from .model import Source
 from .read import DEFAULT_MAX_BYTES, load_source
 from .reviews import apply_reviews, load_reviews
-from .run import SHARED, STREAMED, Options, Summary, process_source, rows_of
+from .run import SHARED, STREAMED, Options, Summary, layout_for, process_source, rows_of
 from .run import run as run_batch
-from .storage import is_url, local
+from .storage import local
 from .tables import columns_of, columns_table
 
 
@@ -97,7 +97,7 @@ def run(inputs: list[str | Path] | str | Path, output: str | Path = "outputs", *
     return run_batch([local(str(i)) for i in items], target, workers=workers, full=full,
                      options=Options(lexicons=str(lexicons or DEFAULT_DIR),
                                      reviews=tuple(str(Path(r).resolve()) for r in decisions),
-                                     layout=layout or ("dataset" if scheduler or is_url(target) else "file"),
+                                     layout=layout_for(layout, scheduler, target),
                                      part_size=part_size),
                      progress=progress, scheduler=scheduler)
 

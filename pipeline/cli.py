@@ -80,7 +80,7 @@ def run_command(inputs, output, workers, full, strict, max_mb, lexicon_dir, code
     INPUTS and OUTPUT may be fsspec URLs (s3://bucket/notices, file:///shared/…): the
     workers read their own inputs.
     """
-    from .run import Options, run
+    from .run import Options, layout_for, run
     from .storage import is_url, local
     from .tables import use_returning_allocator
 
@@ -103,7 +103,7 @@ def run_command(inputs, output, workers, full, strict, max_mb, lexicon_dir, code
                   options=Options(lexicons=str(lexicon_dir), max_bytes=int(max_mb * 1024 * 1024),
                                   codebooks=tuple(str(p.resolve()) for p in codebooks),
                                   reviews=tuple(str(p.resolve()) for p in reviews),
-                                  layout=layout or ("dataset" if scheduler or is_url(output) else "file"),
+                                  layout=layout_for(layout, scheduler, output),
                                   part_size=part_size or 0),
                   progress=not quiet, scheduler=scheduler)
     if not quiet:

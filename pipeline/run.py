@@ -807,6 +807,11 @@ def _unchanged_summary(summary: Summary, manifest: dict, errors: Path | str, sta
     return summary
 
 
+def layout_for(requested: str | None, scheduler: str | None, output: Path | str) -> str:
+    """The layout asked for, else the dataset layout on a cluster or at a URL, single files here."""
+    return requested or ("dataset" if scheduler or storage.is_url(output) else "file")
+
+
 def job_list(files: list[tuple[Path | str, str]], options: Options, cache: str, full: bool) -> list[tuple]:
     """One job a file, in the order of the names it is shown by (the tables' row order)."""
     return [(str(p), d, options, cache, not full) for p, d in sorted(files, key=lambda f: f[1])]
