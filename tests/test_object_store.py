@@ -6,7 +6,9 @@ manifest.json; the cache works across runs; a run that dies leaves the previous 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+from unittest import mock
 
 import pandas as pd
 import pytest
@@ -25,20 +27,13 @@ def s3():
     server = moto_server.ThreadedMotoServer(port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    saved = {k: v for k, v in __import__("os").environ.items() if k.startswith("AWS_")}
     env = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1",
            "AWS_ENDPOINT_URL": f"http://{host}:{port}"}
-    import os
+    with mock.patch.dict(os.environ, env):  # restored, whatever the tests did, when the module ends
+        import fsspec
 
-    os.environ.update(env)
-    import fsspec
-
-    fs = fsspec.filesystem("s3", skip_instance_cache=True)
-    yield fs
+        yield fsspec.filesystem("s3", skip_instance_cache=True)
     server.stop()
-    for key in env:
-        os.environ.pop(key, None)
-    os.environ.update(saved)
 
 
 def without_paths(frame: pd.DataFrame) -> pd.DataFrame:
