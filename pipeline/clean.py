@@ -240,9 +240,8 @@ def _run_on_body(text: str, title_start: int, lex: Lexicons) -> int | None:
     end = min(len(text), title_start + MAX_RUN_ON_TITLE)
     stop = _TITLE_STOP.search(text, title_start, end)
     end = stop.start() if stop else end
-    for m in lex.heading_body_opener.finditer(text, title_start + MIN_RUN_ON_TITLE, end + 12):
-        return m.start() if m.start() < end else None
-    return None
+    m = lex.heading_body_opener.search(text, title_start + MIN_RUN_ON_TITLE, end + 12)
+    return m.start() if m and m.start() < end else None
 
 
 def table_rows(text: str, lex: Lexicons) -> list[int]:
