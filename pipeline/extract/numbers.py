@@ -181,6 +181,9 @@ MAX_NUMERAL_CHARS = 40
 _ARABIC_DIGIT = regex.compile(r"[0-9]")
 _HAN = regex.compile(r"\p{Han}")
 _VAGUE = regex.compile(r"几|多少|数")
+# 百日草, 千亿级, 亿元以上项目, 百万扩招: magnitudes without a digit name a kind or a programme;
+# an amount of a hundred is written 一百 or 100.
+_MAGNITUDES_ONLY = regex.compile(r"[百佰千仟万亿]+")
 _RANGE_NEXT = regex.compile(rf"\s*(?:至|到|-|~|—)\s*[0-9{CN_CHARS}]")
 
 
@@ -197,6 +200,8 @@ def find_numbers(text: str, units: regex.Pattern | None = None) -> list[Number]:
         if len(body) > MAX_NUMERAL_CHARS:
             continue  # 280,000 numeral characters in a row are no number
         if _VAGUE.match(text, end) or (start > 0 and text[start - 1] in "几第每"):
+            continue
+        if _MAGNITUDES_ONLY.fullmatch(body):
             continue
         is_cn_only = not _ARABIC_DIGIT.search(body)
         if is_cn_only and len(body) == 1:
