@@ -11,7 +11,7 @@ import csv
 import hashlib
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -121,11 +121,18 @@ class TargetLexicon:
     circumstance: regex.Pattern  # 围绕…/按照…: a clause opening a circumstance, not a commitment
     # (unless a frame closes the circumstance inside it: 围绕…等方面做好…, 以…为中心深化…)
     service_limit: regex.Pattern  # 5个工作日内完成: what makes a window a time limit to meet
+    # Region names that hold a numeral (三门县, 九台区, 三元区; short names 三门, 九台), with
+    # every region name to tell a list of places (九台、通化、龙井) from 三门课程: set by
+    # load_lexicons from regions.tsv.
+    places: NameIndex = NameIndex(())
+    numbered_places: frozenset[str] = frozenset()
+    full_places: frozenset[str] = frozenset()
 
 
 UNIT_KINDS = {"count", "frequency", "percentage", "multiple", "area", "money", "length", "duration",
               "weight", "volume", "energy", "qualifier"}
 COMPARATORS = {"eq", "ge", "gt", "le", "lt", "approx", "none"}  # none: a word that is not one (通过)
+_HAS_NUMERAL = regex.compile(r"[〇一二两三四五六七八九十百千万]")
 YEAR = r"(?:19|20)\d{2}|[一二][〇零○九][〇零○一二三四五六七八九]{2}"
 
 
@@ -512,6 +519,10 @@ def load_lexicons(directory: Path | str = DEFAULT_DIR, extra_codebooks: tuple[st
     for region in regions.values():
         for name in {region.name, region.short} - {""}:
             by_name.setdefault(name, []).append(region)
+    region_names = NameIndex(by_name)
+    targets = replace(targets, places=region_names,
+                      numbered_places=frozenset(n for n in by_name if _HAS_NUMERAL.search(n)),
+                      full_places=frozenset(r.name for r in regions.values()))
     # Labels may be written with spaces between characters (索 引 号, 标  题).
     spaced = "|".join(r"\s*".join(regex.escape(ch) for ch in label) for label in sorted(labels, key=len, reverse=True))
     fingerprint = hashlib.sha256()
@@ -524,7 +535,7 @@ def load_lexicons(directory: Path | str = DEFAULT_DIR, extra_codebooks: tuple[st
         fingerprint=fingerprint.hexdigest()[:16],
         regions=regions,
         regions_by_name={k: tuple(v) for k, v in by_name.items()},
-        region_names=NameIndex(by_name),
+        region_names=region_names,
         chrome_line=_any_of(chrome),
         line_breaks=_any_of(breaks),
         section_titles=regex.compile(rf"(?:{alternation(optional['section_titles'])})(?=[^\p{{P}}\s])")

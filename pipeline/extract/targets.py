@@ -57,6 +57,9 @@ QUOTED = regex.compile(r"“[^”\n]{1,60}”|《[^》\n]{1,80}》|〈[^〉\n]{1
 MIN_AFTER_DE = 2  # after the last 的, at least this many characters make the noun phrase
 MAX_BACKOFF = 8  # boundaries tried before the segment start
 MAX_NP = 60  # characters an indicator may span: no noun phrase in a notice is longer
+PLACE_NUMERALS = frozenset("一二两三四五六七八九十百千万")  # a place name's numeral is written in characters
+PLACE_REACH = 12  # characters either side of a number in which a region name holding it is looked for
+PLACE_LIST = "、"
 NEAR = 40  # characters around a quantity in which patterns about it are matched (≥ any lookahead)
 GAP_COMPARATOR = 20  # a comparator this far before the number still governs it (不低于教师总数5%)
 # No notice seen commits to more than ~260 amounts (the seeds, 49 development notices); a
@@ -288,12 +291,32 @@ def _excluded(text, clause: Clause, quantities, deadlines, periods, windows, tl:
     # A name is not read inside a range: 两项 in 一至两项 or 一两项 is the range's upper end.
     spans += [(clause.start + a, clause.start + b) for a, b, _ in tl.names.finditer(piece)
               if not (a and (piece[a - 1] in RANGE_JOINERS or ADJACENT.match(piece, a - 1)))]
+    spans += _places(text, clause, quantities, tl)
     words = [(max(clause.start, m.start() - NEAR), min(clause.end, m.end() + NEAR))  # 全覆盖, 翻倍: no numeral
              for m in tl.coverage_pattern.finditer(text, clause.start, clause.end)]
     for lo, hi in _union([*(_near(clause, q) for q in quantities), *words]):  # each stretch once, however dense
         for pattern in tl.not_targets:
             spans += [m.span() for m in pattern.finditer(text, lo, hi)]
     return spans
+
+
+def _places(text, clause: Clause, quantities, tl: TargetLexicon) -> list[tuple[int, int]]:
+    """Region names a number is part of: a full name (三门县, 三元区), or a short one in a
+    list of places (九台、通化、龙井等实验县) — alone, 三门 may be three courses."""
+    out = []
+    for q in quantities:
+        if text[q.start] not in PLACE_NUMERALS:
+            continue
+        lo, hi = max(clause.start, q.start - PLACE_REACH), min(clause.end, q.end + PLACE_REACH)
+        found = [(lo + a, lo + b, name) for a, b, name in tl.places.finditer(text[lo:hi])]
+        for i, (a, b, name) in enumerate(found):
+            if not a <= q.start < b or name not in tl.numbered_places:
+                continue
+            listed = (i + 1 < len(found) and found[i + 1][0] == b + 1 and text[b] in PLACE_LIST) or \
+                (i > 0 and found[i - 1][1] == a - 1 and text[a - 1] in PLACE_LIST)
+            if name in tl.full_places or listed:
+                out.append((a, b))
+    return out
 
 
 def _union(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
