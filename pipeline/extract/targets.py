@@ -40,7 +40,7 @@ SPACES = regex.compile(r"\s+")
 EVENT_UNITS = {"届", "次", "轮", "场", "场次", "节次", "期"}  # counted per period, they are frequencies
 WITHIN_AFTER = regex.compile(r"\s*(?:之内|内)")
 RANGE_JOINERS = "至到-~—–"
-GAP_BREAK = regex.compile(r"[0-9、]")
+GAP_BREAK = regex.compile(r"[0-9]")  # 、 does not break it: 至少修习舞蹈、戏剧等1个模块
 CLAUSE_PUNCT = regex.compile(r"[,:;]")
 OPENING_HEDGE = regex.compile(r"^(?:力争|争取|确保)")
 OPENING_WORDS = regex.compile(r"\s*(?:力争|争取|确保|计划|预计)?\s*")
@@ -61,7 +61,10 @@ PLACE_NUMERALS = frozenset("一二两三四五六七八九十百千万")  # a pl
 PLACE_REACH = 12  # characters either side of a number in which a region name holding it is looked for
 PLACE_LIST = "、"
 NEAR = 40  # characters around a quantity in which patterns about it are matched (≥ any lookahead)
-GAP_COMPARATOR = 20  # a comparator this far before the number still governs it (不低于教师总数5%)
+# A comparator this far before the number still governs it, over the noun phrase between
+# (不低于教师总数5%, 不超过项目新增设备、软件投资额的10%); another number in between ends its reach.
+GAP_COMPARATOR = 30
+COMPARATOR_WORD = 6  # the longest comparator word (大于或者等于)
 # No notice seen commits to more than ~260 amounts (the seeds, 49 development notices); a
 # text with this many is a list or table of numbers, and reading all of it is minutes.
 MAX_TARGETS = 5000
@@ -470,12 +473,14 @@ def _comparator(text, clause, q: Quantity, previous_end, tl: TargetLexicon) -> t
     (不低于教师总数5%, 至少新创建5个) governs it too. Returns (comparator, gap start)."""
     if q.comparator not in ("eq",):
         return q.comparator, None
-    lo = max(clause.start, previous_end or clause.start, q.start - GAP_COMPARATOR)
+    # From a few characters before the reach, so that 超过 is seen as part of a 不超过 that starts
+    # just outside it (and both are then out of reach).
+    lo = max(clause.start, previous_end or clause.start, q.start - GAP_COMPARATOR - COMPARATOR_WORD)
     matches = [m for m in tl.comparator_patterns["before"].finditer(text, lo, q.start, overlapped=True)
                if tl.comparators["before"][m.group()] not in ("approx", "eq", "none")]
     # 不少于 contains 少于: a match inside a longer one is part of that word.
     matches = [m for m in matches if not any(o is not m and o.start() <= m.start() and m.end() <= o.end()
-                                             for o in matches)]
+                                             for o in matches) and m.start() >= q.start - GAP_COMPARATOR]
     best = max(matches, key=lambda m: m.start(), default=None)
     if best is None or GAP_BREAK.search(text, best.end(), q.start):
         return "eq", None
@@ -499,6 +504,9 @@ def _indicator(text, clause, q: Quantity, seg_start, gap_start, boundaries, tl) 
         return after, "np_after"
     end = gap_start if gap_start is not None else q.start
     np = _np_before(text, max(seg_start, clause.start), end, boundaries, tl)
+    if not np and gap_start is not None:  # 按不超过|项目新增设备、软件投资额|5%的比例: what the bound is of
+        word = tl.comparator_patterns["before"].match(text, gap_start)
+        np = _np_before(text, word.end(), q.start, boundaries, tl) if word else None
     return (np, "np_before") if np else (None, "no_np")
 
 
