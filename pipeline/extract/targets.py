@@ -40,7 +40,10 @@ SPACES = regex.compile(r"\s+")
 EVENT_UNITS = {"届", "次", "轮", "场", "场次", "节次", "期"}  # counted per period, they are frequencies
 WITHIN_AFTER = regex.compile(r"\s*(?:之内|内)")
 RANGE_JOINERS = "至到-~—–"
-GAP_BREAK = regex.compile(r"[0-9]")  # 、 does not break it: 至少修习舞蹈、戏剧等1个模块
+# Another number ends a bound's reach (、 does not: 至少修习舞蹈、戏剧等1个模块), unless it is
+# the period of the frequency bounded: 至少每3年举办1次.
+GAP_BREAK = regex.compile(r"[0-9]")
+PER_PERIOD = regex.compile(r"每\s*[0-9一二两三四五六七八九十]{1,3}\s*个?(?:年|月|周|天|日|学期|学年)")
 CLAUSE_PUNCT = regex.compile(r"[,:;]")
 OPENING_HEDGE = regex.compile(r"^(?:力争|争取|确保)")
 OPENING_WORDS = regex.compile(r"\s*(?:力争|争取|确保|计划|预计)?\s*")
@@ -482,7 +485,7 @@ def _comparator(text, clause, q: Quantity, previous_end, tl: TargetLexicon) -> t
     matches = [m for m in matches if not any(o is not m and o.start() <= m.start() and m.end() <= o.end()
                                              for o in matches) and m.start() >= q.start - GAP_COMPARATOR]
     best = max(matches, key=lambda m: m.start(), default=None)
-    if best is None or GAP_BREAK.search(text, best.end(), q.start):
+    if best is None or GAP_BREAK.search(PER_PERIOD.sub("", text[best.end():q.start])):
         return "eq", None
     return tl.comparators["before"][best.group()], best.start()
 
