@@ -49,6 +49,7 @@ OPENING_HEDGE = regex.compile(r"^(?:力争|争取|确保)")
 OPENING_WORDS = regex.compile(r"\s*(?:力争|争取|确保|计划|预计)?\s*")
 COVERAGE_TAIL = regex.compile(r"\s*覆盖")
 ITEM_SEPARATOR = regex.compile(r"\s*[、和及与]?\s*")
+SHARED_LEVEL = regex.compile(r"(?P<w>国家|省|自治区|市|州|县|区)\s*[、和及与]\s*$")
 PAYER = regex.compile(r"(?:财政|[^,;。、的]{0,6}?(?:资金|经费|预算))")  # 省级财政, 市级工业发展资金
 AT_LEAST_BEFORE = regex.compile(r"(?:至少|不低于|不少于)[^,;。]{0,4}$")  # 至少实现翻倍
 SEMICOLON = regex.compile(r"\s*[;；]")
@@ -642,6 +643,14 @@ def _levels_listed(indicator: str, tl: TargetLexicon) -> list[tuple[str, str]]:
     for m in tl.level_pattern.finditer(indicator):
         if PAYER.match(indicator, m.end()):
             continue  # 市级工业发展资金给予…: the level of who pays, not of what is counted (SPEC §6.1)
+        shared = SHARED_LEVEL.search(indicator, 0, m.start()) if not found else None
+        level = shared and (tl.levels.get(shared["w"]) or tl.levels.get(shared["w"] + "级"))
+        if level:  # 省、市级名师: 级 written once for the list
+            found.append((shared["w"], level))
+            if tl.levels[m.group()] != level:
+                found.append((m.group(), tl.levels[m.group()]))
+            end = m.end()
+            continue
         if found and not LEVEL_LIST.fullmatch(indicator, end, m.start()):
             break
         if not found or tl.levels[m.group()] != found[-1][1]:
