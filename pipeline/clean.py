@@ -20,7 +20,7 @@ import regex
 
 from .errors import InputError
 from .extract.numbers import parse_number
-from .lexicons import Lexicons
+from .lexicons import Lexicons, alternation, derived
 from .model import Cleaned, Decoded
 from .normalize import fold_punctuation, t2s
 from .segment import table_headers
@@ -66,6 +66,9 @@ _PUNCT_RUN = regex.compile(r"[,。;:!?]")
 # A row number in a flattened table, before the row's text.
 _ROW_START = regex.compile(r"(?<![0-9.])(?P<n>[0-9]{1,3})(?![0-9.])\s*\|?\s*(?=\p{Han})")
 MAX_ROWS = 500
+# 序号|主要指标|2025年|属性 before row 1: the header of an indicator table (its cells may be glued).
+_INDICATOR_HEADER = regex.compile(r"序号\s*\|?\s*[^。;,|]{0,12}?指标[^。;,]{0,40}?属性\s*\|?\s*(?=1)")
+MAX_INDICATOR_ROW = 120  # characters from a row's number to its attribute cell
 # Character references left in text copied out of web pages (`“走教&quot;`, double-escaped
 # `1920&amp;times;1080`, `&nbsp;`): resolved before anything else reads the text.
 _ENTITY = regex.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
@@ -163,10 +166,14 @@ def _check_loss(han: list[int], kinds: list[str]) -> None:
 def _split_lines(raw: str, simp: str, lex: Lexicons) -> list[_Line]:
     out = []
     for m in regex.finditer(r"[^\r\n\u2028\u2029\x0b\x0c\x1c-\x1e\x85]+", raw):
-        if m.end() - m.start() < LONG_LINE:
-            out.append(_trimmed(raw, simp, *m.span()))
-        else:
+        if m.end() - m.start() >= LONG_LINE:
             out.extend(_trimmed(raw, simp, a, b, cut=True) for a, b in _break_long_line(simp, *m.span(), lex))
+        elif rows := indicator_rows(fold_punctuation(simp[m.start():m.end()]), lex):  # a table glued into a line
+            bounds = sorted(c for c in set(rows) if 0 < c < m.end() - m.start())
+            out.extend(_trimmed(raw, simp, m.start() + a, m.start() + b, cut=True)
+                       for a, b in zip([0, *bounds], [*bounds, m.end() - m.start()], strict=True))
+        else:
+            out.append(_trimmed(raw, simp, *m.span()))
     return [ln for ln in out if ln is not None]
 
 
@@ -200,6 +207,7 @@ def _break_long_line(simp: str, start: int, end: int, lex: Lexicons) -> list[tup
     text = fold_punctuation(simp[start:end])
     cuts: set[int] = {m.start() for m in lex.line_breaks.finditer(text)}
     cuts.update(table_rows(text, lex))
+    cuts.update(indicator_rows(text, lex))
     for m in _SIGNATURE_DATE.finditer(text):
         org_start = _signing_org(text, m.start(), lex)
         if org_start is None:
@@ -259,6 +267,33 @@ def table_rows(text: str, lex: Lexicons) -> list[int]:
             rows.append(row)
             pos, number = row + len(str(number)) + 1, number + 1
     return rows
+
+
+def indicator_rows(text: str, lex: Lexicons) -> list[int]:
+    """Cuts that take an indicator table flattened into one line apart
+    (`序号主要指标2025年属性1基本养老保险参保率≥95%约束性2…`): each row between its number
+    and its attribute cell (lexicons/structure.yaml indicator_attributes) is a line of its own,
+    the number and the attribute a line each. The row numbers must follow each other, which
+    also tells row 11 from the 65 it is glued to (`1165周岁及以上老年人健康管理率`)."""
+    if not lex.indicator_attributes or "属性" not in text:
+        return []
+    attribute = derived(lex, "indicator_attribute", lambda: regex.compile(alternation(lex.indicator_attributes)))
+    cuts: list[int] = []
+    for header in _INDICATOR_HEADER.finditer(text):
+        pos, number, rows = header.end(), 1, [header.start()]
+        while number <= MAX_ROWS:
+            pos = _SPACES.match(text, pos).end() if _SPACES.match(text, pos) else pos
+            label = str(number)
+            cell = attribute.search(text, pos + len(label), pos + len(label) + MAX_INDICATOR_ROW)
+            if not text.startswith(label, pos) or cell is None:
+                break
+            rows += [pos, pos + len(label), cell.start(), cell.end()]
+            pos, number = cell.end(), number + 1
+            if text.startswith("|", pos):
+                pos += 1
+        if number > 1:
+            cuts += rows
+    return cuts
 
 
 def _row_start(text: str, pos: int, number: int, lex: Lexicons) -> int | None:

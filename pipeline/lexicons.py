@@ -293,6 +293,8 @@ class Lexicons:
     time_cells: tuple[str, ...]  # 持续实施: an undated cell of a task table's time column
     time_cell_patterns: tuple[str, ...]  # 省…出台后启动: time cells that state a condition
     connectives: frozenset[str]  # 同时, 其中: a sentence opener, not a clause of its own
+    # 约束性, 预期性: the attribute cell that ends a row of an indicator table (序号|指标|2025年|属性)
+    indicator_attributes: tuple[str, ...]
     targets: TargetLexicon
     units: UnitLexicon
     codebooks: tuple[Codebook, ...]
@@ -464,7 +466,7 @@ def load_lexicons(directory: Path | str = DEFAULT_DIR, extra_codebooks: tuple[st
     meta_labels: dict[str, tuple[str, ...]] = {}
     headings: list[HeadingFamily] = []
     optional: dict[str, list[str]] = {"closing_verbs": [], "deadline_labels": [], "time_cells": [],
-                                      "connectives": [], "section_titles": []}
+                                      "connectives": [], "section_titles": [], "indicator_attributes": []}
     final_chars = ""
     cell_patterns: list[str] = []
     if root is not None:
@@ -554,6 +556,7 @@ def load_lexicons(directory: Path | str = DEFAULT_DIR, extra_codebooks: tuple[st
         time_cells=tuple(optional["time_cells"]),
         time_cell_patterns=tuple(cell_patterns),
         connectives=frozenset(optional["connectives"]),
+        indicator_attributes=tuple(optional["indicator_attributes"]),
         targets=targets,
         units=units,
         codebooks=tuple(c for c in codebooks if c is not None),
