@@ -63,6 +63,7 @@ _NOT_IN_ORG = regex.compile(r"[,。;:!?()《》“”]")
 MAX_ORG = 40
 _CITED_TITLE = regex.compile(r"《(?P<t>[^《》]{4,100})》")
 _PUNCT_RUN = regex.compile(r"[,。;:!?]")
+_EMPTY_CELL = regex.compile(r"[-—–－]+")
 # A row number in a flattened table, before the row's text.
 _ROW_START = regex.compile(r"(?<![0-9.])(?P<n>[0-9]{1,3})(?![0-9.])\s*\|?\s*(?=\p{Han})")
 MAX_ROWS = 500
@@ -415,7 +416,7 @@ def _continues(prev: _Line, line: _Line, heading: regex.Pattern, title_end: rege
     if last in _TERMINAL or heading.match(line.simp) or _DATE_END.search(prev.simp):
         return False
     if last in _CONTINUED:
-        return True
+        return not _EMPTY_CELL.fullmatch(prev.simp)  # a lone `——` is a table cell with no value
     if "。" in prev.simp:  # a sentence ended inside the line, and the next one runs on
         return True
     return len(prev.simp) >= MIN_BROKEN_LINE and not title_end.search(prev.simp)

@@ -62,7 +62,7 @@ def segment(doc: Structured, lex: Lexicons) -> Segmented:
         holes = [(t.start, t.end) for t in tags]
         if para.seq in column_cells:  # the other cells of a row are clauses of their own; 序号 none
             holes += [(m.start(), m.end()) for m in CELL_BAR.finditer(text, para.start, para.end)]
-            holes += [(a, b) for a, b in _cells(text, para.start, para.end) if text[a:b].isdigit()]
+            holes += [(a, b) for a, b in table_cells(text, para.start, para.end) if text[a:b].isdigit()]
         spans: list[tuple[int, int, int, bool]] = []  # start, end, sentence_seq, is_heading
         body_start = para.start
         h = para.heading
@@ -264,7 +264,7 @@ def column_table_cells(text: str, paragraphs, lex: Lexicons) -> dict[int, list[T
     out: dict[int, list[Tag]] = {}
     roles: list[str] | None = None
     for para in paragraphs:
-        cells = _cells(text, para.start, para.end)
+        cells = table_cells(text, para.start, para.end)
         if len(cells) < 2:
             roles = None
             continue
@@ -285,7 +285,7 @@ def _is_subheader(named: list[str], roles: list[str]) -> bool:
     return any(n in ("lead", "co") and r in ("units", "lead", "co") for n, r in zip(named, roles, strict=True))
 
 
-def _cells(text: str, start: int, end: int) -> list[tuple[int, int]]:
+def table_cells(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """The (start, end) of each `|`-separated cell of a line, spaces trimmed; [] without bars."""
     bars = list(CELL_BAR.finditer(text, start, end))
     if not bars:

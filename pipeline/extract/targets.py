@@ -31,6 +31,7 @@ from ..errors import InputError
 from ..lexicons import Lexicons, TargetLexicon, alternation, derived
 from ..model import Clause, Segmented, Target
 from .deadlines import Deadline, bare_year, find_dates, find_deadlines, find_periods
+from .indicator_tables import table_targets
 from .numbers import ANY_NUMERAL, NUMERAL
 from .quantities import ADJACENT, Quantity, find_quantities
 
@@ -101,7 +102,7 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
                 not SEMICOLON.match(text, previous.clauses[-1].end):
             carried = None
         previous = sentence
-        if _in_past_section(sentence.clauses[0], tl):
+        if _in_past_section(sentence.clauses[0], lex):
             continue  # 一、实施背景 (一)发展基础: the situation before the plan, not commitments
         if not ANY_NUMERAL.search(text, start, end) and not tl.coverage_pattern.search(text, start, end):
             continue  # most sentences: no number, year or coverage word, so no target or milestone
@@ -153,11 +154,29 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
         carried = next((d for i, d in opener_deadlines if i == 0), carried)
         milestones.extend(_milestones(text, sentence, phrase_deadlines, opener_deadlines, sentence_targets, tl))
     out = _task_deadlines(text, body, targets + milestones, lex)
+    out = _with_table_rows(text, doc, body, out, lex)
     if _municipality(doc.structured.metadata):
         out = [replace(t, level=MUNICIPAL_LEVELS.get(t.level, t.level)) if t.level_text else t for t in out]
     out = sorted(out, key=lambda t: (t.start, t.end, t.rule))
     spans = {c.seq: (c.start, c.end) for c in body}
     return tuple(_with_indicator_id(t, _context(text, t, spans), lex) for t in out)
+
+
+def _with_table_rows(text: str, doc: Segmented, body: list[Clause], found: list[Target], lex: Lexicons) -> list[Target]:
+    """Rows of indicator tables kept as cells (SPEC §6.1), read as the table they were: they
+    replace whatever the prose rules made of the value cells (a baseline column is no target)."""
+    rows, cells = table_targets(text, doc.structured.paragraphs, body, lex)
+    if not cells:
+        return found
+    read = _Spans(cells)
+    clause = {c.seq: c for c in body}
+    plan_end = doc.structured.metadata.plan_end_year
+    rows = [t for t in rows if t.quantity_kind in TARGET_KINDS and not _in_past_section(clause[t.clause_seq], lex)]
+    rows = [replace(t, level=level[1], level_text=level[0]) if (level := _level(t.indicator or "", lex.targets)) else t
+            for t in rows]
+    rows = [replace(t, deadline_year=plan_end, deadline_source="document") if t.deadline_year is None and plan_end
+            else t for t in rows]
+    return [t for t in found if not read.overlaps(t.start, t.end)] + rows
 
 
 # In 北京, 天津, 上海 and 重庆 the city is a province: 市级 is provincial, 区级/县级 prefectural (SPEC §6.1).
@@ -168,8 +187,18 @@ def _municipality(meta) -> bool:
     return meta.admin_level == "province" and bool(meta.region) and meta.region.endswith("市")
 
 
-def _in_past_section(clause: Clause, tl: TargetLexicon) -> bool:
-    return bool(tl.past_sections) and any(word in clause.section_path for word in tl.past_sections)
+def _in_past_section(clause: Clause, lex: Lexicons) -> bool:
+    """Under a heading that reports the past (发展基础, 现状与评价), unless a heading nearer the
+    clause states goals: 二、发展形势与总体要求 > (二)总体要求 > 3.总体目标 is a goal."""
+    past = lex.targets.past_sections
+    if not past or not any(word in clause.section_path for word in past):
+        return False
+    for heading in reversed(clause.section_path.split(" > ")):
+        if any(word in heading for word in lex.goal_sections):
+            return False
+        if any(word in heading for word in past):
+            return True
+    return False
 
 
 def _task_deadlines(text: str, body: list[Clause], found: list[Target], lex: Lexicons) -> list[Target]:
