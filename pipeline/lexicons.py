@@ -108,6 +108,7 @@ class TargetLexicon:
     windows: tuple[regex.Pattern, ...]
     coverage_pattern: regex.Pattern  # words that state an amount without a numeral: 全覆盖, 翻一番
     multiples: dict[str, float]  # …those of them that state a multiple: 翻一番 → 2 (倍)
+    self_naming_units: frozenset[str]  # 学时, 学分: the indicator when no noun phrase is found
     names: NameIndex
     not_targets: tuple[regex.Pattern, ...]
     past_pattern: regex.Pattern  # a sentence that reports the past or defines a term
@@ -636,6 +637,7 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
     np_stops = _words(root, "np_stops", path, problems)
     trim = _words(root, "trim", path, problems)
     coverage = _words(root, "coverage", path, problems)
+    self_naming = _optional_words(root, "self_naming_units", path, problems)
     multiples: dict[str, float] = {}
     if (node := _section(root, "multiples")) is not None:  # optional: 翻一番 → 2 (倍)
         for word, value in _mapping(root, "multiples", path, problems).items():
@@ -680,6 +682,7 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
         windows=windows,
         coverage_pattern=regex.compile(alternation([*coverage, *multiples]) or "(?!)"),
         multiples=multiples,
+        self_naming_units=frozenset(self_naming),
         names=NameIndex(names),
         not_targets=not_targets,
         past_pattern=past_pattern,

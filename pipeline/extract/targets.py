@@ -57,6 +57,7 @@ SEMICOLON = regex.compile(r"\s*[;；]")
 LEVEL_LIST = regex.compile(r"\s*(?:、|和|及|与|或|,)\s*")  # 市级、县级: levels listed side by side
 # Between two amounts of one list: at most a short noun phrase, then the conjunction.
 LIST_JOIN = regex.compile(r"[^,;。，；:：()（）]{0,12}?(?:和|及|与|以及|、)\s*")
+GRANT_NOUNS = ("奖励", "补助", "补贴", "奖补", "资助")  # verbs that also name the money granted
 NOT_NP_START = regex.compile(r"(?:的|等|左右|以上|以下|以内|、|和|及|或|是|为|已|要)")
 QUOTED = regex.compile(r"“[^”\n]{1,60}”|《[^》\n]{1,80}》|〈[^〉\n]{1,60}〉|\"[^\"\n]{1,60}\"|「[^」\n]{1,60}」")
 MIN_AFTER_DE = 2  # after the last 的, at least this many characters make the noun phrase
@@ -415,6 +416,8 @@ def _clause_targets(text, clause, sentence, index, quantities, deadlines, period
         if indicator is None and kind == "multiple" or (indicator and _is_base(text, q, indicator)):
             earlier = _previous_clause_np(text, sentence, index, tl)
             indicator, rule = (earlier, "np_previous_clause") if earlier else (indicator, rule)
+        if indicator is None and q.unit is not None and q.unit.unit in tl.self_naming_units:
+            indicator, rule = q.unit.unit, "unit_named"  # 保证72学时
         level = _level(indicator or "", tl)
         enumerated = previous_end is not None and text[previous_end:seg_start].strip() == "、"
         if level is None and enumerated and previous_level is not None:
@@ -536,10 +539,19 @@ def _indicator(text, clause, q: Quantity, seg_start, gap_start, boundaries, tl) 
     if after:
         return after, "np_after"
     end = gap_start if gap_start is not None else q.start
+    # 可申请最高15万元的|创业担保贷款: a verb before the amount, what it is of after it
+    if text.startswith("的", q.end) and _verb_before(tl).search(text, max(seg_start, clause.start, end - 8), end):
+        after = _np_after(text, q.end + 1, clause.end, tl)
+        if after:
+            return after, "np_after"
     np = _np_before(text, max(seg_start, clause.start), end, boundaries, tl)
     if not np and gap_start is not None:  # 按不超过|项目新增设备、软件投资额|5%的比例: what the bound is of
         word = tl.comparator_patterns["before"].match(text, gap_start)
         np = _np_before(text, word.end(), q.start, boundaries, tl) if word else None
+    if not np and text.startswith("的", q.end):  # 保证…, 可申请最高15万元的|创业担保贷款: nothing before it
+        after = _np_after(text, q.end + 1, clause.end, tl)
+        if after:
+            return after, "np_after"
     return (np, "np_before") if np else (None, "no_np")
 
 
@@ -559,6 +571,12 @@ def _np_after(text: str, start: int, end: int, tl: TargetLexicon) -> str | None:
     lead = LEAD_NAME.match(text, start, end)  # 5年一周期的|全员轮训
     if lead:
         start = lead.end()
+    window = WINDOW_LEAD.match(text, start, end)  # 5个工作日内|完成|初核并提交…: what is done in time
+    if window:
+        verb = tl.verb_pattern.match(text, window.end(), end)
+        start = verb.end() if verb else window.end()
+        cut = WINDOW_TASK_END.search(text, start, end)
+        end = cut.start() if cut else end
     if start >= end:
         return None
     if not (HAN.match(text[start]) or text[start] in "“《\"("):
@@ -572,6 +590,8 @@ def _np_after(text: str, start: int, end: int, tl: TargetLexicon) -> str | None:
 
 
 LEAD_NAME = regex.compile(r"一周期的?")
+WINDOW_LEAD = regex.compile(r"(?:之)?内\s*(?:应|要|须|需)?")
+WINDOW_TASK_END = regex.compile(r"并|后|,|;|。|等工作")
 
 
 def _head_after_de(text: str, start: int, end: int) -> int:
@@ -593,8 +613,24 @@ def _np_before(text: str, start: int, end: int, boundaries: list[int], tl: Targe
     for b in candidates:  # the nearest boundary first; back off when nothing is left
         phrase = _strip_final_verb(_trim(_after_last_de(text[b:end]), tl), tl)
         if phrase and len(phrase) >= 2:
-            return phrase
+            verb = _verb_only(tl).fullmatch(phrase)
+            if verb is None or phrase.endswith(GRANT_NOUNS):  # 最高奖励|20万元: what is granted
+                return phrase
+            # 五星级的给予10万元, 保证72学时: a verb alone is no indicator; what comes before it may be
+            at = text.rfind(phrase, b, end)
+            return _np_before(text, start, at, boundaries, tl) if at > start else None
     return None
+
+
+def _verb_before(tl: TargetLexicon) -> regex.Pattern:
+    """A verb (with an adverb) that ends where the pattern's search ends."""
+    return derived(tl, "verb_before", lambda: regex.compile(rf"(?:{_verb_only(tl).pattern})\s*$"))
+
+
+def _verb_only(tl: TargetLexicon) -> regex.Pattern:
+    """A phrase that is only a verb (with an adverb): 给予, 一次性给予, 可申请, 建立."""
+    return derived(tl, "verb_only", lambda: regex.compile(
+        rf"(?:一次性|可以|可|另|再|均|要)?(?:{tl.verb_pattern.pattern}|给予|保证|突破|申请|计算和收取)"))
 
 
 def _strip_final_verb(phrase: str, tl: TargetLexicon) -> str:
