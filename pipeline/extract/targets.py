@@ -586,9 +586,13 @@ def _np_after(text: str, start: int, end: int, tl: TargetLexicon) -> str | None:
     head = _head_after_de(text, start, end)
     stop = next((m for m in tl.np_stop_pattern.finditer(text, head + 1, end) if not _compound_final(text, m, end)),
                 None)
-    return _trim(text[head: stop.start() if stop else end], tl) or None
+    phrase = _trim(text[head: stop.start() if stop else end], tl)
+    if not phrase or _verb_only(tl).fullmatch(phrase) or BRACKETED.fullmatch(phrase):
+        return None  # 按…50%|计算和收取, 3-8人|(应为同一学校学生): no noun phrase
+    return phrase
 
 
+BRACKETED = regex.compile(r"\([^()]*\)")
 LEAD_NAME = regex.compile(r"一周期的?")
 WINDOW_LEAD = regex.compile(r"(?:之)?内\s*(?:应|要|须|需)?")
 WINDOW_TASK_END = regex.compile(r"并|后|,|;|。|等工作")
@@ -630,7 +634,8 @@ def _verb_before(tl: TargetLexicon) -> regex.Pattern:
 def _verb_only(tl: TargetLexicon) -> regex.Pattern:
     """A phrase that is only a verb (with an adverb): 给予, 一次性给予, 可申请, 建立."""
     return derived(tl, "verb_only", lambda: regex.compile(
-        rf"(?:一次性|可以|可|另|再|均|要)?(?:{tl.verb_pattern.pattern}|给予|保证|突破|申请|计算和收取)"))
+        rf"(?:一次性|可以|可|另|再|均|要)?(?:{tl.verb_pattern.pattern}|给予|保证|突破|申请|计算和收取)"
+        r"|每(?:个|名|人|家|所|年)"))  # 每个…给予30万元: a distributor names nothing
 
 
 def _strip_final_verb(phrase: str, tl: TargetLexicon) -> str:
