@@ -146,3 +146,18 @@ def test_hostile_text_is_processed_in_linear_time(name, lex):
     norm = doc.structured.normalized.text
     for t in extract_targets(doc, lex):
         assert norm[t.start:t.end] == t.mention
+
+
+def test_a_glued_task_tables_time_cell_is_the_deadline_of_its_rows_task(lex):
+    """A notice stored without line breaks prints its task table glued (序号工作任务责任单位时间进度
+    1…); each row's dated cell is a milestone whose indicator is the row's task, not the words
+    after the date (出台实施意见). In the style of a municipal charity opinion."""
+    tasks = ["广泛设立社会捐助站点", "动员社会公众积极参与志愿服务", "探索股权等新型捐赠方式", "强化慈善人才保障",
+             "完善慈善信息公开平台", "培育发展社区慈善组织", "落实慈善捐赠税收优惠", "加强慈善组织监督管理"]
+    preamble = "各区市县人民政府,市级各部门:为促进慈善事业健康发展,现提出如下意见。" * 20
+    rows = "".join(f"{i}{task}。市民政局、市财政局2017年6月底前出台实施意见" for i, task in enumerate(tasks, 1))
+    text = f"{preamble}一、重点任务为落实上述要求,制定任务分工如下。序号工作任务责任单位时间进度{rows}"
+    assert len(text) >= 1000  # stored as one line: clean breaks it into rows
+    milestones = [t for t in run(text, lex) if t.quantity_kind == "milestone"]
+    assert [t.indicator for t in milestones] == tasks
+    assert {t.deadline_year for t in milestones} == {2017}

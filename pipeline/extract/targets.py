@@ -57,6 +57,7 @@ SEMICOLON = regex.compile(r"\s*[;；]")
 LEVEL_LIST = regex.compile(r"\s*(?:、|和|及|与|或|,)\s*")  # 市级、县级: levels listed side by side
 # Between two amounts of one list: at most a short noun phrase, then the conjunction.
 LIST_JOIN = regex.compile(r"[^,;。，；:：()（）]{0,12}?(?:和|及|与|以及|、)\s*")
+ROW_LABEL = regex.compile(r"^\s*[0-9]{1,3}\s*\|?\s*")  # a task table's row number
 GRANT_NOUNS = ("奖励", "补助", "补贴", "奖补", "资助")  # verbs that also name the money granted
 NOT_NP_START = regex.compile(r"(?:的|等|左右|以上|以下|以内|、|和|及|或|是|为|已|要)")
 QUOTED = regex.compile(r"“[^”\n]{1,60}”|《[^》\n]{1,80}》|〈[^〉\n]{1,60}〉|\"[^\"\n]{1,60}\"|「[^」\n]{1,60}」")
@@ -155,12 +156,32 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
         carried = next((d for i, d in opener_deadlines if i == 0), carried)
         milestones.extend(_milestones(text, sentence, phrase_deadlines, opener_deadlines, sentence_targets, tl))
     out = _task_deadlines(text, body, targets + milestones, lex)
+    out = _row_tasks(text, body, out)
     out = _with_table_rows(text, doc, body, out, lex)
     if _municipality(doc.structured.metadata):
         out = [replace(t, level=MUNICIPAL_LEVELS.get(t.level, t.level)) if t.level_text else t for t in out]
     out = sorted(out, key=lambda t: (t.start, t.end, t.rule))
     spans = {c.seq: (c.start, c.end) for c in body}
     return tuple(_with_indicator_id(t, _context(text, t, spans), lex) for t in out)
+
+
+def _row_tasks(text: str, body: list[Clause], found: list[Target]) -> list[Target]:
+    """A milestone read from a task table's time cell (`…市财政局|2017年6月底前出台实施意见`) is
+    the deadline of the row's task: its indicator is the task cell (`探索捐赠知识产权收益…`)."""
+    task_of: dict[int, str] = {}
+    by_paragraph: dict[int, list[Clause]] = {}
+    for c in body:
+        by_paragraph.setdefault(c.paragraph_seq, []).append(c)
+    for clauses in by_paragraph.values():
+        cell_end = max((t.end for c in clauses for t in c.tags if t.source == "table"), default=None)
+        if cell_end is None or clauses[0].start >= cell_end:
+            continue
+        task = ROW_LABEL.sub("", text[clauses[0].start:clauses[0].end]).strip()
+        for c in clauses[1:]:
+            if c.start >= cell_end and task:
+                task_of[c.seq] = task
+    return [replace(t, indicator=task_of[t.clause_seq]) if t.quantity_kind == "milestone" and t.clause_seq in task_of
+            else t for t in found]
 
 
 def _with_table_rows(text: str, doc: Segmented, body: list[Clause], found: list[Target], lex: Lexicons) -> list[Target]:
@@ -584,8 +605,8 @@ def _np_after(text: str, start: int, end: int, tl: TargetLexicon) -> str | None:
     if NOT_NP_START.match(text, start, end):
         return None
     head = _head_after_de(text, start, end)
-    stop = next((m for m in tl.np_stop_pattern.finditer(text, head + 1, end) if not _compound_final(text, m, end)),
-                None)
+    stops = tl.np_stop_pattern.finditer(text, head + 1, end)
+    stop = next((m for m in stops if not _compound_final(text, m, end, head)), None)
     phrase = _trim(text[head: stop.start() if stop else end], tl)
     if not phrase or _verb_only(tl).fullmatch(phrase) or BRACKETED.fullmatch(phrase):
         return None  # 按…50%|计算和收取, 3-8人|(应为同一学校学生): no noun phrase
@@ -605,8 +626,11 @@ def _head_after_de(text: str, start: int, end: int) -> int:
     return start + len(phrase) - len(head)
 
 
-def _compound_final(text: str, m: regex.Match, end: int) -> bool:
-    """拔尖创新人才培养班: a verb followed by one last character belongs to a noun."""
+def _compound_final(text: str, m: regex.Match, end: int, head: int) -> bool:
+    """拔尖创新人才培养班: a verb followed by one last character belongs to a noun; so does one
+    that ends the clause right after a two-character modifier (5个慈善组织, 服务奖励)."""
+    if m.end() == end:
+        return m.start() - head <= 2
     return m.end() + 1 == end and HAN.match(text[m.end()]) is not None
 
 
