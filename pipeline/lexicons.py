@@ -105,6 +105,7 @@ class TargetLexicon:
     verb_pattern: regex.Pattern
     np_stop_pattern: regex.Pattern
     trim_words: tuple[str, ...]
+    trim_keep: tuple[str, ...]  # 达标, 人均: words a trim character begins or ends, kept whole
     windows: tuple[regex.Pattern, ...]
     coverage_pattern: regex.Pattern  # words that state an amount without a numeral: 全覆盖, 翻一番
     multiples: dict[str, float]  # …those of them that state a multiple: 翻一番 → 2 (倍)
@@ -666,6 +667,9 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
     windows, not_targets, deadlines = compile_list("windows"), compile_list("not_targets"), compile_list("deadlines")
     if problems.items:
         return None
+    # 达 is a verb, not in 达标率: a word kept whole is not read as a verb it begins with.
+    kept = [w for w in _optional_words(root, "trim_keep", path, problems) if w not in verbs + np_stops]
+    not_kept = f"(?!{alternation(kept)})" if kept else ""
     return TargetLexicon(
         units=units,
         unit_pattern=regex.compile(unit_alt),
@@ -676,9 +680,10 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
         period_pattern=regex.compile(alternation(list(periods)) or "(?!)"),
         levels=levels,
         level_pattern=regex.compile(alternation(list(levels)) or "(?!)"),
-        verb_pattern=regex.compile(alternation(verbs) or "(?!)"),
-        np_stop_pattern=regex.compile(alternation(verbs + np_stops) or "(?!)"),
+        verb_pattern=regex.compile(f"{not_kept}(?:{alternation(verbs)})" if verbs else "(?!)"),
+        np_stop_pattern=regex.compile(f"{not_kept}(?:{alternation(verbs + np_stops)})"),
         trim_words=tuple(sorted(set(trim), key=lambda w: (-len(w), w))),  # ties by word: same order in every process
+        trim_keep=tuple(_optional_words(root, "trim_keep", path, problems)),
         windows=windows,
         coverage_pattern=regex.compile(alternation([*coverage, *multiples]) or "(?!)"),
         multiples=multiples,

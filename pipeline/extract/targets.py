@@ -695,9 +695,9 @@ def _trim(phrase: str, tl: TargetLexicon) -> str:
     while changed and phrase:
         changed = False
         for word in tl.trim_words:
-            if phrase.startswith(word) and len(phrase) > len(word):
+            if phrase.startswith(word) and len(phrase) > len(word) and not phrase.startswith(tl.trim_keep):
                 phrase, changed = phrase[len(word):], True
-            if phrase.endswith(word) and len(phrase) > len(word):
+            if phrase.endswith(word) and len(phrase) > len(word) and not phrase.endswith(tl.trim_keep):
                 phrase, changed = phrase[: -len(word)], True
         phrase = phrase.strip(" ,、:;")
     return phrase
