@@ -56,6 +56,7 @@ AT_LEAST_BEFORE = regex.compile(r"(?:至少|不低于|不少于)[^,;。]{0,4}$")
 SEMICOLON = regex.compile(r"\s*[;；]")
 LEVEL_LIST = regex.compile(r"\s*(?:、|和|及|与|或|,)\s*")  # 市级、县级: levels listed side by side
 # Between two amounts of one list: at most a short noun phrase, then the conjunction.
+AMOUNT_JOIN = regex.compile(r"\s*(?:、|和|或|及)\s*")  # 200万元、100万元: amounts side by side
 LIST_JOIN = regex.compile(r"[^,;。，；:：()（）]{0,12}?(?:和|及|与|以及|、)\s*")
 ROW_LABEL = regex.compile(r"^\s*[0-9]{1,3}\s*\|?\s*")  # a task table's row number
 GRANT_NOUNS = ("奖励", "补助", "补贴", "奖补", "资助")  # verbs that also name the money granted
@@ -463,9 +464,19 @@ def _clause_targets(text, clause, sentence, index, quantities, deadlines, period
         previous_end = q.end if not _coverage_after(text, q, tl) else _coverage_after(text, q, tl).end()
         previous_level = level
         previous_comparator = comparator if bound_before else None
-    out = _respectively(text, clause, out, tl)
+    out = _shared_head(text, _respectively(text, clause, out, tl))
     out.extend(_coverage_targets(text, clause, _Spans([(t.start, t.end) for t in out] + excluded.spans),
                                  boundaries, tl))
+    return out
+
+
+def _shared_head(text: str, out: list[Target]) -> list[Target]:
+    """分别给予200万元、100万元资金奖补: amounts listed right before one noun phrase all count it."""
+    for i in range(len(out) - 2, -1, -1):
+        t, nxt = out[i], out[i + 1]
+        if nxt.rule.endswith("+np_after") and nxt.quantity_kind == t.quantity_kind and \
+                not t.rule.endswith("+np_after") and AMOUNT_JOIN.fullmatch(text, t.end, nxt.start):
+            out[i] = replace(t, indicator=nxt.indicator, rule=t.rule.rsplit("+", 1)[0] + "+np_shared")
     return out
 
 
