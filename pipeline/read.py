@@ -55,6 +55,7 @@ _ASCII_WORD = regex.compile(r"[A-Za-z]{2,}")
 MAX_SAMPLE = 20_000  # characters looked at to tell text from binary
 MIN_RUN_CHECK = 100
 MAX_ONE_CHAR_SHARE = 0.9
+WINDOW = round(MAX_SAMPLE * (1 - MAX_ONE_CHAR_SHARE))  # 2,000
 _WEIRD = regex.compile(r"[\p{Co}\p{Cn}\p{So}\p{Cs}\ufffd]")
 
 
@@ -196,12 +197,24 @@ def _check_text(text: str) -> None:
     single Chinese character or ASCII word, is refused as binary."""
     sample = "".join(text[:MAX_SAMPLE].split())
     if len(sample) >= MIN_RUN_CHECK:
-        char, n = Counter(sample).most_common(1)[0]
+        char, n = _most_common(sample)
         if n > len(sample) * MAX_ONE_CHAR_SHARE:
             raise InputError(f"binary content: {n / len(sample):.0%} of the text is one character "
                              f"(U+{ord(char):04X})", "binary")
     if not _HAN.search(text, endpos=MAX_SAMPLE) and not _ASCII_WORD.search(text, endpos=MAX_SAMPLE):
         raise InputError("binary content: no Chinese character and no word in the text", "binary")
+
+
+def _most_common(sample: str) -> tuple[str, int]:
+    """A character that fills more than MAX_ONE_CHAR_SHARE of `sample`, with its count, if
+    there is one (else some character and its count). Such a character leaves at most
+    (1 - share) × MAX_SAMPLE = WINDOW other characters, so it fills at least half of the
+    first or of the last WINDOW characters: it is among the two most common of one of them,
+    and only their candidates are counted exactly (counting all 20,000 cost 0.7 ms a notice)."""
+    if len(sample) < 2 * WINDOW:
+        return Counter(sample).most_common(1)[0]
+    candidates = {c for part in (sample[:WINDOW], sample[-WINDOW:]) for c, _ in Counter(part).most_common(2)}
+    return max(((c, sample.count(c)) for c in sorted(candidates)), key=lambda cn: cn[1])
 
 
 def _gb2312_level1(ch: str) -> bool:

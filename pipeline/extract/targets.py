@@ -24,6 +24,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import regex
 
@@ -32,7 +33,7 @@ from ..lexicons import Lexicons, TargetLexicon, alternation, derived
 from ..model import Clause, Segmented, Target
 from .deadlines import Deadline, bare_year, find_dates, find_deadlines, find_periods
 from .indicator_tables import table_targets
-from .numbers import ANY_NUMERAL, NUMERAL
+from .numbers import ANY_NUMERAL, CN_CHARS, NUMERAL
 from .quantities import ADJACENT, Quantity, find_quantities
 
 TARGET_KINDS = {"count", "percentage", "multiple", "area", "money", "length", "duration", "frequency"}
@@ -68,6 +69,7 @@ MAX_NP = 60  # characters an indicator may span: no noun phrase in a notice is l
 PLACE_NUMERALS = frozenset("一二两三四五六七八九十百千万")  # a place name's numeral is written in characters
 PLACE_REACH = 12  # characters either side of a number in which a region name holding it is looked for
 PLACE_LIST = "、"
+NUMERAL_RUN = regex.compile(rf"[0-9{CN_CHARS}]+")
 NEAR = 40  # characters around a quantity in which patterns about it are matched (≥ any lookahead)
 # A comparator this far before the number still governs it, over the noun phrase between
 # (不低于教师总数5%, 不超过项目新增设备、软件投资额的10%); another number in between ends its reach.
@@ -213,11 +215,15 @@ def _municipality(meta) -> bool:
 def _in_past_section(clause: Clause, lex: Lexicons) -> bool:
     """Under a heading that reports the past (发展基础, 现状与评价), unless a heading nearer the
     clause states goals: 二、发展形势与总体要求 > (二)总体要求 > 3.总体目标 is a goal."""
-    past = lex.targets.past_sections
-    if not past or not any(word in clause.section_path for word in past):
+    return _past_path(clause.section_path, lex.targets.past_sections, lex.goal_sections)
+
+
+@lru_cache(maxsize=4096)
+def _past_path(path: str, past: tuple[str, ...], goals: tuple[str, ...]) -> bool:
+    if not past or not any(word in path for word in past):
         return False
-    for heading in reversed(clause.section_path.split(" > ")):
-        if any(word in heading for word in lex.goal_sections):
+    for heading in reversed(path.split(" > ")):
+        if any(word in heading for word in goals):
             return False
         if any(word in heading for word in past):
             return True
@@ -356,6 +362,11 @@ def _excluded(text, clause: Clause, quantities, deadlines, periods, windows, tl:
     for lo, hi in _union([*(_near(clause, q) for q in quantities), *words]):  # each stretch once, however dense
         for pattern in tl.not_targets:
             spans += [m.span() for m in pattern.finditer(text, lo, hi)]
+        # A pattern that starts with a number can only match where a run of numerals starts (the
+        # number is atomic and greedy): tried there, not at every character of the stretch.
+        starts = [m.start() for m in NUMERAL_RUN.finditer(text, lo, hi)]
+        for pattern in tl.not_targets_at_numbers:
+            spans += [m.span() for s in starts if (m := pattern.match(text, s, hi))]
     return spans
 
 

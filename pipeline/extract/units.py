@@ -31,6 +31,7 @@ from ..segment import protected_mask
 
 _SPACES = regex.compile(r"\s+")
 _SUBJECT_LEAD = regex.compile(r"^(?:由|请|并|同时)")
+MAX_KNOWN_NAMES = 50_000  # unit names whose type is remembered in a process
 _QUANTIFIER = regex.compile(r"^(?:各|有关|所有)")
 LABEL = regex.compile(r"(?P<label>牵头单位|牵头部门|责任单位|责任部门|配合单位|配合部门|协办单位|参与单位)\s*[:：]")
 LEAD_FIRST = regex.compile(
@@ -324,7 +325,12 @@ def normalize_unit(raw: str, meta: Metadata, units: UnitLexicon,
 
 
 def _type_of(name: str, units: UnitLexicon) -> UnitType | None:
-    return next((t for t in units.types if t.pattern.search(name)), None)
+    known = derived(units, "type_of", dict)  # the same few dozen names recur in every notice
+    if name not in known:
+        if len(known) > MAX_KNOWN_NAMES:
+            known.clear()
+        known[name] = next((t for t in units.types if t.pattern.search(name)), None)
+    return known[name]
 
 
 def _level(name: str, doc_prefix: str | None, doc_level: str | None) -> str | None:
@@ -365,6 +371,10 @@ def _is_unit(name: str, units: UnitLexicon) -> bool:
     rest = _QUANTIFIER.sub("", name)
     prefix = next((p for p in units.prefixes if rest.startswith(p) and len(rest) > len(p) + 1), "")
     rest = rest[len(prefix):]
+    any_type = derived(units, "any_type",
+                       lambda: regex.compile("|".join(f"(?:{t.pattern.pattern})" for t in units.types)))
+    if not (any_type.search(rest) or any_type.search(name)):  # most subjects name no unit: 2 searches, not 84
+        return False
     for unit_type in units.types:
         m = unit_type.pattern.search(rest) or unit_type.pattern.search(name)
         if m and (m.end() == len(rest) or m.end() == len(name)) and m.start() <= 2:
