@@ -397,13 +397,15 @@ def _drop_repeated_run(body: list[_Line]) -> list[_Line]:
 
 
 def _heading_start(lex: Lexicons) -> regex.Pattern:
-    return regex.compile("|".join(f"(?:{h.pattern.pattern})" for h in lex.headings))
+    return derived(lex, "heading_start",
+                   lambda: regex.compile("|".join(f"(?:{h.pattern.pattern})" for h in lex.headings)))
 
 
 def _join_broken_lines(body: list[_Line], lex: Lexicons) -> list[list[_Line]]:
     """Group lines into paragraphs, rejoining lines that PDF extraction split."""
     heading = _heading_start(lex)
-    title_end = regex.compile(f"(?:{'|'.join(map(regex.escape, lex.doc_types))}|年\\)|年）)$")
+    title_end = derived(lex, "title_end",
+                        lambda: regex.compile(f"(?:{'|'.join(map(regex.escape, lex.doc_types))}|年\\)|年）)$"))
     paragraphs: list[list[_Line]] = []
     for line in body:
         if paragraphs and _continues(paragraphs[-1][-1], line, heading, title_end):

@@ -40,7 +40,7 @@ ROW_NUMBER = regex.compile(r"[0-9]{1,3}\s*\|?\s*(?=\p{Han})")
 
 def segment(doc: Structured, lex: Lexicons) -> Segmented:
     text = doc.normalized.text
-    tag_start = _tag_start_pattern(lex)
+    tag_start = derived(lex, "tag_start_pattern", lambda: _tag_start_pattern(lex))
     closing = derived(lex, "closing_pattern", lambda: closing_pattern(lex))
     row_cell = derived(lex, "row_cell_pattern", lambda: row_cell_pattern(lex))
     header = next(table_headers(text, lex), None)

@@ -17,7 +17,7 @@ from datetime import date
 import regex
 
 from .extract.numbers import DIGITS, parse_number
-from .lexicons import Lexicons, Region
+from .lexicons import Lexicons, Region, derived
 from .model import Heading, Metadata, Normalized, Paragraph, Structured
 
 MAX_HEADING_CHARS = 60  # a longer first sentence makes a numbered paragraph, not a heading
@@ -191,15 +191,19 @@ def _field(fields: dict[str, str], lex: Lexicons, key: str) -> str | None:
     return None
 
 
+def _org_suffix_patterns(lex: Lexicons) -> tuple[regex.Pattern, regex.Pattern, regex.Pattern]:
+    strong = [s for s in lex.org_suffixes if len(s) >= 2 or s in ("局", "厅", "院", "部")]
+    return (regex.compile(f"(?:{'|'.join(map(regex.escape, sorted(strong, key=len, reverse=True)))})"),
+            regex.compile(f"(?:{'|'.join(map(regex.escape, lex.org_suffixes))})$"),
+            regex.compile(f"^(?:{'|'.join(map(regex.escape, lex.org_suffixes))})"))
+
+
 def split_orgs(line: str, lex: Lexicons) -> list[str]:
     """中共广元市委办公室广元市人民政府办公室 → [中共广元市委办公室, 广元市人民政府办公室]."""
     line = regex.sub(r"\s+", " ", line).strip()
     if " " in line:
         return [org for part in line.split(" ") for org in split_orgs(part, lex)]
-    strong = [s for s in lex.org_suffixes if len(s) >= 2 or s in ("局", "厅", "院", "部")]
-    ends = regex.compile(f"(?:{'|'.join(map(regex.escape, sorted(strong, key=len, reverse=True)))})")
-    any_suffix = regex.compile(f"(?:{'|'.join(map(regex.escape, lex.org_suffixes))})$")
-    starts_with_suffix = regex.compile(f"^(?:{'|'.join(map(regex.escape, lex.org_suffixes))})")
+    ends, any_suffix, starts_with_suffix = derived(lex, "org_suffix_patterns", lambda: _org_suffix_patterns(lex))
     for m in ends.finditer(line):
         left, right = line[: m.end()], line[m.end():]
         if len(left) >= 3 and len(right) >= 4 and any_suffix.search(right) and not starts_with_suffix.match(right):

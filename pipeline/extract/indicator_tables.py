@@ -45,6 +45,8 @@ UNIT_LABEL = regex.compile(r"\s*\((?P<unit>[^()0-9]{1,6})\)\s*$")
 PROGRESS_COLUMN = regex.compile(r"完成|实际|实绩")
 UNIT_COLUMN = regex.compile(r"(?:计量)?单位")
 ROW_NUMBER = regex.compile(r"[0-9]{1,3}")
+SENTENCE_MARK = regex.compile(r"[。;:]")
+HAN = regex.compile(r"\p{Han}")
 TOTALS = ("合计", "小计", "总计")
 MAX_CELL = 40  # a longer line is prose after the table, not a cell
 MAX_HEADER = 12  # header cells, one a line
@@ -134,7 +136,7 @@ def _rows_by_line(text: str, paragraphs: list[Paragraph], i: int, lex: Lexicons)
 
 def _is_cell(text: str, p: Paragraph) -> bool:
     line = text[p.start:p.end]
-    return len(line) <= MAX_CELL and p.heading is None and not regex.search(r"[。;:]", line) and \
+    return len(line) <= MAX_CELL and p.heading is None and not SENTENCE_MARK.search(line) and \
         not CELL_BAR.search(line)
 
 
@@ -163,7 +165,7 @@ def _row_targets(text: str, header: Header, row: list[Cell], clauses: list[Claus
     first = next((k for k, c in enumerate(cells) if k and _is_value(text, c)), None)
     if first is None:
         return [], []
-    before = [c for c in cells[:first] if regex.search(r"\p{Han}", text[c[0]:c[1]])]
+    before = [c for c in cells[:first] if HAN.search(text, *c)]
     unit = ""
     if header.units and len(before) >= 2 and _unit(text[before[-1][0]:before[-1][1]], lex):
         unit = text[before[-1][0]:before[-1][1]].strip()
