@@ -51,6 +51,8 @@ OPENING_HEDGE = regex.compile(r"^(?:力争|争取|确保)")
 OPENING_WORDS = regex.compile(r"\s*(?:力争|争取|确保|计划|预计)?\s*")
 COVERAGE_TAIL = regex.compile(r"\s*覆盖")
 ITEM_SEPARATOR = regex.compile(r"\s*[、和及与]?\s*")
+GRANT_VERB = regex.compile(r"分别|给予|一次性|奖励|补助|补贴|奖补|资助|安排|投入|拨付|发放|筹措|筹集")
+SUBJECT_ADVERBS = regex.compile(r"(?:要|应|须|需|至少|力争|每年|再|共)*")
 SHARED_LEVEL = regex.compile(r"(?P<w>国家|省|自治区|市|州|县|区)\s*[、和及与]\s*$")
 PAYER = regex.compile(r"(?:财政|[^,;。、的]{0,6}?(?:资金|经费|预算))")  # 省级财政, 市级工业发展资金
 AT_LEAST_BEFORE = regex.compile(r"(?:至少|不低于|不少于)[^,;。]{0,4}$")  # 至少实现翻倍
@@ -451,7 +453,7 @@ def _clause_targets(text, clause, sentence, index, quantities, deadlines, period
             indicator, rule = (earlier, "np_previous_clause") if earlier else (indicator, rule)
         if indicator is None and q.unit is not None and q.unit.unit in tl.self_naming_units:
             indicator, rule = q.unit.unit, "unit_named"  # 保证72学时
-        level = _level(indicator or "", tl)
+        level = _level(indicator or "", tl) or _subject_level(text, clause, q, tl)
         enumerated = previous_end is not None and text[previous_end:seg_start].strip() == "、"
         if level is None and enumerated and previous_level is not None:
             level = previous_level
@@ -750,6 +752,18 @@ def _at_level(t: Target, level: tuple[str, str] | None) -> Target:
     """An amount granted on a condition that names the recipient's `level` is at that level
     when its own words name none (SPEC §6.1)."""
     return replace(t, level=level[1], level_text=level[0]) if level and t.level is None else t
+
+
+def _subject_level(text: str, clause: Clause, q: Quantity, tl: TargetLexicon) -> tuple[str, str] | None:
+    """市级至少建设2个…, 县级建设1个…: a level word that is the clause's subject, followed by its
+    verb, is the level of what it builds."""
+    m = tl.level_pattern.match(text, clause.start, q.start)
+    if m is None:
+        return None
+    adverbs = SUBJECT_ADVERBS.match(text, m.end(), q.start)
+    if GRANT_VERB.match(text, adverbs.end(), q.start):
+        return None  # 省级分别给予50万元: the level of who pays (SPEC §6.1)
+    return (m.group(), tl.levels[m.group()]) if tl.verb_pattern.match(text, adverbs.end(), q.start) else None
 
 
 def _levels_listed(indicator: str, tl: TargetLexicon) -> list[tuple[str, str]]:
