@@ -51,6 +51,7 @@ OPENING_HEDGE = regex.compile(r"^(?:力争|争取|确保)")
 OPENING_WORDS = regex.compile(r"\s*(?:力争|争取|确保|计划|预计)?\s*")
 COVERAGE_TAIL = regex.compile(r"\s*覆盖")
 ITEM_SEPARATOR = regex.compile(r"\s*[、和及与]?\s*")
+SLASH_PER = regex.compile(r"(?:\s*/\s*(?:人|户|名|家|所|个|床|生|次|亩))*\s*/\s*(?P<p>天|日|月|年|周|学期|学年)(?!\w)")
 GRANT_VERB = regex.compile(r"分别|给予|一次性|奖励|补助|补贴|奖补|资助|安排|投入|拨付|发放|筹措|筹集")
 SUBJECT_ADVERBS = regex.compile(r"(?:要|应|须|需|至少|力争|每年|再|共)*")
 SHARED_LEVEL = regex.compile(r"(?P<w>国家|省|自治区|市|州|县|区)\s*[、和及与]\s*$")
@@ -469,8 +470,8 @@ def _clause_targets(text, clause, sentence, index, quantities, deadlines, period
             value, value_max, unit = 100.0, None, "%"
         out.append(Target(
             clause_seq=clause.seq, indicator=indicator, indicator_id=None, quantity_kind=kind,
-            value=value, value_max=value_max, comparator=comparator, unit=unit, per=None, within=None,
-            level=level[1] if level else None, level_text=level[0] if level else None,
+            value=value, value_max=value_max, comparator=comparator, unit=unit, per=_slash_per(text, q),
+            within=None, level=level[1] if level else None, level_text=level[0] if level else None,
             deadline_year=None, deadline_text=None, deadline_source="none",
             mention=text[q.start:q.end], start=q.start, end=q.end, rule=f"{q.rule}+{rule}",
         ))
@@ -580,21 +581,23 @@ def _boundaries(text, clause, quantities, deadlines, windows, tl: TargetLexicon)
 
 
 def _indicator(text, clause, q: Quantity, seg_start, gap_start, boundaries, tl) -> tuple[str | None, str]:
-    after = _np_after(text, q.end, clause.end, tl)
+    rate = SLASH_PER.match(text, q.end)  # 50元/天/人的标准: the noun phrase follows the rate's period
+    after_start = rate.end() if rate else q.end
+    after = _np_after(text, after_start, clause.end, tl)
     if after:
         return after, "np_after"
     end = gap_start if gap_start is not None else q.start
     # 可申请最高15万元的|创业担保贷款: a verb before the amount, what it is of after it
-    if text.startswith("的", q.end) and _verb_before(tl).search(text, max(seg_start, clause.start, end - 8), end):
-        after = _np_after(text, q.end + 1, clause.end, tl)
+    if text.startswith("的", after_start) and _verb_before(tl).search(text, max(seg_start, clause.start, end - 8), end):
+        after = _np_after(text, after_start + 1, clause.end, tl)
         if after:
             return after, "np_after"
     np = _np_before(text, max(seg_start, clause.start), end, boundaries, tl)
     if not np and gap_start is not None:  # 按不超过|项目新增设备、软件投资额|5%的比例: what the bound is of
         word = tl.comparator_patterns["before"].match(text, gap_start)
         np = _np_before(text, word.end(), q.start, boundaries, tl) if word else None
-    if not np and text.startswith("的", q.end):  # 保证…, 可申请最高15万元的|创业担保贷款: nothing before it
-        after = _np_after(text, q.end + 1, clause.end, tl)
+    if not np and text.startswith("的", after_start):  # 保证…, 可申请最高15万元的|创业担保贷款: nothing before it
+        after = _np_after(text, after_start + 1, clause.end, tl)
         if after:
             return after, "np_after"
     return (np, "np_before") if np else (None, "no_np")
@@ -754,6 +757,12 @@ def _at_level(t: Target, level: tuple[str, str] | None) -> Target:
     return replace(t, level=level[1], level_text=level[0]) if level and t.level is None else t
 
 
+def _slash_per(text: str, q: Quantity) -> str | None:
+    """50元/天/人, 300元/人/月: the period a rate is per, written after slashes."""
+    m = SLASH_PER.match(text, q.end)
+    return m["p"] if m and q.unit is not None and q.unit.kind == "money" else None
+
+
 def _subject_level(text: str, clause: Clause, q: Quantity, tl: TargetLexicon) -> tuple[str, str] | None:
     """市级至少建设2个…, 县级建设1个…: a level word that is the clause's subject, followed by its
     verb, is the level of what it builds."""
@@ -820,7 +829,7 @@ def _with_context(t: Target, periods, windows, deadlines, index, openers, paragr
                   plan_end, scope: str) -> Target:
     period = next((p for p in reversed(periods) if p.end <= t.start), None)
     # 每两年举办一届: per is `2年` (SPEC §6.1), and a count of events per period is a frequency.
-    per = None if period is None else period.unit if period.value == 1 else f"{period.value:g}{period.unit}"
+    per = t.per if period is None else period.unit if period.value == 1 else f"{period.value:g}{period.unit}"
     if period is not None and t.quantity_kind == "count" and t.unit in EVENT_UNITS:
         t = replace(t, quantity_kind="frequency")
     within = next((w[3] for w in reversed(windows) if w[1] <= t.start), None)
