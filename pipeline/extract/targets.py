@@ -558,11 +558,11 @@ def _comparator(text, clause, q: Quantity, previous_end, tl: TargetLexicon) -> t
     # From a few characters before the reach, so that 超过 is seen as part of a 不超过 that starts
     # just outside it (and both are then out of reach).
     lo = max(clause.start, previous_end or clause.start, q.start - GAP_COMPARATOR - COMPARATOR_WORD)
-    matches = [m for m in tl.comparator_patterns["before"].finditer(text, lo, q.start, overlapped=True)
-               if tl.comparators["before"][m.group()] not in ("approx", "eq", "none")]
-    # 不少于 contains 少于: a match inside a longer one is part of that word.
+    matches = list(tl.comparator_patterns["before"].finditer(text, lo, q.start, overlapped=True))
+    # 不少于 contains 少于, 通过 (no comparator) contains 过: a match inside a longer one is part of that word.
     matches = [m for m in matches if not any(o is not m and o.start() <= m.start() and m.end() <= o.end()
-                                             for o in matches) and m.start() >= q.start - GAP_COMPARATOR]
+                                             for o in matches) and m.start() >= q.start - GAP_COMPARATOR
+               and tl.comparators["before"][m.group()] not in ("approx", "eq", "none")]
     best = max(matches, key=lambda m: m.start(), default=None)
     if best is None or GAP_BREAK.search(PER_PERIOD.sub("", text[best.end():q.start])):
         return "eq", None
