@@ -119,6 +119,7 @@ class TargetLexicon:
     explained_pattern: regex.Pattern  # a name made of numbers spelt out after it (“11333”…,即:1个…)
     scopes: tuple[tuple[str, regex.Pattern], ...]
     deadlines: tuple[regex.Pattern, ...]
+    duty_deadlines: tuple[regex.Pattern, ...]  # 确保…在6月30日前…: a yearless date a duty is due by
     bare_year: regex.Pattern
     indicators: tuple[Indicator, ...]
     past_sections: tuple[str, ...]  # headings of sections that report the past (发展基础)
@@ -673,6 +674,7 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
     explained_pattern = _any_of_checked(_optional_words(root, "explained_names", path, problems), path, problems)
     condition_pattern = _any_of_checked(_optional_words(root, "conditions", path, problems), path, problems)
     windows, deadlines = compile_list("windows"), compile_list("deadlines")
+    duties = compile_list("duty_deadlines") if _section(root, "duty_deadlines") is not None else ()
     not_targets, at_numbers = compile_list("not_targets", False), compile_list("not_targets", True)
     if problems.items:
         return None
@@ -705,6 +707,7 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
         explained_pattern=explained_pattern,
         scopes=scopes,
         deadlines=deadlines,
+        duty_deadlines=duties,
         bare_year=bare_pattern,
         indicators=indicators,
         past_sections=tuple(past_sections),

@@ -52,6 +52,7 @@ OPENING_WORDS = regex.compile(r"\s*(?:力争|争取|确保|计划|预计)?\s*")
 COVERAGE_TAIL = regex.compile(r"\s*覆盖")
 ITEM_SEPARATOR = regex.compile(r"\s*[、和及与]?\s*")
 SLASH_PER = regex.compile(r"(?:\s*/\s*(?:人|户|名|家|所|个|床|生|次|亩))*\s*/\s*(?P<p>天|日|月|年|周|学期|学年)(?!\w)")
+DUTY_WORDS = regex.compile(r"^(?:确保|务必)|\s*(?:在|于)\s*$")
 GRANT_VERB = regex.compile(r"分别|给予|一次性|奖励|补助|补贴|奖补|资助|安排|投入|拨付|发放|筹措|筹集")
 SUBJECT_ADVERBS = regex.compile(r"(?:要|应|须|需|至少|力争|每年|再|共)*")
 SHARED_LEVEL = regex.compile(r"(?P<w>国家|省|自治区|市|州|县|区)\s*[、和及与]\s*$")
@@ -161,6 +162,7 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
         targets.extend(sentence_targets)
         carried = next((d for i, d in opener_deadlines if i == 0), carried)
         milestones.extend(_milestones(text, sentence, phrase_deadlines, opener_deadlines, sentence_targets, tl))
+    milestones += _duty_milestones(text, body, doc.structured.metadata, targets + milestones, tl)
     out = _task_deadlines(text, body, targets + milestones, lex)
     out = _row_tasks(text, body, out)
     out = _with_table_rows(text, doc, body, out, lex)
@@ -169,6 +171,32 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
     out = sorted(out, key=lambda t: (t.start, t.end, t.rule))
     spans = {c.seq: (c.start, c.end) for c in body}
     return tuple(_with_indicator_id(t, _context(text, t, spans), lex) for t in out)
+
+
+def _duty_milestones(text: str, body: list[Clause], meta, found: list[Target], tl: TargetLexicon) -> list[Target]:
+    """确保补贴资金在6月30日前发放到位: a duty due by a date without a year is a milestone of the
+    notice's own year (its single plan year, else its issue year); the clause without the date
+    and the 确保 is the commitment."""
+    if not tl.duty_deadlines:
+        return []
+    single = meta.plan_end_year if meta.plan_end_year and meta.plan_start_year == meta.plan_end_year else None
+    year = single or (meta.issue_date.year if meta.issue_date else None)
+    if year is None:
+        return []
+    taken = _Spans([(t.start, t.end) for t in found])
+    out = []
+    for clause in body:
+        for pattern in tl.duty_deadlines:
+            for m in pattern.finditer(text, clause.start, clause.end):
+                if taken.overlaps(m.start("d"), m.end("d")):
+                    continue
+                date = Deadline(m.start("d"), m.end("d"), year, m["d"])
+                # 确保|补贴资金|在|6月30日前|发放到位 → 补贴资金发放到位 (the subject before 确保 is not the duty)
+                duty = DUTY_WORDS.sub("", text[m.start():m.start("d")]) + text[m.end("d"):clause.end]
+                commitment = duty.strip(" ,")
+                if commitment:
+                    out.append(_milestone(clause, commitment, date, "clause", "duty_deadline", tl))
+    return out
 
 
 def _row_tasks(text: str, body: list[Clause], found: list[Target]) -> list[Target]:
