@@ -478,8 +478,12 @@ def _clause_targets(text, clause, sentence, index, quantities, deadlines, period
             indicator = _next_clause_np(text, sentence, index, tl)
             rule = "np_next_clause" if indicator else rule
         if indicator is None and kind == "multiple" or (indicator and _is_base(text, q, indicator)):
-            earlier = _previous_clause_np(text, sentence, index, tl)
-            indicator, rule = (earlier, "np_previous_clause") if earlier else (indicator, rule)
+            # 按总课时的11%|开设|美育课程: a share of a base, given to what the verb after it makes
+            verb = tl.verb_pattern.match(text, q.end, clause.end)
+            made = _np_after(text, verb.end(), clause.end, tl) if verb else None
+            earlier = None if made else _previous_clause_np(text, sentence, index, tl)
+            indicator, rule = (made, "np_after_verb") if made else (earlier, "np_previous_clause") if earlier \
+                else (indicator, rule)
         if indicator is None and q.unit is not None and q.unit.unit in tl.self_naming_units:
             indicator, rule = q.unit.unit, "unit_named"  # 保证72学时
         level = _level(indicator or "", tl) or _subject_level(text, clause, q, tl)
