@@ -181,21 +181,21 @@ def _duty_milestones(text: str, body: list[Clause], meta, found: list[Target], t
         return []
     single = meta.plan_end_year if meta.plan_end_year and meta.plan_start_year == meta.plan_end_year else None
     year = single or (meta.issue_date.year if meta.issue_date else None)
-    if year is None:
+    if year is None or not body:
         return []
     taken = _Spans([(t.start, t.end) for t in found])
+    starts = [c.start for c in body]
     out = []
-    for clause in body:
-        for pattern in tl.duty_deadlines:
-            for m in pattern.finditer(text, clause.start, clause.end):
-                if taken.overlaps(m.start("d"), m.end("d")):
-                    continue
-                date = Deadline(m.start("d"), m.end("d"), year, m["d"])
-                # 确保|补贴资金|在|6月30日前|发放到位 → 补贴资金发放到位 (the subject before 确保 is not the duty)
-                duty = DUTY_WORDS.sub("", text[m.start():m.start("d")]) + text[m.end("d"):clause.end]
-                commitment = duty.strip(" ,")
-                if commitment:
-                    out.append(_milestone(clause, commitment, date, "clause", "duty_deadline", tl))
+    for pattern in tl.duty_deadlines:  # one scan of the body, not one per clause
+        for m in pattern.finditer(text, body[0].start, body[-1].end):
+            clause = body[bisect_left(starts, m.start() + 1) - 1]
+            if m.start() < clause.start or m.end() > clause.end or taken.overlaps(m.start("d"), m.end("d")):
+                continue  # outside one clause, or already the deadline of a target
+            date = Deadline(m.start("d"), m.end("d"), year, m["d"])
+            # 确保|补贴资金|在|6月30日前|发放到位 → 补贴资金发放到位 (the subject before 确保 is not the duty)
+            duty = DUTY_WORDS.sub("", text[m.start():m.start("d")]) + text[m.end("d"):clause.end]
+            if commitment := duty.strip(" ,"):
+                out.append(_milestone(clause, commitment, date, "clause", "duty_deadline", tl))
     return out
 
 
