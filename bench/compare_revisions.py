@@ -1,0 +1,72 @@
+"""Compare the whole-process CPU time of two revisions of the pipeline on one corpus.
+
+A shared, noisy machine moves the same run by ±30 %: a single timing, or a ratio against
+jieba measured minutes apart, cannot tell a 15 % slowdown from noise. This script checks
+out both revisions as git worktrees, builds one benchmark corpus (as bench/benchmark.py
+does), then runs `policy-pipeline run --full --workers 1` for each revision in turn,
+interleaved, and prints every run's user CPU seconds and the median ratio of adjacent
+pairs (the drift of the machine cancels within a pair).
+
+    python bench/compare_revisions.py 964fd72 HEAD --mb 5 --runs 6
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from benchmark import build_corpus  # noqa: E402  (this folder's own module)
+
+
+def cpu_seconds(tree: Path, corpus: Path, out: Path) -> float:
+    """User + system CPU of one whole run of the pipeline as it is in `tree`."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    subprocess.run([sys.executable, "-m", "pipeline.cli", "run", str(corpus), "-o", str(out), "--full",
+                    "--workers", "1", "-q"], env=env, check=True, stdout=subprocess.DEVNULL)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("base", help="the revision to compare against (e.g. 964fd72)")
+    parser.add_argument("head", nargs="?", default="HEAD", help="the revision measured (default HEAD)")
+    parser.add_argument("--mb", type=float, default=5, help="corpus size (MB)")
+    parser.add_argument("--runs", type=int, default=6, help="runs of each revision, interleaved")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        trees = {}
+        for name in (args.base, args.head):
+            tree = tmp_path / f"tree-{len(trees)}"
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(tree), name], check=True)
+            trees[name] = tree
+        try:
+            corpus = tmp_path / "corpus"
+            files = build_corpus(corpus, args.mb)
+            print(f"{len(files)} notices, {args.mb:g} MB; user+system CPU seconds of `run --full --workers 1`")
+            pairs = []
+            for i in range(args.runs):
+                base = cpu_seconds(trees[args.base], corpus, tmp_path / f"out-{i}-base")
+                head = cpu_seconds(trees[args.head], corpus, tmp_path / f"out-{i}-head")
+                pairs.append((base, head))
+                print(f"run {i + 1}: {args.base} {base:6.2f} s   {args.head} {head:6.2f} s   ratio {head / base:.2f}")
+            ratio = statistics.median(h / b for b, h in pairs)
+            print(f"median ratio {args.head}/{args.base}: {ratio:.2f} (throughput {1 / ratio - 1:+.0%})")
+        finally:
+            for tree in trees.values():
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False)
+
+
+if __name__ == "__main__":
+    main()
