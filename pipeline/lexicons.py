@@ -679,7 +679,8 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
     if problems.items:
         return None
     # 达 is a verb, not in 达标率: a word kept whole is not read as a verb it begins with.
-    kept = [w for w in _optional_words(root, "trim_keep", path, problems) if w not in verbs + np_stops]
+    keep = _optional_words(root, "trim_keep", path, problems)
+    kept = [w for w in keep if w not in verbs + np_stops]
     not_kept = f"(?!{alternation(kept)})" if kept else ""
     return TargetLexicon(
         units=units,
@@ -694,7 +695,7 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
         verb_pattern=regex.compile(f"{not_kept}(?:{alternation(verbs)})" if verbs else "(?!)"),
         np_stop_pattern=regex.compile(f"{not_kept}(?:{alternation(verbs + np_stops)})"),
         trim_words=tuple(sorted(set(trim), key=lambda w: (-len(w), w))),  # ties by word: same order in every process
-        trim_keep=tuple(_optional_words(root, "trim_keep", path, problems)),
+        trim_keep=tuple(keep),
         windows=windows,
         coverage_pattern=regex.compile(alternation([*coverage, *multiples]) or "(?!)"),
         multiples=multiples,

@@ -619,19 +619,17 @@ def _indicator(text, clause, q: Quantity, seg_start, gap_start, boundaries, tl) 
     if after:
         return after, "np_after"
     end = gap_start if gap_start is not None else q.start
-    # 可申请最高15万元的|创业担保贷款: a verb before the amount, what it is of after it
-    if text.startswith("的", after_start) and _verb_before(tl).search(text, max(seg_start, clause.start, end - 8), end):
-        after = _np_after(text, after_start + 1, clause.end, tl)
-        if after:
-            return after, "np_after"
+    # 可申请最高15万元的|创业担保贷款: what the amount is of, after 的; it wins over a verb before
+    # the amount, and stands in when nothing before names it.
+    of = _np_after(text, after_start + 1, clause.end, tl) if text.startswith("的", after_start) else None
+    if of and _verb_before(tl).search(text, max(seg_start, clause.start, end - 8), end):
+        return of, "np_after"
     np = _np_before(text, max(seg_start, clause.start), end, boundaries, tl)
     if not np and gap_start is not None:  # 按不超过|项目新增设备、软件投资额|5%的比例: what the bound is of
         word = tl.comparator_patterns["before"].match(text, gap_start)
         np = _np_before(text, word.end(), q.start, boundaries, tl) if word else None
-    if not np and text.startswith("的", after_start):  # 保证…, 可申请最高15万元的|创业担保贷款: nothing before it
-        after = _np_after(text, after_start + 1, clause.end, tl)
-        if after:
-            return after, "np_after"
+    if not np and of:
+        return of, "np_after"
     return (np, "np_before") if np else (None, "no_np")
 
 
