@@ -21,10 +21,9 @@ import yaml
 
 from .errors import LexiconError
 
-# In an installed wheel the lexicons sit inside the package; in a checkout (or an editable
-# install) they are the top-level lexicons/ folder a researcher edits.
-_PACKAGED = Path(__file__).resolve().parent / "lexicons"
-DEFAULT_DIR = _PACKAGED if (_PACKAGED / "structure.yaml").is_file() else _PACKAGED.parent.parent / "lexicons"
+# The lexicons live inside the package, so the wheel carries them and an installed tool runs
+# from any folder; in a checkout the top-level lexicons/ a researcher edits links to them.
+DEFAULT_DIR = Path(__file__).resolve().parent / "lexicons"
 
 
 @dataclass(frozen=True)

@@ -429,9 +429,11 @@ def _prune_cache(cache_dir: Path | str, used: set[str], options: Options) -> Non
 
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """Hash of the package's source: a changed pipeline reprocesses every document."""
+    """Hash of the package's source and its compiled core: a changed pipeline reprocesses
+    every document."""
     digest = hashlib.sha256(__version__.encode())
-    for path in sorted(Path(__file__).resolve().parent.rglob("*.py")):
+    package = Path(__file__).resolve().parent
+    for path in [*sorted(package.rglob("*.py")), *sorted(package.glob("_core.*"))]:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 

@@ -14,11 +14,13 @@ Values are as written with 万/亿 multiplied out; `base_value` converts to the 
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from dataclasses import dataclass
 
 import regex
 
+from .. import core
 from ..lexicons import TargetLexicon, Unit, derived
 from .numbers import ANY_NUMERAL, NUMERAL, Number, NumberError, find_numbers, parse_number
 
@@ -73,6 +75,36 @@ def _round(x: float) -> float:
 
 def find_quantities(text: str, lex: TargetLexicon) -> list[Quantity]:
     """Every quantity in `text`, left to right, non-overlapping."""
+    if core.enabled():
+        return clause_quantities(text, [(0, len(text))], lex)[0]
+    return _find_quantities(text, lex)
+
+
+def clause_quantities(text: str, spans: list[tuple[int, int]], lex: TargetLexicon) -> list[list[Quantity]]:
+    """The quantities of each clause `text[start:end]` (offsets in `text`): one call to the
+    compiled core for a whole notice, or `find_quantities` clause by clause."""
+    if not core.enabled():
+        return [[_shifted(q, start) for q in _find_quantities(text[start:end], lex)] for start, end in spans]
+    try:
+        clause, starts, ends, values, maxes, units, comparators, percents, rules = core.compiled(lex).quantities(
+            text, [s for s, _ in spans], [e for _, e in spans])
+    except ValueError as exc:  # a numeral the rules cannot read (一十十): as find_quantities raises it
+        raise NumberError(str(exc)) from None
+    out: list[list[Quantity]] = [[] for _ in spans]
+    unit_of = core.unit_list(lex)
+    for i, c in enumerate(clause):
+        u, vmax = units[i], maxes[i]
+        out[c].append(Quantity(starts[i], ends[i], values[i], None if math.isnan(vmax) else vmax,
+                               unit_of[u] if u >= 0 else None, comparators[i], percents[i], rules[i]))
+    return out
+
+
+def _shifted(q: Quantity, offset: int) -> Quantity:
+    return Quantity(q.start + offset, q.end + offset, q.value, q.value_max, q.unit, q.comparator, q.percent, q.rule)
+
+
+def _find_quantities(text: str, lex: TargetLexicon) -> list[Quantity]:
+    """The Python rules of `find_quantities` (the compiled core's reference)."""
     if not ANY_NUMERAL.search(text):
         return []
     prefixes = {m.end(): m for m in PERCENT_PREFIX.finditer(text)}

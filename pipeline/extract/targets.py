@@ -28,13 +28,14 @@ from functools import lru_cache
 
 import regex
 
+from .. import core
 from ..errors import InputError
 from ..lexicons import Lexicons, TargetLexicon, alternation, derived
 from ..model import Clause, Segmented, Target
 from .deadlines import Deadline, bare_year, find_dates, find_deadlines, find_periods
 from .indicator_tables import table_targets
 from .numbers import ANY_NUMERAL, CN_CHARS, NUMERAL
-from .quantities import ADJACENT, Quantity, find_quantities
+from .quantities import ADJACENT, Quantity, clause_quantities
 
 TARGET_KINDS = {"count", "percentage", "multiple", "area", "money", "length", "duration", "frequency"}
 HAN = regex.compile(r"\p{Han}")
@@ -99,6 +100,7 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
     sentences = _sentences(body)
     paragraph_deadlines = _paragraph_deadlines(text, sentences, tl)
     spelt_out = _Spans([m.span() for m in tl.explained_pattern.finditer(text)])  # “11333”…,即:1个…
+    quantities_of = _quantity_lookup(text, sentences, tl)
     targets: list[Target] = []
     milestones: list[Target] = []
     # 到2023年,全市遴选…;力争创建60所…: a deadline opening a sentence that ends in `;`
@@ -137,9 +139,7 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
             if opener is not None:
                 opener_deadlines.append((i, opener))
             periods = find_periods(text, tl, clause.start, clause.end)
-            found_here = find_quantities(text[clause.start:clause.end], tl)
-            quantities = [q for q in (_shift(q, clause.start) for q in found_here)
-                          if not spelt_out.overlaps(q.start, q.end)]
+            quantities = [q for q in quantities_of(clause) if not spelt_out.overlaps(q.start, q.end)]
             clause_windows = _windows(text, clause, quantities, tl)
             found = [] if past else [_at_level(t, recipient)
                                      for t in _clause_targets(text, clause, sentence, i, quantities, deadlines,
@@ -543,8 +543,15 @@ class _Spans:
         return i >= 0 and self.max_end[i] > start
 
 
-def _shift(q: Quantity, offset: int) -> Quantity:
-    return replace(q, start=q.start + offset, end=q.end + offset)
+def _quantity_lookup(text: str, sentences: list[_Sentence], tl: TargetLexicon) -> Callable[[Clause], list[Quantity]]:
+    """clause → its quantities (offsets in `text`). The compiled core reads every clause of
+    the notice in one call; the Python rules read a clause when it is asked for."""
+    if not core.enabled():
+        return lambda clause: clause_quantities(text, [(clause.start, clause.end)], tl)[0]
+    clauses = [c for s in sentences for c in s.clauses]
+    found = clause_quantities(text, [(c.start, c.end) for c in clauses], tl)
+    by_seq = {c.seq: qs for c, qs in zip(clauses, found, strict=True)}
+    return lambda clause: by_seq[clause.seq]
 
 
 def _coverage_after(text: str, q: Quantity, tl: TargetLexicon):

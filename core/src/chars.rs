@@ -1,0 +1,132 @@
+//! Character classes shared by the scanners, with the meaning Python's `regex` module gives
+//! them, so that the compiled core reads a text exactly as the Python rules did.
+
+use std::sync::OnceLock;
+
+
+/// The value of a Chinese digit character.
+pub fn cn_digit(c: char) -> Option<u32> {
+    Some(match c {
+        '零' | '〇' | '○' | 'Ｏ' => 0,
+        '一' | '幺' | '壹' => 1,
+        '二' | '两' | '贰' => 2,
+        '三' | '叁' | '参' => 3,
+        '四' | '肆' => 4,
+        '五' | '伍' => 5,
+        '六' | '陆' => 6,
+        '七' | '柒' => 7,
+        '八' | '捌' => 8,
+        '九' | '玖' => 9,
+        _ => return None,
+    })
+}
+
+pub fn small_unit(c: char) -> Option<f64> {
+    Some(match c {
+        '十' | '拾' => 10.0,
+        '百' | '佰' => 100.0,
+        '千' | '仟' => 1000.0,
+        _ => return None,
+    })
+}
+
+pub fn big_unit(c: char) -> Option<f64> {
+    Some(match c {
+        '万' => 10_000.0,
+        '亿' => 100_000_000.0,
+        _ => return None,
+    })
+}
+
+/// Any character of a Chinese numeral (`CN_CHARS` of numbers.py).
+pub fn is_cn(c: char) -> bool {
+    cn_digit(c).is_some() || small_unit(c).is_some() || big_unit(c).is_some() || c == '廿' || c == '卅'
+}
+
+pub fn is_ascii_digit(c: char) -> bool {
+    c.is_ascii_digit()
+}
+
+/// `\s` of the regex module: Unicode White_Space.
+pub fn is_space(c: char) -> bool {
+    c.is_whitespace()
+}
+
+/// `str.isspace()`: White_Space and the four information separators.
+pub fn is_py_space(c: char) -> bool {
+    c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
+}
+
+struct Tables {
+    han: Vec<u64>,
+    word: Vec<u64>,
+    han_astral: regex::Regex,
+    word_astral: regex::Regex,
+}
+
+const BMP: usize = 0x10000;
+
+fn tables() -> &'static Tables {
+    static T: OnceLock<Tables> = OnceLock::new();
+    T.get_or_init(|| {
+        // A bitset of the BMP, read off the regex crate's Unicode tables once per process;
+        // the rare astral character asks the regex itself.
+        let han_astral = regex::Regex::new(r"^\p{sc=Han}$").unwrap();
+        let word_astral = regex::Regex::new(r"^\w$").unwrap();
+        let mut han = vec![0u64; BMP / 64];
+        let mut word = vec![0u64; BMP / 64];
+        let han_class = regex::Regex::new(r"\p{sc=Han}").unwrap();
+        let word_class = regex::Regex::new(r"\w").unwrap();
+        let mut buf = [0u8; 4];
+        for cp in 0..BMP as u32 {
+            if let Some(c) = char::from_u32(cp) {
+                let s = c.encode_utf8(&mut buf);
+                if han_class.is_match(s) {
+                    han[cp as usize / 64] |= 1 << (cp % 64);
+                }
+                if word_class.is_match(s) {
+                    word[cp as usize / 64] |= 1 << (cp % 64);
+                }
+            }
+        }
+        Tables { han, word, han_astral, word_astral }
+    })
+}
+
+fn lookup(bits: &[u64], astral: &regex::Regex, c: char) -> bool {
+    let cp = c as usize;
+    if cp < BMP {
+        bits[cp / 64] >> (cp % 64) & 1 == 1
+    } else {
+        let mut buf = [0u8; 4];
+        astral.is_match(c.encode_utf8(&mut buf))
+    }
+}
+
+/// `\p{Han}` of the regex module: the Han script.
+pub fn is_han(c: char) -> bool {
+    let t = tables();
+    lookup(&t.han, &t.han_astral, c)
+}
+
+/// `\w` of the regex module (Unicode): alphabetic, marks, decimal digits, connectors.
+pub fn is_word(c: char) -> bool {
+    let t = tables();
+    lookup(&t.word, &t.word_astral, c)
+}
+
+/// `text[pos:]` starts with `word`.
+pub fn starts_with(text: &[char], pos: usize, word: &str) -> bool {
+    let mut i = pos;
+    for w in word.chars() {
+        if i >= text.len() || text[i] != w {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+pub fn at(text: &[char], pos: usize) -> Option<char> {
+    text.get(pos).copied()
+}

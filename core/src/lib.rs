@@ -1,0 +1,120 @@
+//! policy-pipeline's compiled core: whole-notice scans that hand columns back to Python.
+//!
+//! The lexicons stay YAML/TSV that researchers edit; Python loads and validates them and
+//! compiles them here once per run (`Core`). Each call takes a notice's text and its clause
+//! boundaries and returns one list per column, so Python builds an object only per
+//! candidate found, never per character or clause.
+
+mod chars;
+mod numbers;
+mod quantities;
+mod trie;
+
+use std::collections::HashMap;
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+use quantities::{comparator_code, QuantityLexicon, COMPARATORS};
+
+/// Quantity columns: clause index, start, end, value, value_max (NaN: none), unit index
+/// (-1: none), comparator, percent, rule.
+type QuantityColumns = (Vec<u32>, Vec<u32>, Vec<u32>, Vec<f64>, Vec<f64>, Vec<i32>, Vec<&'static str>, Vec<bool>,
+                        Vec<&'static str>);
+
+#[pyclass(frozen, module = "pipeline._core")]
+struct Core {
+    quantities: QuantityLexicon,
+}
+
+fn comparator_words(words: Vec<(String, String)>) -> PyResult<(Vec<String>, Vec<u8>)> {
+    let mut out = (Vec::new(), Vec::new());
+    for (word, name) in words {
+        let code = comparator_code(&name).ok_or_else(|| PyValueError::new_err(format!("unknown comparator {name}")))?;
+        out.0.push(word);
+        out.1.push(code);
+    }
+    Ok(out)
+}
+
+#[pymethods]
+impl Core {
+    /// units: (written, unit, kind) in the target lexicon's order; before/after/inside:
+    /// (word, comparator) of comparators.tsv.
+    #[new]
+    fn new(units: Vec<(String, String, String)>, before: Vec<(String, String)>, after: Vec<(String, String)>,
+           inside: Vec<(String, String)>) -> PyResult<Core> {
+        let (before_words, before_cmp) = comparator_words(before)?;
+        let (after_words, after_cmp) = comparator_words(after)?;
+        let (inside_words, _) = comparator_words(inside)?;
+        let unit_index: HashMap<String, usize> = units.iter().enumerate().map(|(i, u)| (u.0.clone(), i)).collect();
+        Ok(Core {
+            quantities: QuantityLexicon {
+                units: trie::Trie::new(units.iter().map(|u| u.0.as_str())),
+                unit_name: units.iter().map(|u| u.1.clone()).collect(),
+                unit_kind: units.iter().map(|u| u.2.clone()).collect(),
+                before: trie::Trie::reversed(before_words.iter().map(String::as_str)),
+                before_cmp,
+                after: trie::Trie::new(after_words.iter().map(String::as_str)),
+                after_cmp,
+                inside: trie::Trie::new(inside_words.iter().map(String::as_str)),
+                unit_index,
+            },
+        })
+    }
+
+    /// Every quantity of each clause `text[starts[i]:ends[i]]`, as columns (offsets in `text`).
+    fn quantities(&self, py: Python<'_>, text: &str, starts: Vec<usize>, ends: Vec<usize>)
+                  -> PyResult<QuantityColumns> {
+        let chars: Vec<char> = text.chars().collect();
+        py.allow_threads(|| {
+            let mut cols: QuantityColumns = Default::default();
+            for (i, (&s, &e)) in starts.iter().zip(ends.iter()).enumerate() {
+                if s > e || e > chars.len() {
+                    return Err(PyValueError::new_err(format!("clause {i} ({s}, {e}) is outside the text")));
+                }
+                let found = self.quantities.find(&chars[s..e]).map_err(PyValueError::new_err)?;
+                for q in found {
+                    cols.0.push(i as u32);
+                    cols.1.push((s + q.start) as u32);
+                    cols.2.push((s + q.end) as u32);
+                    cols.3.push(q.value);
+                    cols.4.push(q.value_max.unwrap_or(f64::NAN));
+                    cols.5.push(q.unit.map_or(-1, |u| u as i32));
+                    cols.6.push(COMPARATORS[q.comparator as usize]);
+                    cols.7.push(q.percent);
+                    cols.8.push(q.rule);
+                }
+            }
+            Ok(cols)
+        })
+    }
+
+    /// Numerals that are numbers in `text`: (start, end, value) columns (`find_numbers`).
+    fn numbers(&self, text: &str) -> (Vec<u32>, Vec<u32>, Vec<f64>) {
+        let chars: Vec<char> = text.chars().collect();
+        let follower = |p: usize| self.quantities.follows(&chars, p);
+        let mut out: (Vec<u32>, Vec<u32>, Vec<f64>) = Default::default();
+        for n in numbers::find_numbers(&chars, &follower) {
+            out.0.push(n.start as u32);
+            out.1.push(n.end as u32);
+            out.2.push(n.value);
+        }
+        out
+    }
+}
+
+/// The value of one numeral string; ValueError with numbers.py's message if it is none.
+#[pyfunction]
+fn parse_number(text: &str) -> PyResult<f64> {
+    let chars: Vec<char> = text.chars().collect();
+    numbers::parse_number(&chars).map_err(PyValueError::new_err)
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<Core>()?;
+    m.add_function(wrap_pyfunction!(parse_number, m)?)?;
+    Ok(())
+}

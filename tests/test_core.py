@@ -1,0 +1,170 @@
+"""The compiled core (core/, `pipeline._core`) against the Python rules it replaces: the
+same rows, byte for byte, on every example file, the seeds, the development notices and
+random text. The Python path is the reference (POLICY_PIPELINE_ENGINE=python)."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLES, ROOT, examples, process_text
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import pipeline
+from pipeline import core
+from pipeline.conformance import load_cases
+from pipeline.extract import extract
+from pipeline.extract.numbers import NumberError, parse_number
+from pipeline.extract.quantities import clause_quantities, find_quantities
+from pipeline.model import Source
+from pipeline.run import STAGES, document_columns
+
+DEVSET = ROOT.parent / "shared" / "devset"
+needs_core = pytest.mark.skipif(core._core is None, reason="the compiled core is not built")
+
+
+def test_the_core_is_built_and_used():
+    """An install (pip install -e . or the wheel) builds the core; a run uses it unless
+    POLICY_PIPELINE_ENGINE=python says otherwise. CI must not fall back silently."""
+    assert core._core is not None, "pipeline._core is missing: pip install -e . builds it (needs cargo)"
+    expected = os.environ.get("POLICY_PIPELINE_ENGINE", "core")
+    assert core.engine() == expected
+
+
+def test_one_version_for_the_package_and_the_crate():
+    cargo = tomllib.loads((ROOT / "core" / "Cargo.toml").read_text(encoding="utf-8"))
+    assert cargo["package"]["version"] == pipeline.__version__
+
+
+def _quantities(text: str, lex, engine: str):
+    with core.using(engine):
+        try:
+            return [(q.start, q.end, q.value, q.value_max, q.unit, q.comparator, q.percent, q.rule)
+                    for q in find_quantities(text, lex.targets)]
+        except NumberError as exc:
+            return ("NumberError", str(exc))
+
+
+def _texts_of(node) -> list[str]:
+    """Every `text` / `raw` string of an example file."""
+    if isinstance(node, dict):
+        own = [str(v) for k, v in node.items() if k in ("text", "raw") and isinstance(v, str | int)]
+        return own + [t for v in node.values() for t in _texts_of(v)]
+    if isinstance(node, list):
+        return [t for v in node for t in _texts_of(v)]
+    return []
+
+
+EXAMPLE_TEXTS = sorted({t for f in sorted(EXAMPLES.glob("*.yaml")) for t in _texts_of(examples(f.name))})
+
+
+@needs_core
+def test_quantities_of_every_example_and_conformance_case(lex):
+    cases = [c["text"] for file_cases in load_cases().values() for c in file_cases]
+    texts = EXAMPLE_TEXTS + cases
+    assert len(texts) > 700
+    differ = [t for t in texts if _quantities(t, lex, "core") != _quantities(t, lex, "python")]
+    assert not differ, f"{len(differ)} texts read differently, first: {differ[:3]}"
+
+
+def _tables(source: Source, lex, engine: str) -> dict:
+    with core.using(engine):
+        record = source
+        for _, function in STAGES:
+            record = function(record, lex)
+        return document_columns(record)
+
+
+@needs_core
+@pytest.mark.parametrize("text", EXAMPLE_TEXTS[::7], ids=lambda t: t[:20])
+def test_example_tables_are_the_same(lex, text):
+    source = Source.of("example.txt", text.encode("utf-8"))
+    try:
+        expected = _tables(source, lex, "python")
+    except Exception as exc:  # noqa: BLE001 - an example may be a failing input: the core must fail alike
+        with pytest.raises(type(exc)):
+            _tables(source, lex, "core")
+        return
+    assert _tables(source, lex, "core") == expected
+
+
+def _notices() -> list[Path]:
+    seeds = sorted((ROOT / "corpus").rglob("*.txt"))
+    dev = sorted((DEVSET / "docs").glob("*.txt")) + sorted((DEVSET / "extra").glob("*.txt"))
+    return seeds + dev
+
+
+@needs_core
+@pytest.mark.parametrize("path", _notices(), ids=lambda p: p.name[:30])
+def test_whole_notices_give_the_same_tables(lex, path):
+    source = Source.of(path.name, path.read_bytes())
+    assert _tables(source, lex, "core") == _tables(source, lex, "python")
+
+
+@needs_core
+def test_every_clause_of_the_development_notices(lex):
+    """Clause by clause (not only the clauses that reach target extraction)."""
+    if not (DEVSET / "docs").is_dir():
+        pytest.skip("../shared/devset is not beside this checkout")
+    for path in _notices():
+        doc = process_text(path.read_text(encoding="utf-8"), lex)
+        text = doc.structured.normalized.text
+        spans = [(c.start, c.end) for c in doc.clauses]
+        with core.using("core"):
+            fast = clause_quantities(text, spans, lex.targets)
+        with core.using("python"):
+            slow = clause_quantities(text, spans, lex.targets)
+        assert fast == slow, path.name
+
+
+# Text made of what quantities are made of: numerals of every script, units, comparator
+# words, separators, brackets and spaces.
+NUMERAL_CHARS = "0123456789,.零〇○Ｏ一幺二两三四五六七八九壹贰叁参肆伍陆柒捌玖十拾百佰千仟万亿廿卅点负的- "
+NUMERALS = list(NUMERAL_CHARS + "－—~至到分之半成几数每第上下() 　%年元角毛间与和并且、") + [
+    "百分之", "(含)", "之间", "以上", "左右", "多", "余", "不少于", "不超过"]
+
+
+@pytest.fixture(scope="session")
+def pieces(lex):
+    words = [w for by_position in lex.targets.comparators.values() for w in by_position]
+    return NUMERALS + list(lex.targets.units) + words
+
+
+SETTINGS = settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@needs_core
+@SETTINGS
+@given(data=st.data())
+def test_random_quantity_text(lex, pieces, data):
+    text = "".join(data.draw(st.lists(st.sampled_from(pieces), max_size=16)))
+    assert _quantities(text, lex, "core") == _quantities(text, lex, "python")
+
+
+@needs_core
+@SETTINGS
+@given(st.text(alphabet=NUMERAL_CHARS, max_size=14))
+def test_random_numerals(text):
+    try:
+        expected = parse_number(text)
+    except NumberError as exc:
+        expected = str(exc)
+    try:
+        got = core._core.parse_number(text)
+    except ValueError as exc:
+        got = str(exc)
+    assert got == expected
+
+
+@needs_core
+def test_a_document_extracts_the_same_with_either_engine(lex):
+    text = "到2025年,全县新建幼儿园3所,新增学位不少于1200个,专任教师本科以上学历比例达到85%以上。"
+    doc = process_text(text, lex)
+    with core.using("core"):
+        fast = extract(doc, lex).targets
+    with core.using("python"):
+        slow = extract(doc, lex).targets
+    assert fast == slow and [t.mention for t in fast] == ["3所", "不少于1200个", "85%以上"]
