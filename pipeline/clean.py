@@ -101,10 +101,10 @@ def clean(decoded: Decoded, lex: Lexicons) -> Cleaned:
         paragraphs = [[line] for line in body]
     else:
         paragraphs = _join_broken_lines(body, lex)
-    text, offsets = _assemble(raw, paragraphs)
+    text, simplified, offsets = _assemble(raw, simp, paragraphs)
     if back is not None:
         offsets = array("q", [back[i] for i in offsets])
-    return Cleaned(decoded=decoded, text=text, raw_offsets=offsets, header=header)
+    return Cleaned(decoded=decoded, text=text, raw_offsets=offsets, header=header, simplified=simplified)
 
 
 def resolve_entities(text: str) -> tuple[str, list[int] | None]:
@@ -433,17 +433,22 @@ def fold_spaces(text: str) -> str:
     return regex.sub(r"[^\S\n]{2,}", " ", _SPACE_NEAR_WIDE.sub("", text))
 
 
-def _assemble(raw: str, paragraphs: list[list[_Line]]) -> tuple[str, array]:
+def _assemble(raw: str, simp: str, paragraphs: list[list[_Line]]) -> tuple[str, str, array]:
+    """The body text, its Simplified twin (the t2s of the raw text, character for character:
+    normalize need not convert again) and the raw offset of each character."""
     chars: list[str] = []
+    simplified: list[str] = []
     offsets = array("q")  # 8 bytes a character; a list of ints took ~40 (a 20 MB notice: 1 GB)
     for p, lines in enumerate(paragraphs):
         if p:
             chars.append("\n")
+            simplified.append("\n")
             offsets.append(paragraphs[p - 1][-1].end)
         for line in lines:
             segment = raw[line.start:line.end]
             if not _ANY_SPACE.search(segment) and not _NOISE.search(segment):  # most lines: kept as they are
                 chars.append(segment)
+                simplified.append(simp[line.start:line.end])
                 offsets.extend(range(line.start, line.end))
                 continue
             # Map each kept character of the line to its raw offset, dropping the
@@ -459,9 +464,11 @@ def _assemble(raw: str, paragraphs: list[list[_Line]]) -> tuple[str, array]:
                     if prev_space:
                         continue
                     ch, prev_space = " ", True
+                    simplified.append(ch)
                 else:
                     prev_space = False
+                    simplified.append(simp[line.start + i])
                 chars.append(ch)
                 offsets.append(line.start + i)
     offsets.append(paragraphs[-1][-1].end if paragraphs else 0)
-    return "".join(chars), offsets
+    return "".join(chars), "".join(simplified), offsets

@@ -56,12 +56,14 @@ class Cleaned:
     `raw_offsets[i]` is the offset in `Decoded.text` of cleaned character i;
     `raw_offsets[len(text)]` is the end. `header` keeps the chrome lines that were
     removed (web-page metadata tables), because metadata is read from them.
+    `simplified` is the t2s of `text` as clean converted it (empty: not converted yet).
     """
 
     decoded: Decoded
     text: str
     raw_offsets: Sequence[int]  # an array("q"): 8 bytes a character
     header: tuple[str, ...]
+    simplified: str = ""
 
 
 @dataclass(frozen=True)

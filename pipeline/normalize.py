@@ -90,7 +90,8 @@ _SHARED_POINTS = np.array(sorted(map(ord, _SHARED)), dtype=np.uint32)
 
 
 def normalize(cleaned: Cleaned) -> Normalized:
-    simplified = t2s(cleaned.text)
+    # clean converted the raw text already; its twin of the body is the same characters
+    simplified = cleaned.simplified if len(cleaned.simplified) == len(cleaned.text) else t2s(cleaned.text)
     text = fold_punctuation(simplified)
     if len(text) != len(cleaned.text):
         raise StageError("normalization changed the text length; offsets would break")
