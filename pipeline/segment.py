@@ -45,7 +45,7 @@ def segment(doc: Structured, lex: Lexicons) -> Segmented:
     row_cell = derived(lex, "row_cell_pattern", lambda: row_cell_pattern(lex))
     header = next(table_headers(text, lex), None)
     first_table = header.end() if header else len(text) + 1
-    clauses: list[Clause] = []
+    pending: list[list] = []  # start, end, sentence_seq, is_heading, paragraph, tags
     orphan_tags: list[Tag] = []
     column_cells = column_table_cells(text, doc.paragraphs, lex)
     for para in doc.paragraphs:
@@ -78,34 +78,28 @@ def segment(doc: Structured, lex: Lexicons) -> Segmented:
                 pieces = [short for p in pieces for short in _bounded(text, p)]
                 spans.extend(pieces)
                 sentence += bool(pieces)
-        para_clauses = [
-            Clause(seq=0, paragraph_seq=para.seq, sentence_seq=n, start=s, end=e, is_heading=hd,
-                   section_path=para.section_path, section_level=para.section_level)
-            for s, e, n, hd in spans
-        ]
-        if not para_clauses:
+        if not spans:
             orphan_tags.extend(tags)
             continue
         attach: dict[int, list[Tag]] = {}
         for tag in orphan_tags + tags:
-            before = [i for i, c in enumerate(para_clauses) if c.end <= tag.start]
+            before = [i for i, (_, e, _, _) in enumerate(spans) if e <= tag.start]
             # A table row's unit cell closes the whole row, its time cell included.
-            at = len(para_clauses) - 1 if tag in row else before[-1] if before else 0
+            at = len(spans) - 1 if tag in row else before[-1] if before else 0
             attach.setdefault(at, []).append(tag)
-        if orphan_tags and clauses:
+        if orphan_tags and pending:
             # Tags from a paragraph with no text close the clause before them.
-            last = clauses[-1]
-            clauses[-1] = _with_tags(last, tuple(orphan_tags))
+            pending[-1][-1] += tuple(orphan_tags)
             attach[0] = [t for t in attach.get(0, []) if t not in orphan_tags]
         orphan_tags = []
-        for i, clause in enumerate(para_clauses):
-            clauses.append(_with_tags(clause, tuple(attach.get(i, ()))))
-    if orphan_tags and clauses:
-        clauses[-1] = _with_tags(clauses[-1], clauses[-1].tags + tuple(orphan_tags))
+        # Fields of each clause, made a record once, when its number in the document is known.
+        pending.extend([s, e, n, hd, para, tuple(attach.get(i, ()))] for i, (s, e, n, hd) in enumerate(spans))
+    if orphan_tags and pending:
+        pending[-1][-1] += tuple(orphan_tags)
     numbered = tuple(
-        Clause(seq=i, paragraph_seq=c.paragraph_seq, sentence_seq=c.sentence_seq, start=c.start, end=c.end,
-               is_heading=c.is_heading, section_path=c.section_path, section_level=c.section_level, tags=c.tags)
-        for i, c in enumerate(clauses)
+        Clause(seq=i, paragraph_seq=para.seq, sentence_seq=n, start=s, end=e, is_heading=hd,
+               section_path=para.section_path, section_level=para.section_level, tags=tags)
+        for i, (s, e, n, hd, para, tags) in enumerate(pending)
     )
     return Segmented(structured=doc, clauses=numbered)
 
@@ -142,15 +136,6 @@ def _join_connectives(text: str, pieces: list[tuple], connectives: frozenset[str
         else:
             out.append(piece)
     return out
-
-
-def _with_tags(clause: Clause, tags: tuple[Tag, ...]) -> Clause:
-    if not tags:
-        return clause
-    return Clause(seq=clause.seq, paragraph_seq=clause.paragraph_seq, sentence_seq=clause.sentence_seq,
-                  start=clause.start, end=clause.end, is_heading=clause.is_heading,
-                  section_path=clause.section_path, section_level=clause.section_level,
-                  tags=clause.tags + tags)
 
 
 def protected_mask(text: str, start: int, end: int) -> bytearray:
