@@ -47,6 +47,7 @@ from .segment import segment
 from .structure import structure
 from .tables import (
     SCHEMA_VERSION,
+    SCHEMAS,
     TableWriter,
     TableWriters,
     columns_of,
@@ -230,30 +231,26 @@ def document_columns(doc: Extracted) -> dict[str, Columns]:
         "page": [_page(pages, raw[c.start]) for c in cs],
     }
     by_seq = {c.seq: (c, texts[i], originals[i]) for i, c in enumerate(cs)}
-    responsibilities = [
-        {"doc_id": doc_id, "clause_id": clause_id(r.clause_seq), "section_path": r.section_path,
-         "scope": [clause_id(s) for s in r.scope], "unit_raw": r.unit_raw, "unit": r.unit,
-         "unit_type": r.unit_type, "unit_level": r.unit_level, "role": r.role, "rank": r.rank,
-         "lead_rule": r.lead_rule, "source": r.source, "review_status": None}
-        for r in doc.responsibilities
-    ]
+    rs = doc.responsibilities
+    responsibilities = {
+        "doc_id": [doc_id] * len(rs), "clause_id": [clause_id(r.clause_seq) for r in rs],
+        "scope": [[clause_id(s) for s in r.scope] for r in rs], "review_status": [None] * len(rs),
+        **{name: [getattr(r, name) for r in rs] for name in _RESPONSIBILITY_FIELDS},
+    }
     covering = _units_by_clause(doc)
-    targets = []
-    for n, t in enumerate(doc.targets):
-        c, clause_text, clause_original = by_seq[t.clause_seq]  # one string a clause, shared by its targets
-        targets.append({
-            "target_id": f"{doc_id}-T{n:04d}", "doc_id": doc_id, "clause_id": clause_id(c.seq),
-            "region": meta.region, "section_path": c.section_path, "indicator": t.indicator,
-            "indicator_id": t.indicator_id, "quantity_kind": t.quantity_kind, "value": t.value,
-            "value_max": t.value_max, "comparator": t.comparator, "unit": t.unit, "per": t.per, "within": t.within,
-            "level": t.level, "level_text": t.level_text, "deadline_year": t.deadline_year,
-            "deadline_text": t.deadline_text, "deadline_source": t.deadline_source, "mention": t.mention,
-            "start": t.start, "end": t.end, "text": clause_text, "text_original": clause_original,
-            "lead_unit": covering.get(t.clause_seq, (None, None))[0],
-            "units": covering.get(t.clause_seq, (None, None))[1],
-            "categories": clause_categories.get(t.clause_seq, []), "rule": t.rule, "scope": t.scope,
-            "page": _page(pages, raw[t.start]), "review_status": None,
-        })
+    ts = doc.targets
+    of_clause = [by_seq[t.clause_seq] for t in ts]  # one string a clause, shared by its targets
+    units = [covering.get(t.clause_seq, (None, None)) for t in ts]
+    targets = {
+        "target_id": [f"{doc_id}-T{n:04d}" for n in range(len(ts))], "doc_id": [doc_id] * len(ts),
+        "clause_id": [clause_id(t.clause_seq) for t in ts], "region": [meta.region] * len(ts),
+        "section_path": [c.section_path for c, _, _ in of_clause],
+        "text": [t for _, t, _ in of_clause], "text_original": [o for _, _, o in of_clause],
+        "lead_unit": [u[0] for u in units], "units": [u[1] for u in units],
+        "categories": [clause_categories.get(t.clause_seq, []) for t in ts],
+        "page": [_page(pages, raw[t.start]) for t in ts], "review_status": [None] * len(ts),
+        **{name: [getattr(t, name) for t in ts] for name in _TARGET_FIELDS},
+    }
     codes = doc.categories
     categories = {
         "doc_id": [doc_id] * len(codes), "clause_id": [clause_id(k.clause_seq) for k in codes],
@@ -261,8 +258,22 @@ def document_columns(doc: Extracted) -> dict[str, Columns]:
         "score": [k.score for k in codes], "evidence": [list(k.evidence) for k in codes],
     }
     return {"documents": columns_of("documents", [document]), "clauses": clauses,
-            "targets": columns_of("targets", targets),
-            "responsibilities": columns_of("responsibilities", responsibilities), "categories": categories}
+            "targets": _in_schema_order("targets", targets),
+            "responsibilities": _in_schema_order("responsibilities", responsibilities), "categories": categories}
+
+
+# Fields a row takes from its record as they are (the rest are ids, shared clause fields …).
+_TARGET_FIELDS = ("indicator", "indicator_id", "quantity_kind", "value", "value_max", "comparator", "unit", "per",
+                  "within", "level", "level_text", "deadline_year", "deadline_text", "deadline_source", "mention",
+                  "start", "end", "rule", "scope")
+_RESPONSIBILITY_FIELDS = ("section_path", "unit_raw", "unit", "unit_type", "unit_level", "role", "rank", "lead_rule",
+                          "source")
+
+
+def _in_schema_order(name: str, columns: Columns) -> Columns:
+    """Columns in the order of the table's schema, every column present (a missing one is
+    a bug: it would be written as nulls)."""
+    return {f.name: columns[f.name] for f in SCHEMAS[name]}
 
 
 def _page(page_starts: tuple[int, ...], raw_offset: int) -> int | None:
