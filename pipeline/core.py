@@ -63,6 +63,11 @@ def compiled(tl: TargetLexicon):
     return derived(tl, "core", build)
 
 
+def Codebook(terms: list, negatives: list, n_categories: int):  # noqa: N802 - the core's class
+    """A codebook compiled into the core (see extract/categories.py)."""
+    return _core.Codebook(terms, negatives, n_categories)
+
+
 def unit_list(tl: TargetLexicon) -> list:
     """The lexicon's units in the order the core numbers them."""
     return derived(tl, "core_units", lambda: list(tl.units.values()))

@@ -168,3 +168,26 @@ def test_a_document_extracts_the_same_with_either_engine(lex):
     with core.using("python"):
         slow = extract(doc, lex).targets
     assert fast == slow and [t.mention for t in fast] == ["3所", "不少于1200个", "85%以上"]
+
+
+@pytest.fixture(scope="session")
+def codebook_pieces(lex):
+    words = sorted({w for book in lex.codebooks for c in book.categories for w in (*c.terms, *c.negative)})
+    return words + list("“”《》\"。,;、\n的和") + ["教育局", "财政局", "(一)", "一、"]
+
+
+@needs_core
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_random_codebook_text(lex, codebook_pieces, data):
+    """Terms inside, across and beside quoted names, negatives, nested terms, headings."""
+    text = "".join(data.draw(st.lists(st.sampled_from(codebook_pieces), min_size=1, max_size=30)))
+    try:
+        doc = process_text(text, lex)
+    except Exception:  # noqa: BLE001 - text that is no notice: nothing to code
+        return
+    with core.using("core"):
+        fast = extract(doc, lex).categories
+    with core.using("python"):
+        slow = extract(doc, lex).categories
+    assert fast == slow

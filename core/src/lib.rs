@@ -6,6 +6,7 @@
 //! candidate found, never per character or clause.
 
 mod chars;
+mod codebooks;
 mod numbers;
 mod quantities;
 mod trie;
@@ -104,6 +105,41 @@ impl Core {
     }
 }
 
+/// A codebook compiled once per run: its terms and negative words with the categories
+/// (indices in codebook order) each one names.
+#[pyclass(frozen, module = "pipeline._core")]
+struct Codebook {
+    book: codebooks::Codebook,
+}
+
+/// Codes as columns: clause index, category index, terms (distinct, in text order).
+type CodeColumns = (Vec<u32>, Vec<u32>, Vec<Vec<String>>);
+
+#[pymethods]
+impl Codebook {
+    #[new]
+    fn new(terms: Vec<(String, Vec<u32>)>, negatives: Vec<(String, Vec<u32>)>, n_categories: usize) -> Codebook {
+        Codebook { book: codebooks::Codebook::new(terms, negatives, n_categories) }
+    }
+
+    /// The codes of each clause `text[starts[i]:ends[i]]` (clauses sorted by start);
+    /// `quoted`: (start, end, name) of the quoted names, in text order.
+    fn code(&self, py: Python<'_>, text: &str, starts: Vec<usize>, ends: Vec<usize>,
+            quoted: Vec<(usize, usize, String)>) -> CodeColumns {
+        let quoted: Vec<(usize, usize, Vec<char>)> =
+            quoted.into_iter().map(|(a, b, name)| (a, b, name.chars().collect())).collect();
+        py.allow_threads(|| {
+            let mut cols: CodeColumns = Default::default();
+            for code in self.book.code(text, &starts, &ends, &quoted) {
+                cols.0.push(code.clause as u32);
+                cols.1.push(code.category);
+                cols.2.push(code.terms);
+            }
+            cols
+        })
+    }
+}
+
 /// The value of one numeral string; ValueError with numbers.py's message if it is none.
 #[pyfunction]
 fn parse_number(text: &str) -> PyResult<f64> {
@@ -115,6 +151,7 @@ fn parse_number(text: &str) -> PyResult<f64> {
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<Core>()?;
+    m.add_class::<Codebook>()?;
     m.add_function(wrap_pyfunction!(parse_number, m)?)?;
     Ok(())
 }

@@ -26,6 +26,7 @@ from bisect import bisect_right
 import ahocorasick
 import regex
 
+from .. import core
 from ..lexicons import Codebook, Lexicons, derived
 from ..model import CategoryCode, Segmented
 
@@ -47,7 +48,7 @@ def code_categories(doc: Segmented, lex: Lexicons) -> tuple[CategoryCode, ...]:
     title = doc.structured.metadata.title or ""
     for codebook in lex.codebooks:
         book: list[CategoryCode] = []
-        found = _scan(codebook, masked, clauses, starts)
+        codes_of = _clause_codes(codebook, masked, clauses, starts, quoted)
         in_sector = _sector_sentences(codebook, title, masked, doc.clauses)
         heading_codes: dict[int, list[CategoryCode]] = {}  # section level → codes of its heading
         title_codes = _title_codes(codebook, title) if codebook.themes else []
@@ -56,7 +57,7 @@ def code_categories(doc: Segmented, lex: Lexicons) -> tuple[CategoryCode, ...]:
         for clause in doc.clauses:
             if in_sector is not None and (clause.paragraph_seq, clause.sentence_seq) not in in_sector:
                 continue  # a sector codebook is silent outside its sector (SPEC §8, v1.1)
-            codes = _codes(codebook, clause.seq, found.get(clause.seq, {}), quoted)
+            codes = list(codes_of.get(clause.seq, ()))
             if clause.is_heading:
                 for level in [lv for lv in heading_codes if lv >= clause.section_level]:
                     del heading_codes[level]
@@ -181,6 +182,33 @@ def _automaton(codebook: Codebook, attribute: str):
         automaton.add_word(word, (word, tuple(ids)))
     automaton.make_automaton()
     return automaton
+
+
+def _clause_codes(codebook: Codebook, masked: str, clauses, starts, quoted: _Quoted) -> dict[int, list[CategoryCode]]:
+    """clause seq → its own codes (terms found in the clause), in codebook order: one call
+    to the compiled core for the notice, or a scan and the rules of `_codes` in Python."""
+    if not core.enabled():
+        found = _scan(codebook, masked, clauses, starts)
+        return {seq: _codes(codebook, seq, per_clause, quoted) for seq, per_clause in found.items()}
+    compiled = derived(codebook, "core", lambda: _compiled(codebook))
+    clause_of, category_of, terms_of = compiled.code(masked, starts, [c.end for c in clauses], quoted.names)
+    out: dict[int, list[CategoryCode]] = {}
+    categories = codebook.categories
+    for i, k, terms in zip(clause_of, category_of, terms_of, strict=True):
+        seq = clauses[i].seq
+        out.setdefault(seq, []).append(CategoryCode(seq, codebook.id, categories[k].id, float(len(terms)),
+                                                    tuple(terms)))
+    return out
+
+
+def _compiled(codebook: Codebook):
+    """The codebook's terms and negative words for the core: word → category indices."""
+    words: tuple[dict[str, list[int]], dict[str, list[int]]] = ({}, {})
+    for k, category in enumerate(codebook.categories):
+        for kind, attribute in enumerate(("terms", "negative")):
+            for word in getattr(category, attribute):
+                words[kind].setdefault(word, []).append(k)
+    return core.Codebook(list(words[0].items()), list(words[1].items()), len(codebook.categories))
 
 
 def _scan(codebook: Codebook, masked: str, clauses, starts) -> dict[int, dict[str, tuple[list, list]]]:
