@@ -68,6 +68,11 @@ def Codebook(terms: list, negatives: list, n_categories: int):  # noqa: N802 - t
     return _core.Codebook(terms, negatives, n_categories)
 
 
+def Splitter(connectives: list[str], digits: str):  # noqa: N802 - the core's class
+    """Paragraphs → clauses in the core (see segment.py)."""
+    return _core.Splitter(connectives, digits)
+
+
 def unit_list(tl: TargetLexicon) -> list:
     """The lexicon's units in the order the core numbers them."""
     return derived(tl, "core_units", lambda: list(tl.units.values()))

@@ -13,11 +13,14 @@ the rest of a paragraph.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
+from typing import NamedTuple
 
 import regex
 
+from . import core
 from .lexicons import Lexicons, derived
-from .model import Clause, Segmented, Structured, Tag
+from .model import Clause, Paragraph, Segmented, Structured, Tag
 
 PAIRS = {"(": ")", "[": "]", "〔": "〕", "【": "】", "《": "》", "〈": "〉", "“": "”", "‘": "’",
          "「": "」", "『": "』", "{": "}", "<": ">"}
@@ -45,11 +48,9 @@ def segment(doc: Structured, lex: Lexicons) -> Segmented:
     row_cell = derived(lex, "row_cell_pattern", lambda: row_cell_pattern(lex))
     header = next(table_headers(text, lex), None)
     first_table = header.end() if header else len(text) + 1
-    pending: list[list] = []  # start, end, sentence_seq, is_heading, paragraph, tags
-    orphan_tags: list[Tag] = []
     column_cells = column_table_cells(text, doc.paragraphs, lex)
+    paragraphs: list[_Paragraph] = []
     for para in doc.paragraphs:
-        protected = protected_mask(text, para.start, para.end)
         row: list[Tag] = column_cells.get(para.seq, [])
         if row:
             tags = list(row)
@@ -63,21 +64,12 @@ def segment(doc: Structured, lex: Lexicons) -> Segmented:
         if para.seq in column_cells:  # the other cells of a row are clauses of their own; 序号 none
             holes += [(m.start(), m.end()) for m in CELL_BAR.finditer(text, para.start, para.end)]
             holes += [(a, b) for a, b in table_cells(text, para.start, para.end) if text[a:b].isdigit()]
-        spans: list[tuple[int, int, int, bool]] = []  # start, end, sentence_seq, is_heading
-        body_start = para.start
         h = para.heading
-        if h is not None and h.end > h.start + len(h.marker):
-            spans.append(_trim(text, h.start, h.end, 0, True))
-            body_start = h.end
-        sentence = len(spans)
-        for start, end in _minus(body_start, para.end, holes):
-            for s_start, s_end in _split(text, start, end, SENTENCE_DELIMITERS, protected, para.start):
-                pieces = [_trim(text, a, b, sentence, False)
-                          for a, b in _split(text, s_start, s_end, CLAUSE_DELIMITERS, protected, para.start)]
-                pieces = _join_connectives(text, [p for p in pieces if p[1] > p[0]], lex.connectives)
-                pieces = [short for p in pieces for short in _bounded(text, p)]
-                spans.extend(pieces)
-                sentence += bool(pieces)
+        heading = _trim(text, h.start, h.end, 0, True) if h is not None and h.end > h.start + len(h.marker) else None
+        paragraphs.append(_Paragraph(para, tags, row, holes, heading))
+    pending: list[list] = []  # start, end, sentence_seq, is_heading, paragraph, tags
+    orphan_tags: list[Tag] = []
+    for (para, tags, row, _, _), spans in zip(paragraphs, _clause_spans(text, paragraphs, lex), strict=True):
         if not spans:
             orphan_tags.extend(tags)
             continue
@@ -102,6 +94,55 @@ def segment(doc: Structured, lex: Lexicons) -> Segmented:
         for i, (s, e, n, hd, para, tags) in enumerate(pending)
     )
     return Segmented(structured=doc, clauses=numbered)
+
+
+class _Paragraph(NamedTuple):
+    para: Paragraph
+    tags: list[Tag]
+    row: list[Tag]  # a table row's unit cells (they close the whole row)
+    holes: list[tuple[int, int]]  # spans that are no clause text (tags, cell bars, row numbers)
+    heading: tuple | None  # the heading's clause span, if the paragraph opens with one
+
+
+def _clause_spans(text: str, paragraphs: list[_Paragraph], lex: Lexicons) -> list[list[tuple]]:
+    """(start, end, sentence_seq, is_heading) of each paragraph's clauses: the heading, then
+    the body cut into sentences and clauses — by the compiled core for the whole notice in
+    one call, or paragraph by paragraph in Python."""
+    if core.enabled():
+        splitter = derived(lex, "core_splitter", lambda: core.Splitter(sorted(lex.connectives), _digits()))
+        para_of, starts, ends, sentences = splitter.split(
+            text, [p.para.start for p in paragraphs], [p.para.end for p in paragraphs],
+            [p.heading and p.para.heading.end or p.para.start for p in paragraphs],
+            [1 if p.heading else 0 for p in paragraphs],
+            [(i, a, b) for i, p in enumerate(paragraphs) for a, b in p.holes])
+        out: list[list[tuple]] = [[p.heading] if p.heading else [] for p in paragraphs]
+        for i, a, b, n in zip(para_of, starts, ends, sentences, strict=True):
+            out[i].append((a, b, n, False))
+        return out
+    return [_paragraph_spans(text, p, lex) for p in paragraphs]
+
+
+def _paragraph_spans(text: str, p: _Paragraph, lex: Lexicons) -> list[tuple]:
+    para = p.para
+    protected = protected_mask(text, para.start, para.end)
+    spans: list[tuple[int, int, int, bool]] = [p.heading] if p.heading else []  # start, end, sentence_seq, heading
+    sentence = len(spans)
+    for start, end in _minus(para.heading.end if p.heading else para.start, para.end, p.holes):
+        for s_start, s_end in _split(text, start, end, SENTENCE_DELIMITERS, protected, para.start):
+            pieces = [_trim(text, a, b, sentence, False)
+                      for a, b in _split(text, s_start, s_end, CLAUSE_DELIMITERS, protected, para.start)]
+            pieces = _join_connectives(text, [p for p in pieces if p[1] > p[0]], lex.connectives)
+            pieces = [short for p in pieces for short in _bounded(text, p)]
+            spans.extend(pieces)
+            sentence += bool(pieces)
+    return spans
+
+
+@lru_cache(maxsize=1)
+def _digits() -> str:
+    """What str.isdigit() calls a digit (a clause too long is not cut between two), for the
+    core. Unicode has none beyond the first two planes (the rest: ideographs, tags, private use)."""
+    return "".join(c for c in map(chr, range(0x20000)) if c.isdigit())
 
 
 def _bounded(text: str, piece: tuple) -> list[tuple]:

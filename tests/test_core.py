@@ -21,6 +21,7 @@ from pipeline.extract.numbers import NumberError, parse_number
 from pipeline.extract.quantities import clause_quantities, find_quantities
 from pipeline.model import Source
 from pipeline.run import STAGES, document_columns
+from pipeline.segment import segment
 
 DEVSET = ROOT.parent / "shared" / "devset"
 needs_core = pytest.mark.skipif(core._core is None, reason="the compiled core is not built")
@@ -190,4 +191,27 @@ def test_random_codebook_text(lex, codebook_pieces, data):
         fast = extract(doc, lex).categories
     with core.using("python"):
         slow = extract(doc, lex).categories
+    assert fast == slow
+
+
+SEGMENT_PIECES = list("。！？；!?;,，:：、 |\n()[]〔〕【】《》“”‘’\"<>{}「」0123456789") + [
+    "同时", "此外", "(一)", "一、", "1.", "第一条", "责任单位:", "〔责任单位:县教育局〕", "(市科委负责落实)",
+    "序号|工作任务|责任单位", "教育局", "学校", "发展", "10,000", "17:00", "x" * 700, "、" * 3]
+
+
+@needs_core
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_random_text_is_cut_into_the_same_clauses(lex, data):
+    """Brackets (matched, crossed, unclosed), quotes of two input methods, delimiters
+    between digits, tags, connectives and clauses longer than the limit."""
+    text = "".join(data.draw(st.lists(st.sampled_from(SEGMENT_PIECES), min_size=1, max_size=40)))
+    try:
+        structured = process_text(text, lex).structured
+    except Exception:  # noqa: BLE001 - text that is no notice: nothing to cut
+        return
+    with core.using("core"):
+        fast = segment(structured, lex).clauses
+    with core.using("python"):
+        slow = segment(structured, lex).clauses
     assert fast == slow

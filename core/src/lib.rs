@@ -9,6 +9,7 @@ mod chars;
 mod codebooks;
 mod numbers;
 mod quantities;
+mod split;
 mod trie;
 
 use std::collections::HashMap;
@@ -140,6 +141,61 @@ impl Codebook {
     }
 }
 
+/// How paragraphs are cut into sentences and clauses: the connectives that join the clause
+/// after them, and the characters Python's str.isdigit() calls digits.
+#[pyclass(frozen, module = "pipeline._core")]
+struct Splitter {
+    splitter: split::Splitter,
+}
+
+/// Clause columns: paragraph index, start, end, sentence number in the paragraph.
+type ClauseColumns = (Vec<u32>, Vec<u32>, Vec<u32>, Vec<u32>);
+
+#[pymethods]
+impl Splitter {
+    #[new]
+    fn new(connectives: Vec<String>, digits: &str) -> Splitter {
+        Splitter {
+            splitter: split::Splitter {
+                connectives: connectives.iter().map(|c| c.chars().collect()).collect(),
+                digits: digits.chars().collect(),
+            },
+        }
+    }
+
+    /// The clauses of every paragraph `text[starts[i]:ends[i]]`, its body from
+    /// `body_starts[i]`, sentences numbered from `first_sentences[i]`; `holes` are
+    /// (paragraph index, start, end) spans cut out (tags).
+    #[allow(clippy::too_many_arguments)]
+    fn split(&self, py: Python<'_>, text: &str, starts: Vec<usize>, ends: Vec<usize>, body_starts: Vec<usize>,
+             first_sentences: Vec<u32>, holes: Vec<(usize, usize, usize)>) -> PyResult<ClauseColumns> {
+        let chars: Vec<char> = text.chars().collect();
+        py.allow_threads(|| {
+            let mut by_paragraph: Vec<Vec<(usize, usize)>> = vec![Vec::new(); starts.len()];
+            for (p, a, b) in holes {
+                by_paragraph.get_mut(p).ok_or_else(|| PyValueError::new_err("a hole of no paragraph"))?.push((a, b));
+            }
+            let mut cols: ClauseColumns = Default::default();
+            let mut found = Vec::new();
+            for (i, hole_list) in by_paragraph.into_iter().enumerate() {
+                let (s, e) = (starts[i], ends[i]);
+                if s > e || e > chars.len() || body_starts[i] < s {
+                    return Err(PyValueError::new_err(format!("paragraph {i} ({s}, {e}) is outside the text")));
+                }
+                found.clear();
+                self.splitter.paragraph(&chars, (s, e), body_starts[i], hole_list, first_sentences[i], &mut found);
+                for &(a, b, n) in &found {
+                    cols.0.push(i as u32);
+                    cols.1.push(a as u32);
+                    cols.2.push(b as u32);
+                    cols.3.push(n);
+                }
+            }
+            Ok(cols)
+        })
+    }
+}
+
 /// The value of one numeral string; ValueError with numbers.py's message if it is none.
 #[pyfunction]
 fn parse_number(text: &str) -> PyResult<f64> {
@@ -152,6 +208,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<Core>()?;
     m.add_class::<Codebook>()?;
+    m.add_class::<Splitter>()?;
     m.add_function(wrap_pyfunction!(parse_number, m)?)?;
     Ok(())
 }
