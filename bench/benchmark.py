@@ -1,7 +1,7 @@
 """Benchmark: throughput, scaling, memory and incremental runs of policy-pipeline.
 
-Builds a corpus of the requested size from corpus/ (every copy varied so nothing is
-de-duplicated or reused), runs the pipeline as a user would (whole process, `--full`),
+Builds a corpus of the requested size from the seeds in corpus/ and the development
+notices in ../shared/devset/ (every copy varied so nothing is de-duplicated or reused), runs the pipeline as a user would (whole process, `--full`),
 and prints one table: documents, MB, seconds, MB/s and documents/s end to end and per
 stage, peak RSS, and — measured in the same run on the same text — the throughput of
 OpenCC t2s alone and of jieba.lcut alone (whole processes), with the ratios the
@@ -28,8 +28,14 @@ ROOT = Path(__file__).resolve().parent.parent
 EXE = Path(sys.executable).with_name("policy-pipeline")
 
 
-def build_corpus(target: Path, megabytes: float) -> list[Path]:
-    seeds = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "corpus").rglob("*.txt"))]
+# Real variety (issue 18): the seeds and, beside the checkout, the 49 development notices
+# (docs and extra: a few hundred characters to 60,000, plans, tables, lists, Traditional).
+SOURCES = (ROOT / "corpus", ROOT.parent / "shared" / "devset" / "docs", ROOT.parent / "shared" / "devset" / "extra")
+
+
+def build_corpus(target: Path, megabytes: float, sources: tuple[Path, ...] = SOURCES) -> list[Path]:
+    seeds = [p.read_text(encoding="utf-8") for folder in sources if folder.is_dir()
+             for p in sorted(folder.rglob("*.txt"))]
     files, size, i = [], 0, 0
     while size < megabytes * 1e6:
         text = seeds[i % len(seeds)]
@@ -176,7 +182,7 @@ def main() -> None:
                 budgets += [("1 worker ≥ 10× jieba", (mb / seconds) / jieba_mbs, 10, ">="),
                             ("1 worker ≥ ¼ OpenCC", (mb / seconds) / opencc_mbs, 0.25, ">=")]
             if workers == 2 and args.workers[0] == 1:
-                budgets.append(("2 workers ≥ 1.7× 1 worker", single / seconds, 1.7, ">="))
+                budgets.append(("2 workers ≥ 1.8× 1 worker", single / seconds, 1.8, ">="))
             budgets.append((f"peak PSS, {workers} worker(s), MB", pss, 500, "<"))
         out = work / f"out-{args.workers[0]}"
         rerun = [str(EXE), "run", str(corpus), "-o", str(out), "-q", "--workers", str(args.workers[0])]
@@ -188,10 +194,10 @@ def main() -> None:
         changed, rss, pss = timed_process(rerun, work)
         say(row("re-run, 1% of documents changed", mb, docs, changed, rss, pss,
                 f"{changed / single:.1%} of the first"))
-        budgets.append(("re-run 1% changed, share of first", changed / single, 0.10, "<"))
+        budgets.append(("re-run 1% changed, share of first", changed / single, 0.05, "<"))
         imports, _, _ = timed_process([sys.executable, "-c", STARTUP], ROOT)
         say(row("startup: import + lexicons", 0.0001, 1, imports))
-        budgets.append(("startup (import + lexicons), s", imports, 1.0, "<"))
+        budgets.append(("startup (import + lexicons), s", imports, 0.5, "<"))
         tiny = work / "tiny"
         tiny.mkdir()
         shutil.copy(files[0], tiny / "one.txt")
