@@ -40,6 +40,15 @@ def test_one_version_for_the_package_and_the_crate():
     assert cargo["package"]["version"] == pipeline.__version__
 
 
+def _both(run):
+    """What `run()` gives with the core and with the Python rules."""
+    with core.using("core"):
+        fast = run()
+    with core.using("python"):
+        slow = run()
+    return fast, slow
+
+
 def _quantities(text: str, lex, engine: str):
     with core.using(engine):
         try:
@@ -114,10 +123,7 @@ def test_every_clause_of_the_development_notices(lex):
         doc = process_text(path.read_text(encoding="utf-8"), lex)
         text = doc.structured.normalized.text
         spans = [(c.start, c.end) for c in doc.clauses]
-        with core.using("core"):
-            fast = clause_quantities(text, spans, lex.targets)
-        with core.using("python"):
-            slow = clause_quantities(text, spans, lex.targets)
+        fast, slow = _both(lambda: clause_quantities(text, spans, lex.targets))  # noqa: B023 - called at once
         assert fast == slow, path.name
 
 
@@ -164,10 +170,7 @@ def test_random_numerals(text):
 def test_a_document_extracts_the_same_with_either_engine(lex):
     text = "到2025年,全县新建幼儿园3所,新增学位不少于1200个,专任教师本科以上学历比例达到85%以上。"
     doc = process_text(text, lex)
-    with core.using("core"):
-        fast = extract(doc, lex).targets
-    with core.using("python"):
-        slow = extract(doc, lex).targets
+    fast, slow = _both(lambda: extract(doc, lex).targets)
     assert fast == slow and [t.mention for t in fast] == ["3所", "不少于1200个", "85%以上"]
 
 
@@ -187,10 +190,7 @@ def test_random_codebook_text(lex, codebook_pieces, data):
         doc = process_text(text, lex)
     except Exception:  # noqa: BLE001 - text that is no notice: nothing to code
         return
-    with core.using("core"):
-        fast = extract(doc, lex).categories
-    with core.using("python"):
-        slow = extract(doc, lex).categories
+    fast, slow = _both(lambda: extract(doc, lex).categories)
     assert fast == slow
 
 
@@ -210,8 +210,5 @@ def test_random_text_is_cut_into_the_same_clauses(lex, data):
         structured = process_text(text, lex).structured
     except Exception:  # noqa: BLE001 - text that is no notice: nothing to cut
         return
-    with core.using("core"):
-        fast = segment(structured, lex).clauses
-    with core.using("python"):
-        slow = segment(structured, lex).clauses
+    fast, slow = _both(lambda: segment(structured, lex).clauses)
     assert fast == slow

@@ -3,7 +3,6 @@
 
 use std::sync::OnceLock;
 
-
 /// The value of a Chinese digit character.
 pub fn cn_digit(c: char) -> Option<u32> {
     Some(match c {
@@ -117,16 +116,23 @@ pub fn is_word(c: char) -> bool {
 
 /// `text[pos:]` starts with `word`.
 pub fn starts_with(text: &[char], pos: usize, word: &str) -> bool {
-    let mut i = pos;
-    for w in word.chars() {
-        if i >= text.len() || text[i] != w {
-            return false;
-        }
-        i += 1;
-    }
-    true
+    let Some(rest) = text.get(pos..) else { return false };
+    let mut chars = rest.iter();
+    word.chars().all(|w| chars.next() == Some(&w))
 }
 
 pub fn at(text: &[char], pos: usize) -> Option<char> {
     text.get(pos).copied()
+}
+
+/// The bounds of `t` without the characters `strip` says to drop at either end.
+pub fn trimmed(t: &[char], start: usize, end: usize, strip: fn(char) -> bool) -> (usize, usize) {
+    let (mut a, mut b) = (start, end);
+    while a < b && strip(t[a]) {
+        a += 1;
+    }
+    while b > a && strip(t[b - 1]) {
+        b -= 1;
+    }
+    (a, b)
 }

@@ -4,15 +4,18 @@
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
+/// The automaton of a list of words, the words as characters, and each word's categories.
+type Automaton = (AhoCorasick, Vec<Vec<char>>, Vec<Vec<u32>>);
+
 pub struct Codebook {
-    terms: Option<(AhoCorasick, Vec<Vec<char>>, Vec<Vec<u32>>)>,
-    negatives: Option<(AhoCorasick, Vec<Vec<char>>, Vec<Vec<u32>>)>,
+    terms: Option<Automaton>,
+    negatives: Option<Automaton>,
     n_categories: usize,
 }
 
 type Words = Vec<(String, Vec<u32>)>;
 
-fn automaton(words: Words) -> Option<(AhoCorasick, Vec<Vec<char>>, Vec<Vec<u32>>)> {
+fn automaton(words: Words) -> Option<Automaton> {
     let words: Words = words.into_iter().filter(|(w, _)| !w.is_empty()).collect();
     if words.is_empty() {
         return None;
@@ -77,8 +80,13 @@ impl Codebook {
 
     /// The codes of every clause, clause by clause, each clause's in codebook order.
     /// `quoted`: the document's quoted names (start, end, text), in text order.
-    pub fn code(&self, text: &str, starts: &[usize], ends: &[usize], quoted: &[(usize, usize, Vec<char>)])
-                -> Vec<Code> {
+    pub fn code(
+        &self,
+        text: &str,
+        starts: &[usize],
+        ends: &[usize],
+        quoted: &[(usize, usize, Vec<char>)],
+    ) -> Vec<Code> {
         let Some((_, words, _)) = &self.terms else { return Vec::new() };
         let mut out = Vec::new();
         for (clause, per_clause) in self.scan(text, starts, ends).into_iter().enumerate() {
@@ -111,8 +119,9 @@ impl Codebook {
                 if first.is_empty() {
                     continue;
                 }
-                first.sort_by(|a, b| (a.1, std::cmp::Reverse(words[a.0].len()))
-                    .cmp(&(b.1, std::cmp::Reverse(words[b.0].len()))));
+                first.sort_by(|a, b| {
+                    (a.1, std::cmp::Reverse(words[a.0].len())).cmp(&(b.1, std::cmp::Reverse(words[b.0].len())))
+                });
                 out.push(Code {
                     clause,
                     category: category as u32,

@@ -21,8 +21,8 @@ use quantities::{comparator_code, QuantityLexicon, COMPARATORS};
 
 /// Quantity columns: clause index, start, end, value, value_max (NaN: none), unit index
 /// (-1: none), comparator, percent, rule.
-type QuantityColumns = (Vec<u32>, Vec<u32>, Vec<u32>, Vec<f64>, Vec<f64>, Vec<i32>, Vec<&'static str>, Vec<bool>,
-                        Vec<&'static str>);
+type QuantityColumns =
+    (Vec<u32>, Vec<u32>, Vec<u32>, Vec<f64>, Vec<f64>, Vec<i32>, Vec<&'static str>, Vec<bool>, Vec<&'static str>);
 
 #[pyclass(frozen, module = "pipeline._core")]
 struct Core {
@@ -44,8 +44,12 @@ impl Core {
     /// units: (written, unit, kind) in the target lexicon's order; before/after/inside:
     /// (word, comparator) of comparators.tsv.
     #[new]
-    fn new(units: Vec<(String, String, String)>, before: Vec<(String, String)>, after: Vec<(String, String)>,
-           inside: Vec<(String, String)>) -> PyResult<Core> {
+    fn new(
+        units: Vec<(String, String, String)>,
+        before: Vec<(String, String)>,
+        after: Vec<(String, String)>,
+        inside: Vec<(String, String)>,
+    ) -> PyResult<Core> {
         let (before_words, before_cmp) = comparator_words(before)?;
         let (after_words, after_cmp) = comparator_words(after)?;
         let (inside_words, _) = comparator_words(inside)?;
@@ -66,8 +70,13 @@ impl Core {
     }
 
     /// Every quantity of each clause `text[starts[i]:ends[i]]`, as columns (offsets in `text`).
-    fn quantities(&self, py: Python<'_>, text: &str, starts: Vec<usize>, ends: Vec<usize>)
-                  -> PyResult<QuantityColumns> {
+    fn quantities(
+        &self,
+        py: Python<'_>,
+        text: &str,
+        starts: Vec<usize>,
+        ends: Vec<usize>,
+    ) -> PyResult<QuantityColumns> {
         let chars: Vec<char> = text.chars().collect();
         py.allow_threads(|| {
             let mut cols: QuantityColumns = Default::default();
@@ -125,8 +134,14 @@ impl Codebook {
 
     /// The codes of each clause `text[starts[i]:ends[i]]` (clauses sorted by start);
     /// `quoted`: (start, end, name) of the quoted names, in text order.
-    fn code(&self, py: Python<'_>, text: &str, starts: Vec<usize>, ends: Vec<usize>,
-            quoted: Vec<(usize, usize, String)>) -> CodeColumns {
+    fn code(
+        &self,
+        py: Python<'_>,
+        text: &str,
+        starts: Vec<usize>,
+        ends: Vec<usize>,
+        quoted: Vec<(usize, usize, String)>,
+    ) -> CodeColumns {
         let quoted: Vec<(usize, usize, Vec<char>)> =
             quoted.into_iter().map(|(a, b, name)| (a, b, name.chars().collect())).collect();
         py.allow_threads(|| {
@@ -167,8 +182,16 @@ impl Splitter {
     /// `body_starts[i]`, sentences numbered from `first_sentences[i]`; `holes` are
     /// (paragraph index, start, end) spans cut out (tags).
     #[allow(clippy::too_many_arguments)]
-    fn split(&self, py: Python<'_>, text: &str, starts: Vec<usize>, ends: Vec<usize>, body_starts: Vec<usize>,
-             first_sentences: Vec<u32>, holes: Vec<(usize, usize, usize)>) -> PyResult<ClauseColumns> {
+    fn split(
+        &self,
+        py: Python<'_>,
+        text: &str,
+        starts: Vec<usize>,
+        ends: Vec<usize>,
+        body_starts: Vec<usize>,
+        first_sentences: Vec<u32>,
+        holes: Vec<(usize, usize, usize)>,
+    ) -> PyResult<ClauseColumns> {
         let chars: Vec<char> = text.chars().collect();
         py.allow_threads(|| {
             let mut by_paragraph: Vec<Vec<(usize, usize)>> = vec![Vec::new(); starts.len()];

@@ -1,8 +1,10 @@
 //! Numerals → values, and the scan for numerals that are numbers: the rules of
 //! pipeline/extract/numbers.py (see its docstring), read the way its patterns read.
 
-use crate::chars::{at, big_unit, cn_digit, is_ascii_digit, is_cn, is_han, is_py_space, is_space, is_word,
-                   small_unit, starts_with};
+use crate::chars::{
+    at, big_unit, cn_digit, is_ascii_digit, is_cn, is_han, is_py_space, is_space, is_word, small_unit, starts_with,
+    trimmed,
+};
 
 pub type NumResult<T> = Result<T, String>;
 
@@ -106,7 +108,9 @@ fn body_at(t: &[char], pos: usize) -> Option<usize> {
     Some(e)
 }
 
-fn rest_at(t: &[char], pos: usize) -> Option<(Option<(usize, usize)>, (usize, usize))> {
+type Span = (usize, usize);
+
+fn rest_at(t: &[char], pos: usize) -> Option<(Option<Span>, Span)> {
     let percent_words = ["百分之", "千分之", "万分之", "仟分之"];
     if !percent_words.iter().any(|w| starts_with(t, pos, w)) {
         if let Some(den_end) = tokens_end(t, pos, 40) {
@@ -324,14 +328,7 @@ fn integer(t: &[char]) -> NumResult<f64> {
 }
 
 fn strip(t: &[char]) -> &[char] {
-    let mut a = 0;
-    let mut b = t.len();
-    while a < b && is_py_space(t[a]) {
-        a += 1;
-    }
-    while b > a && is_py_space(t[b - 1]) {
-        b -= 1;
-    }
+    let (a, b) = trimmed(t, 0, t.len(), is_py_space);
     &t[a..b]
 }
 
@@ -369,10 +366,8 @@ pub fn parse_number(text: &[char]) -> NumResult<f64> {
         if frac.is_empty() || !frac.iter().all(|&c| cn_digit(c).is_some() || is_ascii_digit(c)) {
             return Err(format!("bad decimal part in {}", py_repr(t)));
         }
-        let digits: String = frac
-            .iter()
-            .map(|&c| cn_digit(c).map(|d| char::from_digit(d, 10).unwrap()).unwrap_or(c))
-            .collect();
+        let digits: String =
+            frac.iter().map(|&c| cn_digit(c).map(|d| char::from_digit(d, 10).unwrap()).unwrap_or(c)).collect();
         let fraction: f64 = format!("0.{digits}").parse().map_err(|e: std::num::ParseFloatError| e.to_string())?;
         ((if whole.is_empty() { 0.0 } else { integer(whole)? }) + fraction) * scale
     } else {
@@ -468,4 +463,3 @@ pub fn find_numbers(t: &[char], follower: &dyn Fn(usize) -> bool) -> Vec<Number>
     }
     out
 }
-

@@ -1,7 +1,7 @@
 //! Quantities: number + unit + comparator spans, the grammar of
 //! pipeline/extract/quantities.py (see its docstring) over a notice's clauses.
 
-use crate::chars::{at, is_ascii_digit, is_cn, is_han, is_py_space, is_space, starts_with};
+use crate::chars::{at, is_ascii_digit, is_cn, is_han, is_py_space, is_space, starts_with, trimmed};
 use crate::numbers::{find_numbers, numeral_at, parse_number, NumResult, Number};
 use crate::trie::Trie;
 
@@ -192,9 +192,8 @@ fn is_year_numeral(s: &[char]) -> bool {
     if s.len() != 4 {
         return false;
     }
-    let arabic = ((s[0] == '1' && s[1] == '9') || (s[0] == '2' && s[1] == '0'))
-        && is_ascii_digit(s[2])
-        && is_ascii_digit(s[3]);
+    let arabic =
+        ((s[0] == '1' && s[1] == '9') || (s[0] == '2' && s[1] == '0')) && is_ascii_digit(s[2]) && is_ascii_digit(s[3]);
     let chinese = "一二".contains(s[0])
         && "〇零○九".contains(s[1])
         && "〇零○一二三四五六七八九".contains(s[2])
@@ -282,15 +281,26 @@ impl QuantityLexicon {
             if c != '半' || !matches!(at(t, p + 1), Some(n) if !is_space(n)) {
                 continue;
             }
-            if p > 0 && (matches!(t[p - 1], '每' | '上' | '下') || is_ascii_digit(t[p - 1])
-                || "一二三四五六七八九十".contains(t[p - 1])) {
+            if p > 0
+                && (matches!(t[p - 1], '每' | '上' | '下')
+                    || is_ascii_digit(t[p - 1])
+                    || "一二三四五六七八九十".contains(t[p - 1]))
+            {
                 continue;
             }
             if let Some((u, end)) = self.unit_at(t, p + 1) {
                 let kind = self.unit_kind[u].as_str();
                 if !matches!(kind, "duration" | "count" | "frequency") && !taken(p, &out) {
-                    out.push(Quantity { start: p, end, value: 0.5, value_max: None, unit: Some(u),
-                                        comparator: EQ, percent: false, rule: RULE_HALF });
+                    out.push(Quantity {
+                        start: p,
+                        end,
+                        value: 0.5,
+                        value_max: None,
+                        unit: Some(u),
+                        comparator: EQ,
+                        percent: false,
+                        rule: RULE_HALF,
+                    });
                 }
             }
         }
@@ -322,8 +332,16 @@ impl QuantityLexicon {
             return Ok(None);
         }
         let end = unit.map_or(m.end, |u| u.1);
-        Ok(Some(Quantity { start: m.start, end, value: a, value_max: Some(b), unit: unit.map(|u| u.0),
-                           comparator: RANGE, percent: false, rule: RULE_ADJACENT }))
+        Ok(Some(Quantity {
+            start: m.start,
+            end,
+            value: a,
+            value_max: Some(b),
+            unit: unit.map(|u| u.0),
+            comparator: RANGE,
+            percent: false,
+            rule: RULE_ADJACENT,
+        }))
     }
 
     /// 13.5千米: the 千 belongs to the unit 千米, not to the number.
@@ -429,9 +447,9 @@ impl QuantityLexicon {
         let mut unit: Option<usize> = None;
         let following = if percent { None } else { self.unit_at(t, end) };
         let counts = |u: usize| matches!(self.unit_kind[u].as_str(), "count" | "frequency");
-        if !percent && unit_first.is_some() && end == unit_first.unwrap().1
-            && following.is_none_or(|f| counts(f.0)) {
-            unit = Some(unit_first.unwrap().0); // 10个名师工作室: the measure word, a noun follows
+        let measure_word = unit_first.filter(|&(_, e)| !percent && end == e && following.is_none_or(|f| counts(f.0)));
+        if let Some((u, _)) = measure_word {
+            unit = Some(u); // 10个名师工作室: the measure word, a noun follows
         } else if !percent {
             if let Some((u, e)) = following {
                 unit = Some(u);
@@ -594,13 +612,24 @@ impl QuantityLexicon {
                 let same_unit = unit_name(p) == unit_name(&q) || p.unit.is_none() || q.unit.is_none();
                 let lower = |c: u8| c == GE || c == GT;
                 let upper = |c: u8| c == LE || c == LT;
-                if joined && same_unit && p.value_max.is_none() && q.value_max.is_none()
+                if joined
+                    && same_unit
+                    && p.value_max.is_none()
+                    && q.value_max.is_none()
                     && ((lower(p.comparator) && upper(q.comparator) && p.value <= q.value)
-                        || (upper(p.comparator) && lower(q.comparator) && q.value <= p.value)) {
+                        || (upper(p.comparator) && lower(q.comparator) && q.value <= p.value))
+                {
                     let (lo, hi) = if lower(p.comparator) { (p, &q) } else { (&q, p) };
-                    let joined = Quantity { start: p.start, end: q.end, value: lo.value, value_max: Some(hi.value),
-                                            unit: p.unit.or(q.unit), comparator: RANGE,
-                                            percent: p.percent || q.percent, rule: "two_bounds" };
+                    let joined = Quantity {
+                        start: p.start,
+                        end: q.end,
+                        value: lo.value,
+                        value_max: Some(hi.value),
+                        unit: p.unit.or(q.unit),
+                        comparator: RANGE,
+                        percent: p.percent || q.percent,
+                        rule: "two_bounds",
+                    };
                     *out.last_mut().unwrap() = joined;
                     continue;
                 }
@@ -612,14 +641,7 @@ impl QuantityLexicon {
 }
 
 fn bound_join(s: &[char]) -> bool {
-    let mut a = 0;
-    let mut b = s.len();
-    while a < b && is_space(s[a]) {
-        a += 1;
-    }
-    while b > a && is_space(s[b - 1]) {
-        b -= 1;
-    }
+    let (a, b) = trimmed(s, 0, s.len(), is_space);
     let mid: String = s[a..b].iter().collect();
     matches!(mid.as_str(), "" | "的同时" | "并且" | "并" | "且" | "而且" | "而" | "同时" | "," | "，" | "、")
 }

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use crate::chars::is_py_space;
+use crate::chars::{is_py_space, trimmed};
 
 const MAX_PROTECTED_SPAN: usize = 300;
 const MAX_CLAUSE: usize = 1000;
@@ -92,8 +92,7 @@ fn is_clause_cut(t: &[char], i: usize, end: usize) -> bool {
     !(before && after)
 }
 
-fn cuts(start: usize, end: usize, mask: &[bool], base: usize, cut: &dyn Fn(usize) -> bool)
-        -> Vec<(usize, usize)> {
+fn cuts(start: usize, end: usize, mask: &[bool], base: usize, cut: &dyn Fn(usize) -> bool) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     if start >= end {
         return out;
@@ -111,14 +110,8 @@ fn cuts(start: usize, end: usize, mask: &[bool], base: usize, cut: &dyn Fn(usize
     out
 }
 
-fn trim(t: &[char], mut start: usize, mut end: usize) -> (usize, usize) {
-    while start < end && is_py_space(t[start]) {
-        start += 1;
-    }
-    while end > start && is_py_space(t[end - 1]) {
-        end -= 1;
-    }
-    (start, end)
+fn trim(t: &[char], start: usize, end: usize) -> (usize, usize) {
+    trimmed(t, start, end, is_py_space)
 }
 
 pub struct Splitter {
@@ -158,8 +151,15 @@ impl Splitter {
 
     /// The clauses of one paragraph's body: (start, end, sentence) from `first_sentence` on.
     /// `holes` (tags cut out of the text) are not clause text.
-    pub fn paragraph(&self, t: &[char], para: (usize, usize), body_start: usize, mut holes: Vec<(usize, usize)>,
-                     first_sentence: u32, out: &mut Vec<(usize, usize, u32)>) {
+    pub fn paragraph(
+        &self,
+        t: &[char],
+        para: (usize, usize),
+        body_start: usize,
+        mut holes: Vec<(usize, usize)>,
+        first_sentence: u32,
+        out: &mut Vec<(usize, usize, u32)>,
+    ) {
         let (ps, pe) = para;
         let mask = protected_mask(t, ps, pe);
         holes.sort_unstable();
