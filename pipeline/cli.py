@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import LexiconError, PipelineError
+from .errors import LexiconError, PipelineError, Terminated, handle_stops, stop_signals
 from .lexicons import DEFAULT_DIR
 from .read import DEFAULT_MAX_BYTES
 
@@ -97,8 +97,7 @@ def run_command(inputs, output, workers, full, strict, max_mb, lexicon_dir, code
             else ""))
     _without_pandas()
     use_returning_allocator()
-    for number in (signal.SIGTERM, signal.SIGHUP):  # how batch schedulers and closed terminals stop a job
-        signal.signal(number, _stop)
+    handle_stops()  # SIGTERM, SIGHUP: how batch schedulers and closed terminals stop a job
     summary = run(inputs, output, workers=workers, full=full,
                   options=Options(lexicons=str(lexicon_dir), max_bytes=int(max_mb * 1024 * 1024),
                                   codebooks=tuple(str(p.resolve()) for p in codebooks),
@@ -326,19 +325,6 @@ def validate_command(directory: Path) -> None:
     click.echo(f"{directory}: {len(SCHEMAS)} tables match schema v{SCHEMA_VERSION}")
 
 
-class Terminated(BaseException):
-    """SIGTERM or SIGHUP: unwinds like Ctrl-C (workers stopped, temporary files removed,
-    lock released), then exits 128 + the signal number."""
-
-    def __init__(self, number: int) -> None:
-        super().__init__(number)
-        self.number = number
-
-
-def _stop(number: int, frame) -> None:
-    raise Terminated(number)
-
-
 class _NoPandas:
     """Import hook refusing pandas (see `_without_pandas`)."""
 
@@ -379,6 +365,7 @@ def _main(argv: list[str] | None) -> int:
         click.echo("error: interrupted; earlier tables are intact", err=True)
         return 130
     except Terminated as exc:
+        stop_signals.clear()  # handled (main may be called again in one process)
         click.echo(f"error: stopped by {signal.Signals(exc.number).name}; earlier tables are intact", err=True)
         return 128 + exc.number
     except click.UsageError as exc:

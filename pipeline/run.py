@@ -35,7 +35,7 @@ import regex
 from . import __version__, compare, dataset, storage
 from .clean import clean
 from .cluster import TASK_DOCUMENTS, dask_map
-from .errors import InputError, PipelineError
+from .errors import InputError, PipelineError, check_stop
 from .extract import extract
 from .extract.units import lead_and_units
 from .lexicons import DEFAULT_DIR, Lexicons, cached_lexicons
@@ -663,6 +663,7 @@ def run(inputs: list[Path | str], output: Path | str, workers: int = 0, full: bo
                 if options.layout == "dataset":
                     manifest["parts"] = {name: dataset.parts_of(staging, name) for name in TABLES + COMPARISONS}
                 write_json(staging / "manifest.json", manifest)  # last: the set is complete
+                check_stop()
                 _publish(output, staging)
                 _prune_cache(cache_dir, used, options)
         finally:
@@ -913,13 +914,16 @@ def show_progress(results: Iterator, total: int, enabled: bool,
     """Documents done / total and the rate on the terminal; `documents`: how many one result
     holds (a part of the dataset layout holds many), else one."""
     if not enabled or total < 2:
-        yield from results
+        for result in results:
+            check_stop()
+            yield result
         return
     from tqdm import tqdm
 
     with tqdm(total=total, unit="doc", file=sys.stderr, dynamic_ncols=True,
               disable=None) as bar:  # None: off when stderr is not a terminal
         for result in results:
+            check_stop()
             bar.update(documents(result) if documents else 1)
             yield result
 

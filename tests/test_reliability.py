@@ -461,3 +461,23 @@ def test_a_foreign_cache_entry_is_ignored_never_executed(tmp_path):
     assert summary.documents == 1 and summary.cached == 0
     again = run([notice], out, full=False, options=Options(), progress=False)
     assert again.documents == 1
+
+
+def test_a_stop_whose_exception_was_swallowed_still_stops_the_run(tmp_path, capsys):
+    """SIGTERM's exception raised inside a __del__ that the garbage collector runs is only
+    printed ("Exception ignored in …"); the run must still stop before publishing."""
+    from pipeline import errors
+    from pipeline.cli import main
+
+    out = tmp_path / "out"
+    assert main(["run", str(CORPUS / "xiji"), "-o", str(out), "-q"]) == 0
+    before = {p.name: p.read_bytes() for p in out.glob("*.parquet")}
+    errors.stop_signals.append(signal.SIGTERM)  # what the handler recorded before its exception was lost
+    try:
+        assert main(["run", str(CORPUS / "xiji"), str(CORPUS / "taicang"), "-o", str(out), "-q"]) == 128 + 15
+    finally:
+        errors.stop_signals.clear()
+    assert "stopped by SIGTERM; earlier tables are intact" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in out.glob("*.parquet")} == before
+    assert not list(out.glob(".runs/*.tmp"))
+    assert main(["run", str(CORPUS / "xiji"), "-o", str(out), "-q"]) == 0  # the lock was released
