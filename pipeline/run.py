@@ -228,7 +228,7 @@ def document_columns(doc: Extracted) -> dict[str, Columns]:
         "categories": [clause_categories.get(c.seq, []) for c in cs],
         "raw_start": [raw[c.start] for c in cs], "raw_end": [raw[c.end - 1] + 1 for c in cs],
         "tags": [[{"text": t.text, "start": t.start, "end": t.end} for t in c.tags] for c in cs],
-        "page": [_page(pages, raw[c.start]) for c in cs],
+        "page": [_page(pages, raw[c.start]) for c in cs] if pages else [None] * len(cs),
     }
     by_seq = {c.seq: (c, texts[i], originals[i]) for i, c in enumerate(cs)}
     rs = doc.responsibilities
@@ -293,8 +293,9 @@ def _units_by_clause(doc: Extracted) -> dict[int, tuple[str | None, list[str]]]:
                 groups.setdefault((r.clause_seq, r.scope), []).append(r)
         for (_, scope), rows in groups.items():
             rows.sort(key=lambda r: r.rank)
+            lead, units = lead_and_units([(r.unit, r.role) for r in rows])  # once a task, not once a clause
             for seq in scope:
-                out[seq] = lead_and_units([(r.unit, r.role) for r in rows])
+                out[seq] = (lead, list(units))
     return out
 
 
