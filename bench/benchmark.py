@@ -1,11 +1,12 @@
 """Benchmark: throughput, scaling, memory and incremental runs of policy-pipeline.
 
 Builds a corpus of the requested size from the seeds in corpus/ and the development
-notices in ../shared/devset/ (every copy varied so nothing is de-duplicated or reused), runs the pipeline as a user would (whole process, `--full`),
-and prints one table: documents, MB, seconds, MB/s and documents/s end to end and per
-stage, peak RSS, and — measured in the same run on the same text — the throughput of
-OpenCC t2s alone and of jieba.lcut alone (whole processes), with the ratios the
-performance budget is stated in. Machines are noisy: read the ratios, not the seconds.
+notices in ../shared/devset/ (every copy varied so nothing is de-duplicated or reused),
+runs the pipeline as a user would (whole process, `--full`), and prints one table:
+documents, MB, seconds, MB/s and documents/s end to end and per stage, peak RSS, and —
+measured in the same run on the same text — the throughput of OpenCC t2s alone and of
+jieba.lcut alone (whole processes), with the ratios the performance budget is stated in.
+Machines are noisy: read the ratios, not the seconds.
 
     pip install -e '.[bench]'
     python bench/benchmark.py --mb 50 --workers 1 2
