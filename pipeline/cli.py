@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from . import __version__, core
 from .errors import LexiconError, PipelineError, Terminated, handle_stops, stop_signals
 from .lexicons import DEFAULT_DIR
 from .read import DEFAULT_MAX_BYTES
@@ -25,8 +25,12 @@ TABLE_NAMES = ("documents", "clauses", "targets", "responsibilities", "categorie
                "region_indicator")
 
 
+ENGINE_NAMES = {"core": "compiled core", "python": "Python rules: POLICY_PIPELINE_ENGINE=python or no compiled core"}
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="policy-pipeline")
+@click.version_option(__version__, prog_name="policy-pipeline",
+                      message=f"%(prog)s, version %(version)s ({ENGINE_NAMES[core.engine()]})")
 def cli() -> None:
     """Turn Chinese local-government policy notices into Parquet tables.
 

@@ -9,7 +9,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, ROOT, examples, process_text
+from conftest import EXAMPLES, ROOT, cli, examples, process_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -212,3 +212,11 @@ def test_random_text_is_cut_into_the_same_clauses(lex, data):
         return
     fast, slow = _both(lambda: segment(structured, lex).clauses)
     assert fast == slow
+
+
+def test_the_version_says_which_engine_runs(monkeypatch):
+    expected = "compiled core" if os.environ.get("POLICY_PIPELINE_ENGINE", "core") == "core" else "Python rules"
+    result = cli("--version", check=True)
+    assert result.stdout.startswith(f"policy-pipeline, version {pipeline.__version__} ({expected}")
+    monkeypatch.setenv("POLICY_PIPELINE_ENGINE", "python")
+    assert "(Python rules: POLICY_PIPELINE_ENGINE=python" in cli("--version", check=True).stdout
