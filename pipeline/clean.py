@@ -53,7 +53,6 @@ MENU_PENALTY = 3  # what a short menu item or link costs the stretch of page it 
 _SENTENCE_MARK = regex.compile(r"[。；;，,：:]")
 MAX_CHROME_SHARE = 0.6  # more of the text than this dropped as chrome is an error, not a document
 MIN_JUDGED_HAN = 500  # a shorter text may be mostly a page's furniture around a short notice
-_HAN = regex.compile(r"\p{Han}")
 _NOT_HAN = regex.compile(r"[^\p{Han}]+")  # counted by runs: 3× faster than counting each Chinese character
 MAX_RUN_IN_TITLE = 30  # `一、总体要求(一)指导思想。`: a heading title before the next marker
 # Where a paragraph may start inside a long line: after a sentence, a closed tag, a colon.

@@ -31,6 +31,7 @@ import regex
 from ..lexicons import Lexicons
 from ..model import Clause, Paragraph, Target
 from ..segment import CELL_BAR, table_cells
+from .numbers import HAN
 from .quantities import find_quantities
 
 YEAR_CELL = regex.compile(r"(?:19|20)[0-9]{2}(?=\s*年)")
@@ -46,7 +47,6 @@ PROGRESS_COLUMN = regex.compile(r"完成|实际|实绩")
 UNIT_COLUMN = regex.compile(r"(?:计量)?单位")
 ROW_NUMBER = regex.compile(r"[0-9]{1,3}")
 SENTENCE_MARK = regex.compile(r"[。;:]")
-HAN = regex.compile(r"\p{Han}")
 TOTALS = ("合计", "小计", "总计")
 MAX_CELL = 40  # a longer line is prose after the table, not a cell
 MAX_HEADER = 12  # header cells, one a line

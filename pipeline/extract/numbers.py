@@ -179,7 +179,7 @@ class Number:
 # Numeral characters that are also ordinary words unless a measure or unit follows.
 MAX_NUMERAL_CHARS = 40
 _ARABIC_DIGIT = regex.compile(r"[0-9]")
-_HAN = regex.compile(r"\p{Han}")
+HAN = regex.compile(r"\p{Han}")
 _VAGUE = regex.compile(r"几|多少|数")
 # 百日草, 千亿级, 亿元以上项目, 百万扩招: magnitudes without a digit name a kind or a programme;
 # an amount of a hundred is written 一百 or 100.
@@ -208,7 +208,7 @@ def find_numbers(text: str, units: regex.Pattern | None = None) -> list[Number]:
             # A lone numeral character is a number only on its own or before a unit.
             before = text[start - 1] if start else ""
             after = text[end] if end < len(text) else ""
-            standalone = not _HAN.match(before) and not _HAN.match(after)
+            standalone = not HAN.match(before) and not HAN.match(after)
             if not standalone and not (units is not None and units.match(text, end)) \
                     and not _RANGE_NEXT.match(text, end):
                 continue

@@ -34,11 +34,10 @@ from ..lexicons import Lexicons, TargetLexicon, alternation, derived
 from ..model import Clause, Segmented, Target
 from .deadlines import Deadline, bare_year, find_dates, find_deadlines, find_periods
 from .indicator_tables import table_targets
-from .numbers import ANY_NUMERAL, CN_CHARS, NUMERAL
+from .numbers import ANY_NUMERAL, CN_CHARS, HAN, NUMERAL
 from .quantities import ADJACENT, Quantity, clause_quantities
 
 TARGET_KINDS = {"count", "percentage", "multiple", "area", "money", "length", "duration", "frequency"}
-HAN = regex.compile(r"\p{Han}")
 SPACES = regex.compile(r"\s+")
 EVENT_UNITS = {"届", "次", "轮", "场", "场次", "节次", "期"}  # counted per period, they are frequencies
 WITHIN_AFTER = regex.compile(r"\s*(?:之内|内)")
