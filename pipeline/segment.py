@@ -103,6 +103,11 @@ class _Paragraph(NamedTuple):
     holes: list[tuple[int, int]]  # spans that are no clause text (tags, cell bars, row numbers)
     heading: tuple | None  # the heading's clause span, if the paragraph opens with one
 
+    @property
+    def body_start(self) -> int:
+        """Where the text after the heading (or the whole paragraph) starts."""
+        return self.para.heading.end if self.heading else self.para.start
+
 
 def _clause_spans(text: str, paragraphs: list[_Paragraph], lex: Lexicons) -> list[list[tuple]]:
     """(start, end, sentence_seq, is_heading) of each paragraph's clauses: the heading, then
@@ -112,7 +117,7 @@ def _clause_spans(text: str, paragraphs: list[_Paragraph], lex: Lexicons) -> lis
         splitter = derived(lex, "core_splitter", lambda: core.Splitter(sorted(lex.connectives), _digits()))
         para_of, starts, ends, sentences = splitter.split(
             text, [p.para.start for p in paragraphs], [p.para.end for p in paragraphs],
-            [p.heading and p.para.heading.end or p.para.start for p in paragraphs],
+            [p.body_start for p in paragraphs],
             [1 if p.heading else 0 for p in paragraphs],
             [(i, a, b) for i, p in enumerate(paragraphs) for a, b in p.holes])
         out: list[list[tuple]] = [[p.heading] if p.heading else [] for p in paragraphs]
@@ -127,7 +132,7 @@ def _paragraph_spans(text: str, p: _Paragraph, lex: Lexicons) -> list[tuple]:
     protected = protected_mask(text, para.start, para.end)
     spans: list[tuple[int, int, int, bool]] = [p.heading] if p.heading else []  # start, end, sentence_seq, heading
     sentence = len(spans)
-    for start, end in _minus(para.heading.end if p.heading else para.start, para.end, p.holes):
+    for start, end in _minus(p.body_start, para.end, p.holes):
         for s_start, s_end in _split(text, start, end, SENTENCE_DELIMITERS, protected, para.start):
             pieces = [_trim(text, a, b, sentence, False)
                       for a, b in _split(text, s_start, s_end, CLAUSE_DELIMITERS, protected, para.start)]
