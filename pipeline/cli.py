@@ -68,8 +68,10 @@ def cli() -> None:
                    "(OUTPUT/<table>.parquet/part-00000.parquet …) written by the workers; DuckDB, pandas and "
                    "pyarrow read either with the same query.")
 @click.option("--part-size", type=click.IntRange(1), default=None,
-              show_default="a hundredth of the inputs, 8 to 256",
-              help="Input files a part file holds (dataset layout).")
+              show_default="8 on average (up to 256 for 290,000 inputs), cut where a file's name says",
+              help="Input files a part file holds (dataset layout): exactly N, one part after another. By "
+                   "default the parts are cut by the files' names, so a file added or changed touches one part, "
+                   "and a re-run rewrites only the parts that hold a changed file.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 def run_command(inputs, output, workers, full, strict, max_mb, lexicon_dir, codebooks, reviews, scheduler,
                 layout, part_size, quiet) -> None:

@@ -15,8 +15,10 @@ content an earlier part already holds (its `duplicate` row, as in a single-file 
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -36,15 +38,39 @@ from .tables import TableWriter, TableWriters, json_text, part_name, release_mem
 STREAMED_TABLES = ("documents", "clauses", "targets", "responsibilities", "categories")
 GLOBAL_TABLES = ("errors", "region_category", "region_indicator")  # written by the driver
 
-# Inputs a part, unless --part-size says: about a hundred parts for a small corpus (tasks
-# enough to spread over the workers), at most 256 (~10 s of work, parts of a few MB; ten
-# million notices → 39,063 parts a table). It depends on the number of inputs only, so the
-# parts are the same whatever the workers.
-PART_DOCUMENTS, MIN_PART_DOCUMENTS, PARTS_WANTED = 256, 8, 100
+# Inputs a part on average, unless --part-size says: 8 up to ~18,000 notices, doubling
+# with the corpus (one part for about 1,600 notices) up to 256 from ~290,000 (~10 s of
+# work; ten million notices → ~39,000 parts a table). Small parts keep a re-run local: a
+# re-run rewrites the parts that hold a changed notice, and with 1 % of the notices
+# changed at random a part of 8 is touched one time in 13, a part of 256 nearly always.
+# It depends on the number of inputs only, so the parts are the same whatever the workers.
+PART_DOCUMENTS, MIN_PART_DOCUMENTS, NOTICES_A_PART = 256, 8, 1600
+LONGEST_PART = 4  # × the average: where no name ends a part sooner
 
 
 def part_size(inputs: int, requested: int = 0) -> int:
-    return requested or max(MIN_PART_DOCUMENTS, min(PART_DOCUMENTS, -(-inputs // PARTS_WANTED)))
+    if requested:
+        return requested
+    doublings = round(math.log2(max(inputs, 1) / NOTICES_A_PART)) if inputs > NOTICES_A_PART else 0
+    return max(MIN_PART_DOCUMENTS, min(PART_DOCUMENTS, 1 << doublings))
+
+
+def part_groups(jobs: list, requested: int = 0) -> list[list]:
+    """The jobs (in path order) cut into parts. `--part-size N`: N at a time. Otherwise the
+    names draw the cuts (content-defined chunking): a part ends after an input whose name
+    hashes to 0 modulo the average size, or when it reaches LONGEST_PART × the average. A
+    notice added or removed then changes its own part only; cutting every N would shift
+    every part after it, and a re-run would rewrite them all."""
+    if requested:
+        return [jobs[i:i + requested] for i in range(0, len(jobs), requested)]
+    size = part_size(len(jobs))
+    groups: list[list] = [[]]
+    for job in jobs:
+        groups[-1].append(job)
+        ends = int.from_bytes(hashlib.blake2b(job[1].encode(), digest_size=8).digest(), "big") % size == 0
+        if ends or len(groups[-1]) >= LONGEST_PART * size:
+            groups.append([])
+    return [group for group in groups if group]
 
 
 @dataclass
@@ -69,10 +95,10 @@ class Part:
 
 def write_part(task: tuple) -> Part:
     """A worker's task: process the inputs of part `index` and write that part of each
-    per-document table into `staging`."""
+    per-document table into `staging` (and keep it in the cache, under the part's key)."""
     from .run import Summary
 
-    index, jobs, staging, run_key, options = task
+    index, jobs, staging, run_key, options, key = task
     reviews = {doc_id: list(decisions) for doc_id, decisions in _reviews(options.reviews).items()}
     summary, seen = Summary(), {}
     with _local(staging) as folder:
@@ -80,10 +106,96 @@ def write_part(task: tuple) -> Part:
                                 for name in STREAMED_TABLES})
         with writers:  # a task run twice (a worker lost) writes the same bytes again
             entries = [_write_document(job, writers, seen, reviews, summary) for job in jobs]
+        part = Part(index, entries, {name: writer.rows for name, writer in writers.items()})
         if is_url(staging):  # each part goes up in one put
             for name in STREAMED_TABLES:
                 _put(folder, staging, f"{name}.parquet/{part_name(index)}.parquet")
-    return Part(index, entries, {name: writer.rows for name, writer in writers.items()})
+        else:
+            _keep_part(folder, part, Path(jobs[0][3]) / PARTS / key)
+    return part
+
+
+# --- parts kept for the next run ------------------------------------------------------
+#
+# A part's files depend only on the code, lexicons, options and reviews (the tables' run
+# key) and on its inputs, by name and fingerprint (size and modification time). The cache
+# keeps each part under that key, `.cache/parts/<key>/`: the five files, hard links to the
+# ones written (no second copy), and `entries.json`, what the driver needs of each input.
+# A re-run links an unchanged part's files into its tables instead of processing it, so
+# it rewrites only the parts whose inputs changed. A part the driver later edits (a
+# document repeated from an earlier part) is rewritten under a new name: the kept one stays.
+PARTS = "parts"
+
+
+def part_key(run_key: str, jobs: list, fingerprints: dict[str, str]) -> str:
+    digest = hashlib.sha256(f"part 1|{run_key}".encode())
+    for job in jobs:
+        digest.update(f"\n{job[1]}\t{fingerprints.get(job[1], '')}".encode())
+    return digest.hexdigest()
+
+
+def _keep_part(folder: Path, part: Part, kept: Path) -> None:
+    """Put the part just written in `folder` into the cache folder `kept`, whole or not at
+    all (a folder renamed into place); a cache that cannot take it only costs a re-run."""
+    tmp = kept.with_name(f".{kept.name}.{os.getpid()}.tmp")
+    try:
+        tmp.mkdir(parents=True)
+        for name in STREAMED_TABLES:
+            _link(folder / f"{name}.parquet" / f"{part_name(part.index)}.parquet", tmp / f"{name}.parquet")
+        (tmp / "entries.json").write_text(json.dumps(_entries_data(part), ensure_ascii=False), encoding="utf-8")
+        shutil.rmtree(kept, ignore_errors=True)  # one kept before and not used (--full, or damaged)
+        os.rename(tmp, kept)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _link(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # a filesystem without hard links
+        shutil.copyfile(source, target)
+
+
+def _entries_data(part: Part) -> dict:
+    return {"rows": part.rows, "entries": [
+        {"source_path": e.source_path, "sha256": e.sha256, "doc": e.doc, "errors": e.errors, "kept": e.kept,
+         "counts": [[codebook, category, values] for (codebook, category), values in e.counts.items()]}
+        for e in part.entries]}
+
+
+def _kept_part(task: tuple) -> Part | None:
+    """The part of `task` from the cache, its files linked into the staging folder; None
+    when it is not there (or damaged: it is then written again)."""
+    index, jobs, staging, _, _, key = task
+    if is_url(staging) or not jobs[0][4]:  # --full reads no cache
+        return None
+    kept = Path(jobs[0][3]) / PARTS / key
+    try:
+        data = json.loads((kept / "entries.json").read_text(encoding="utf-8"))
+        entries = [Entry(e["source_path"], e["sha256"], e["doc"], e["errors"], e["kept"],
+                         {(c, k): v for c, k, v in e["counts"]}, cached=True) for e in data["entries"]]
+        rows = {name: int(data["rows"][name]) for name in STREAMED_TABLES}
+        if [e.source_path for e in entries] != [job[1] for job in jobs]:
+            return None
+        for name in STREAMED_TABLES:
+            target = Path(staging) / f"{name}.parquet" / f"{part_name(index)}.parquet"
+            target.parent.mkdir(exist_ok=True)
+            target.unlink(missing_ok=True)
+            _link(kept / f"{name}.parquet", target)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return Part(index, entries, rows)
+
+
+def prune_parts(cache: Path, tasks: list[tuple]) -> None:
+    """Drop kept parts this run did not use (and what a killed worker left)."""
+    folder = cache / PARTS
+    if not folder.is_dir():
+        return
+    used = {task[5] for task in tasks}
+    for entry in folder.iterdir():
+        if entry.name not in used:
+            shutil.rmtree(entry, ignore_errors=True)
 
 
 def _write_document(job: tuple, writers: TableWriters, seen: dict[str, str], reviews: dict, summary) -> Entry:
@@ -120,9 +232,9 @@ def _reviews(paths: tuple[str, ...]) -> dict[str, list]:
     return reviews_by_document(load_reviews([Path(p) for p in paths]))
 
 
-def part_tasks(jobs: list, staging: Path | str, run_key: str, options) -> list[tuple]:
-    size = part_size(len(jobs), options.part_size)
-    return [(i // size, jobs[i:i + size], str(staging), run_key, options) for i in range(0, len(jobs), size)]
+def part_tasks(jobs: list, staging: Path | str, run_key: str, options, fingerprints: dict[str, str]) -> list[tuple]:
+    return [(index, group, str(staging), run_key, options, part_key(run_key, group, fingerprints))
+            for index, group in enumerate(part_groups(jobs, options.part_size))]
 
 
 def write_dataset(parts: Iterator[Part], early_errors: Iterable, staging: Path | str, summary, options, run_key: str,
@@ -239,11 +351,19 @@ def map_parts(tasks: list, scheduler: str | None, workers: int, options, progres
     from .cluster import dask_map
     from .run import pool_map, worker_count
 
+    kept = {part.index: part for part in map(_kept_part, tasks) if part is not None}
+    todo = [task for task in tasks if task[0] not in kept]
     if scheduler:
-        yield from dask_map(tasks, scheduler, write_part, progress)
-        return
-    count = worker_count(workers, len(tasks) * 8)  # a part is many inputs: one worker a part at most
-    yield from pool_map(tasks, write_part, count, options) if count > 1 else map(write_part, tasks)
+        written = dask_map(todo, scheduler, write_part, progress) if todo else iter(())
+    else:
+        count = worker_count(workers, len(todo) * 8)  # a part is many inputs: one worker a part at most
+        written = pool_map(todo, write_part, count, options) if count > 1 else map(write_part, todo)
+    try:
+        for task in tasks:
+            yield kept.pop(task[0]) if task[0] in kept else next(written)
+    finally:
+        if hasattr(written, "close"):
+            written.close()
 
 
 # --- an output at a URL (an object store) -------------------------------------------
@@ -283,7 +403,8 @@ def run_at_url(output: str, files: list, early_errors: list, summary, options, r
     staging, cache = storage.join(output, RUNS, name), storage.join(output, ".cache")
     jobs = job_list(files, options, cache, full)
     used: set[str] = set()
-    results = map_parts(part_tasks(jobs, staging, key, options), scheduler, workers, options, progress)
+    # Parts at a URL are not kept for the next run (no links there): their keys go unused.
+    results = map_parts(part_tasks(jobs, staging, key, options, {}), scheduler, workers, options, progress)
     committed = False
     try:
         write_dataset(show_progress(results, len(jobs), progress, lambda part: len(part.entries)),

@@ -625,12 +625,13 @@ def run(inputs: list[Path | str], output: Path | str, workers: int = 0, full: bo
     summary = Summary(inputs=len(files) + len(early_errors), ignored=ignored, output=str(output))
     if storage.is_url(output):  # an object store: no lock, no links; the manifest commits
         dataset.run_at_url(str(output), files, early_errors, summary, options, reviews, workers, full, progress,
-                           scheduler, *_run_key(files, early_errors, options))
+                           scheduler, *_run_key(input_fingerprints(files, options), early_errors, options))
         summary.seconds = time.perf_counter() - started
         return summary
     with _Lock(output):
         _remove_stale(output)
-        key, inputs_key = _run_key(files, early_errors, options)
+        fingerprints = input_fingerprints(files, options)
+        key, inputs_key = _run_key(fingerprints, early_errors, options)
         previous = _read_manifest(output)
         if not full and previous.get("inputs_key", previous.get("run_key")) == inputs_key and \
                 all((output / f"{name}.parquet").exists() for name in TABLES + COMPARISONS):
@@ -642,7 +643,7 @@ def run(inputs: list[Path | str], output: Path | str, workers: int = 0, full: bo
         staging = Path(tempfile.mkdtemp(prefix="run-", suffix=".tmp", dir=_runs(output)))
         os.chmod(staging, 0o777 & ~umask())  # mkdtemp makes 0700; tables are meant to be shared
         if options.layout == "dataset":
-            tasks = dataset.part_tasks(jobs, staging, key, options)
+            tasks = dataset.part_tasks(jobs, staging, key, options, fingerprints)
             results = dataset.map_parts(tasks, scheduler, workers, options, progress)
         else:
             results = (flat(dask_map([jobs[i:i + TASK_DOCUMENTS] for i in range(0, len(jobs), TASK_DOCUMENTS)],
@@ -667,6 +668,8 @@ def run(inputs: list[Path | str], output: Path | str, workers: int = 0, full: bo
                 check_stop()
                 _publish(output, staging)
                 _prune_cache(cache_dir, used, options)
+                if options.layout == "dataset":
+                    dataset.prune_parts(cache_dir, tasks)
         finally:
             results.close()  # stops the workers at once when the run did not finish
             shutil.rmtree(staging, ignore_errors=True)  # gone already when published
@@ -757,7 +760,13 @@ def _remove_stale(output: Path) -> None:
         stale.unlink(missing_ok=True)
 
 
-def _run_key(files: list[tuple[Path | str, str]], early_errors: list[DocResult], options: Options) -> tuple[str, str]:
+def input_fingerprints(files: list[tuple[Path | str, str]], options: Options) -> dict[str, str]:
+    """Each input's fingerprint by the name it is shown by (`_fingerprint`): its bytes'
+    hash for single files, its size and modification time (ETag) in the dataset layout."""
+    return {display: _fingerprint(path, by_content=options.layout != "dataset") for path, display in files}
+
+
+def _run_key(fingerprints: dict[str, str], early_errors: list[DocResult], options: Options) -> tuple[str, str]:
     """(the key written into every table, the key that says the inputs are unchanged).
 
     Single files: both are the hash of everything a run's tables depend on — each input's
@@ -772,8 +781,8 @@ def _run_key(files: list[tuple[Path | str, str]], early_errors: list[DocResult],
     for reviews in options.reviews:  # the decisions applied are part of what the tables say
         digest.update(b"\nreviews\t" + hashlib.sha256(Path(reviews).read_bytes()).digest())
     tables_key = digest.hexdigest() if options.layout == "dataset" else None
-    for path, display in files:
-        digest.update(f"\n{display}\t{_fingerprint(path, by_content=tables_key is None)}".encode())
+    for display, fingerprint in fingerprints.items():
+        digest.update(f"\n{display}\t{fingerprint}".encode())
     for result in early_errors:
         digest.update(f"\n{result.source_path}\t{result.errors[0]['message']}".encode())
     return tables_key or digest.hexdigest(), digest.hexdigest()

@@ -150,3 +150,75 @@ def test_the_driver_reads_no_input_and_a_touched_file_changes_no_byte(tmp_path, 
     assert summary.cached == summary.documents == 5
     assert parts(tmp_path / "out") == before
     assert fingerprints == [False] * 5  # size and modification time of each input; no byte read here
+
+
+# --- a re-run rewrites only the parts whose inputs changed -------------------------------
+
+def varied_corpus(folder: Path, copies: int) -> list[Path]:
+    """`copies` distinct notices made from the seeds (each with a numbered annex line)."""
+    seeds = sorted(CORPUS.rglob("*.txt"))
+    files = []
+    for i in range(copies):
+        path = folder / f"{i:03d}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(seeds[i % len(seeds)].read_bytes() + f"\n附件{i}\n".encode())
+        files.append(path)
+    return files
+
+
+def inodes(output: Path) -> dict[str, int]:
+    return {f"{name}.parquet/{p.name}": p.stat().st_ino
+            for name in TABLES for p in sorted((output / f"{name}.parquet").glob("part-*.parquet"))}
+
+
+def test_a_rerun_links_the_unchanged_parts_and_rewrites_only_the_changed_ones(tmp_path):
+    files = varied_corpus(tmp_path / "in", 40)
+    options = Options(layout="dataset")  # parts of 8 on average, cut where a name says
+    run([tmp_path / "in"], tmp_path / "out", workers=1, progress=False, options=options)
+    first = inodes(tmp_path / "out")
+    files[17].write_bytes(files[17].read_bytes() + "\n附件(修订)\n".encode())
+    summary = run([tmp_path / "in"], tmp_path / "out", workers=2, progress=False, options=options)
+    assert summary.documents == 40
+    second = inodes(tmp_path / "out")
+    part_count = (len(second) - 3) // 5  # five streamed tables, three global tables of one part
+    assert part_count >= 3
+    rewritten = {path.split("/")[1] for path, inode in second.items()
+                 if path.split(".")[0] in ("documents", "clauses", "targets", "responsibilities", "categories")
+                 and inode != first[path]}
+    assert len(rewritten) == 1  # one part, in each of the five tables: the one holding file 17
+    run([tmp_path / "in"], tmp_path / "fresh", workers=1, progress=False, options=options)
+    assert parts(tmp_path / "out") == parts(tmp_path / "fresh")  # as a run from scratch, byte for byte
+    kept = sorted((tmp_path / "out" / ".cache" / "parts").iterdir())
+    assert len(kept) == part_count  # the part the change replaced was dropped from the cache
+
+
+def test_full_links_no_kept_part_and_a_damaged_one_is_written_again(tmp_path):
+    files = varied_corpus(tmp_path / "in", 20)
+    options = Options(layout="dataset")
+    run([tmp_path / "in"], tmp_path / "out", workers=1, progress=False, options=options)
+    first = inodes(tmp_path / "out")
+    run([tmp_path / "in"], tmp_path / "out", workers=1, progress=False, full=True, options=options)
+    assert not set(first.values()) & set(inodes(tmp_path / "out").values())  # --full: every part written
+    for kept in (tmp_path / "out" / ".cache" / "parts").iterdir():
+        (kept / "entries.json").write_text("{not json", encoding="utf-8")
+    files[3].write_bytes(files[3].read_bytes() + "\n附件(修订)\n".encode())
+    second = inodes(tmp_path / "out")
+    run([tmp_path / "in"], tmp_path / "out", workers=1, progress=False, options=options)
+    assert not set(second.values()) & set(inodes(tmp_path / "out").values())  # damaged: written again
+    run([tmp_path / "in"], tmp_path / "fresh", workers=1, progress=False, options=options)
+    assert parts(tmp_path / "out") == parts(tmp_path / "fresh")
+
+
+def test_a_notice_added_changes_only_the_part_it_joins():
+    from pipeline.dataset import part_groups
+
+    jobs = [(f"/in/{i:05d}.txt", f"in/{i:05d}.txt") for i in range(2000)]
+    groups = part_groups(jobs)
+    added = part_groups(sorted([*jobs, ("/in/00999a.txt", "in/00999a.txt")], key=lambda job: job[1]))
+    names = lambda gs: [tuple(job[1] for job in g) for g in gs]  # noqa: E731
+    assert len(set(names(added)) - set(names(groups))) <= 2  # its part (split in two if its name ends one)
+    assert len(set(names(groups)) - set(names(added))) == 1
+    sizes = [len(g) for g in groups]
+    assert 5 < len(jobs) / len(groups) < 12 and max(sizes) <= 32  # 8 on average, never over 4 × 8
+    positional = [jobs[i:i + 8] for i in range(0, 2000, 8)]
+    assert groups != positional
