@@ -116,3 +116,24 @@ def test_a_run_stopped_on_the_driver_leaves_the_previous_tables_and_no_worker(tm
     assert not list(out.glob(".runs/*.tmp"))
     assert {p.name: p.read_bytes() for p in out.glob("*.parquet")} == before
     assert cli("run", str(tmp_path / "in"), "-o", str(out), "-q").returncode == 0  # the lock was released
+
+
+def test_a_rerun_on_the_cluster_links_the_unchanged_parts(tmp_path):
+    """The driver links the kept parts, the workers write and keep the others: a re-run
+    after one notice changed rewrites one part, and the tables are a fresh run's bytes."""
+    from test_dataset import inodes, varied_corpus
+
+    files = varied_corpus(tmp_path / "in", 30)
+    assert cli("run", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--scheduler", "local:2",
+               "-q").returncode == 0
+    first = inodes(tmp_path / "out")
+    files[11].write_bytes(files[11].read_bytes() + "\n附件(修订)\n".encode())
+    assert cli("run", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--scheduler", "local:2",
+               "-q").returncode == 0
+    second = inodes(tmp_path / "out")
+    rewritten = {path.split("/")[1] for path, inode in second.items()
+                 if not path.startswith(("errors", "region_")) and inode != first[path]}
+    assert len(rewritten) == 1 and len(second) > 2 * 5 + 3  # one part of several, in each table
+    assert cli("run", str(tmp_path / "in"), "-o", str(tmp_path / "fresh"), "--workers", "1", "--layout",
+               "dataset", "-q").returncode == 0
+    same_tables(tmp_path / "out", tmp_path / "fresh")
