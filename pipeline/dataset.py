@@ -142,11 +142,19 @@ def _keep_part(folder: Path, part: Part, kept: Path) -> None:
         tmp.mkdir(parents=True)
         for name in STREAMED_TABLES:
             _link(folder / f"{name}.parquet" / f"{part_name(part.index)}.parquet", tmp / f"{name}.parquet")
-        (tmp / "entries.json").write_text(json.dumps(_entries_data(part), ensure_ascii=False), encoding="utf-8")
+        data = _entries_data(part) | {"files": {name: _digest(tmp / f"{name}.parquet") for name in STREAMED_TABLES}}
+        (tmp / "entries.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         shutil.rmtree(kept, ignore_errors=True)  # one kept before and not used (--full, or damaged)
         os.rename(tmp, kept)
     except OSError:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _digest(path: Path) -> str:
+    """A kept file's hash, checked before it is linked into a run's tables: a part file
+    changed or cut short in the output (it is the same file) is written again, not published."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "blake2b").hexdigest()
 
 
 def _link(source: Path, target: Path) -> None:
@@ -175,7 +183,8 @@ def _kept_part(task: tuple) -> Part | None:
         entries = [Entry(e["source_path"], e["sha256"], e["doc"], e["errors"], e["kept"],
                          {(c, k): v for c, k, v in e["counts"]}, cached=True) for e in data["entries"]]
         rows = {name: int(data["rows"][name]) for name in STREAMED_TABLES}
-        if [e.source_path for e in entries] != [job[1] for job in jobs]:
+        if [e.source_path for e in entries] != [job[1] for job in jobs] or \
+                any(_digest(kept / f"{name}.parquet") != data["files"][name] for name in STREAMED_TABLES):
             return None
         for name in STREAMED_TABLES:
             target = Path(staging) / f"{name}.parquet" / f"{part_name(index)}.parquet"

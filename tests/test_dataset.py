@@ -222,3 +222,18 @@ def test_a_notice_added_changes_only_the_part_it_joins():
     assert 5 < len(jobs) / len(groups) < 12 and max(sizes) <= 32  # 8 on average, never over 4 × 8
     positional = [jobs[i:i + 8] for i in range(0, 2000, 8)]
     assert groups != positional
+
+
+def test_a_kept_part_changed_in_place_is_written_again_not_linked(tmp_path):
+    files = varied_corpus(tmp_path / "in", 20)
+    options = Options(layout="dataset")
+    run([tmp_path / "in"], tmp_path / "out", workers=1, progress=False, options=options)
+    for kept in (tmp_path / "out" / ".cache" / "parts").iterdir():
+        with open(kept / "targets.parquet", "ab") as handle:  # the published part too: one file
+            handle.write(b"x")
+    files[3].write_bytes(files[3].read_bytes() + "\n附件(修订)\n".encode())
+    first = inodes(tmp_path / "out")
+    run([tmp_path / "in"], tmp_path / "out", workers=1, progress=False, options=options)
+    assert not set(first.values()) & set(inodes(tmp_path / "out").values())
+    run([tmp_path / "in"], tmp_path / "fresh", workers=1, progress=False, options=options)
+    assert parts(tmp_path / "out") == parts(tmp_path / "fresh")
