@@ -370,9 +370,11 @@ def map_parts(tasks: list, scheduler: str | None, workers: int, options, progres
     try:
         for task in tasks:
             yield kept.pop(task[0]) if task[0] in kept else next(written)
+        for _ in written:  # none left: the pool (or cluster) ends normally, not as if stopped
+            pass
     finally:
         if hasattr(written, "close"):
-            written.close()
+            written.close()  # a run stopped early: stops the workers at once
 
 
 # --- an output at a URL (an object store) -------------------------------------------

@@ -28,6 +28,18 @@ def examples(name: str):
     return yaml.safe_load((EXAMPLES / name).read_text(encoding="utf-8"))
 
 
+@pytest.fixture(autouse=True)
+def no_workers_left_stopped():
+    """A run in this process that marks its workers as stopped (run.workers_stopped) makes
+    the next in-process `cli.main` leave through os._exit: pytest would end there with
+    status 0 and the tests after it unrun. The test that leaves it set fails instead."""
+    yield
+    import pipeline.run
+
+    stopped, pipeline.run.workers_stopped = pipeline.run.workers_stopped, False
+    assert not stopped, "a run in the test process left its workers marked as stopped"
+
+
 @pytest.fixture(scope="session")
 def lex():
     return load_lexicons()

@@ -123,7 +123,7 @@ def test_a_rerun_on_the_cluster_links_the_unchanged_parts(tmp_path):
     after one notice changed rewrites one part, and the tables are a fresh run's bytes."""
     from test_dataset import inodes, varied_corpus
 
-    files = varied_corpus(tmp_path / "in", 30)
+    files = varied_corpus(tmp_path / "in", 40)  # more than 32: at least two parts, wherever the names cut
     assert cli("run", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--scheduler", "local:2",
                "-q").returncode == 0
     first = inodes(tmp_path / "out")
@@ -133,7 +133,7 @@ def test_a_rerun_on_the_cluster_links_the_unchanged_parts(tmp_path):
     second = inodes(tmp_path / "out")
     rewritten = {path.split("/")[1] for path, inode in second.items()
                  if not path.startswith(("errors", "region_")) and inode != first[path]}
-    assert len(rewritten) == 1 and len(second) > 2 * 5 + 3  # one part of several, in each table
+    assert len(rewritten) == 1 and len(second) >= 2 * 5 + 3  # one part of several, in each table
     assert cli("run", str(tmp_path / "in"), "-o", str(tmp_path / "fresh"), "--workers", "1", "--layout",
                "dataset", "-q").returncode == 0
     same_tables(tmp_path / "out", tmp_path / "fresh")

@@ -172,7 +172,7 @@ def inodes(output: Path) -> dict[str, int]:
 
 
 def test_a_rerun_links_the_unchanged_parts_and_rewrites_only_the_changed_ones(tmp_path):
-    files = varied_corpus(tmp_path / "in", 40)
+    files = varied_corpus(tmp_path / "in", 40)  # more than 32: at least two parts, wherever the names cut
     options = Options(layout="dataset")  # parts of 8 on average, cut where a name says
     run([tmp_path / "in"], tmp_path / "out", workers=1, progress=False, options=options)
     first = inodes(tmp_path / "out")
@@ -181,7 +181,7 @@ def test_a_rerun_links_the_unchanged_parts_and_rewrites_only_the_changed_ones(tm
     assert summary.documents == 40
     second = inodes(tmp_path / "out")
     part_count = (len(second) - 3) // 5  # five streamed tables, three global tables of one part
-    assert part_count >= 3
+    assert part_count >= 2
     rewritten = {path.split("/")[1] for path, inode in second.items()
                  if path.split(".")[0] in ("documents", "clauses", "targets", "responsibilities", "categories")
                  and inode != first[path]}
@@ -237,3 +237,14 @@ def test_a_kept_part_changed_in_place_is_written_again_not_linked(tmp_path):
     assert not set(first.values()) & set(inodes(tmp_path / "out").values())
     run([tmp_path / "in"], tmp_path / "fresh", workers=1, progress=False, options=options)
     assert parts(tmp_path / "out") == parts(tmp_path / "fresh")
+
+
+def test_a_finished_run_ends_its_workers_normally(tmp_path):
+    """Every part done, the pool shuts down as a finished one: marking the workers as
+    stopped (as an interrupted run does) made the command leave through os._exit — and,
+    in a process that goes on, any later command too."""
+    import pipeline.run as run_module
+
+    varied_corpus(tmp_path / "in", 20)
+    run([tmp_path / "in"], tmp_path / "out", workers=2, progress=False, options=Options(layout="dataset"))
+    assert run_module.workers_stopped is False
