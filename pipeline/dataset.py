@@ -146,7 +146,7 @@ def _keep_part(folder: Path, part: Part, kept: Path) -> None:
         (tmp / "entries.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         shutil.rmtree(kept, ignore_errors=True)  # one kept before and not used (--full, or damaged)
         os.rename(tmp, kept)
-    except OSError:
+    except (OSError, TypeError, ValueError):  # the part is written; only the next run's shortcut is lost
         shutil.rmtree(tmp, ignore_errors=True)
 
 
