@@ -68,7 +68,7 @@ def cli() -> None:
                    "(OUTPUT/<table>.parquet/part-00000.parquet …) written by the workers; DuckDB, pandas and "
                    "pyarrow read either with the same query.")
 @click.option("--part-size", type=click.IntRange(1), default=None,
-              show_default="8 on average (up to 256 for 290,000 inputs), cut where a file's name says",
+              show_default="8 on average, up to 256 for the largest corpora",
               help="Input files a part file holds (dataset layout): exactly N, one part after another. By "
                    "default the parts are cut by the files' names, so a file added or changed touches one part, "
                    "and a re-run rewrites only the parts that hold a changed file.")
