@@ -48,9 +48,8 @@ PART_DOCUMENTS, MIN_PART_DOCUMENTS, NOTICES_A_PART = 256, 8, 1600
 LONGEST_PART = 4  # × the average: where no name ends a part sooner
 
 
-def part_size(inputs: int, requested: int = 0) -> int:
-    if requested:
-        return requested
+def part_size(inputs: int) -> int:
+    """The average part of a corpus of `inputs` notices (parts cut by their names)."""
     doublings = round(math.log2(max(inputs, 1) / NOTICES_A_PART)) if inputs > NOTICES_A_PART else 0
     return max(MIN_PART_DOCUMENTS, min(PART_DOCUMENTS, 1 << doublings))
 
