@@ -110,7 +110,7 @@ def write_part(task: tuple) -> Part:
             for name in STREAMED_TABLES:
                 _put(folder, staging, f"{name}.parquet/{part_name(index)}.parquet")
         else:
-            _keep_part(folder, part, Path(jobs[0][3]) / PARTS / key)
+            _keep_part(folder, part, _kept_folder(jobs, key))
     return part
 
 
@@ -124,6 +124,11 @@ def write_part(task: tuple) -> Part:
 # it rewrites only the parts whose inputs changed. A part the driver later edits (a
 # document repeated from an earlier part) is rewritten under a new name: the kept one stays.
 PARTS = "parts"
+
+
+def _kept_folder(jobs: list, key: str) -> Path:
+    """Where the part of `jobs` is kept: in the run's cache folder, which each job carries."""
+    return Path(jobs[0][3]) / PARTS / key
 
 
 def part_key(run_key: str, jobs: list, fingerprints: dict[str, str]) -> str:
@@ -176,7 +181,7 @@ def _kept_part(task: tuple) -> Part | None:
     index, jobs, staging, _, _, key = task
     if is_url(staging) or not jobs[0][4]:  # --full reads no cache
         return None
-    kept = Path(jobs[0][3]) / PARTS / key
+    kept = _kept_folder(jobs, key)
     try:
         data = json.loads((kept / "entries.json").read_text(encoding="utf-8"))
         entries = [Entry(e["source_path"], e["sha256"], e["doc"], e["errors"], e["kept"],
