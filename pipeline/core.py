@@ -12,8 +12,10 @@ compiled module (a source tree nobody built) uses them too.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+
+import regex
 
 from .lexicons import TargetLexicon, derived
 
@@ -76,3 +78,130 @@ def Splitter(connectives: list[str], digits: str):  # noqa: N802 - the core's cl
 def unit_list(tl: TargetLexicon) -> list:
     """The lexicon's units in the order the core numbers them."""
     return derived(tl, "core_units", lambda: list(tl.units.values()))
+
+
+# --- the lexicons' own patterns -------------------------------------------------------
+
+class PatternList:
+    """The patterns of one list of targets.yaml (deadlines, windows, not_targets …), in the
+    order they are written, compiled once: in the core (fancy-regex) when it is built, else
+    with the regex module — and with the regex module too, at first use, when a block runs
+    on the Python rules. Either way a text is read as `pattern.finditer(text, pos, endpos)`
+    reads it: the match lies in text[pos:endpos], a look-behind sees what comes before pos,
+    nothing after endpos is seen.
+
+    One call covers every pattern of the list, so the rules make one call where they made
+    one per pattern; ValueError(index, message) names a pattern that does not compile.
+    """
+
+    __slots__ = ("sources", "_compiled", "_regexes", "_names")
+
+    def __init__(self, sources: Sequence[str]):
+        self.sources = tuple(sources)
+        self._regexes: tuple[regex.Pattern, ...] | None = None
+        if _core is not None:
+            self._compiled = _core.Patterns([_dollar_as_python_reads_it(p) for p in self.sources])
+            self._names = [dict(self._compiled.groupindex(k)) for k in range(len(self.sources))]
+        else:
+            self._compiled = None
+            self._python()
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+    def __reduce__(self):  # a compiled pattern cannot be pickled: its sources can
+        return PatternList, (self.sources,)
+
+    def _python(self) -> tuple[regex.Pattern, ...]:
+        if self._regexes is None:
+            compiled = []
+            for i, source in enumerate(self.sources):
+                try:
+                    compiled.append(regex.compile(source))
+                except regex.error as exc:
+                    raise ValueError(i, str(exc)) from None
+            self._regexes = tuple(compiled)
+        return self._regexes
+
+    def finditer(self, text: str, pos: int, endpos: int) -> list:
+        """Every match of every pattern in text[pos:endpos], pattern by pattern (each read as
+        a regex.Match is: start, end, span, group, [name])."""
+        if not enabled():
+            return [m for p in self._python() for m in p.finditer(text, pos, endpos)]
+        return [Found(text, spans, self._names[k]) for k, spans in self._compiled.finditer(_held(text), pos, endpos)]
+
+    def spans(self, text: str, pos: int, endpos: int) -> list[tuple[int, int]]:
+        """The (start, end) of every match of every pattern in text[pos:endpos]."""
+        if not enabled():
+            return [m.span() for p in self._python() for m in p.finditer(text, pos, endpos)]
+        return self._compiled.spans(_held(text), pos, endpos)
+
+    def match_spans(self, text: str, starts: list[int], endpos: int) -> list[tuple[int, int]]:
+        """For each pattern, then each start: the (start, end) of the pattern matched right at
+        that start in text[:endpos], where it matches."""
+        if not enabled():
+            return [m.span() for p in self._python() for s in starts if (m := p.match(text, s, endpos))]
+        return self._compiled.match_spans(_held(text), starts, endpos)
+
+
+def _dollar_as_python_reads_it(pattern: str) -> str:
+    """`$` as the regex module reads it (the end, or before a newline that ends the text);
+    in Rust it is the end only. Escapes and character classes are left as they are."""
+    out, i, class_from = [], 0, None  # class_from: where a class's members begin
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if class_from is not None:
+            if c == "]" and i > class_from:  # a ] right after [ or [^ is a member
+                class_from = None
+        elif c == "[":
+            class_from = i + 2 if pattern.startswith("^", i + 1) else i + 1
+        elif c == "$":
+            c = r"(?=\n?\z)"
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+class Found:
+    """A match of a core pattern, read as the rules read a regex.Match."""
+
+    __slots__ = ("string", "_spans", "_names")
+
+    def __init__(self, string: str, spans: list[int], names: dict[str, int]):
+        self.string, self._spans, self._names = string, spans, names
+
+    def _at(self, group: int | str) -> int:
+        return 2 * (self._names[group] if isinstance(group, str) else group)
+
+    def start(self, group: int | str = 0) -> int:
+        return self._spans[self._at(group)]
+
+    def end(self, group: int | str = 0) -> int:
+        return self._spans[self._at(group) + 1]
+
+    def span(self, group: int | str = 0) -> tuple[int, int]:
+        i = self._at(group)
+        return self._spans[i], self._spans[i + 1]
+
+    def group(self, group: int | str = 0) -> str | None:
+        start, end = self.span(group)
+        return None if start < 0 else self.string[start:end]
+
+    __getitem__ = group
+
+
+# The notice being read, held in the core once: every rule asks about the same text object,
+# and a new one replaces it. One tuple, read and replaced whole, so threads never mix two.
+_last: tuple = (None, None)
+
+
+def _held(text: str):
+    global _last
+    held = _last
+    if held[0] is not text:
+        held = _last = (text, _core.Text(text))
+    return held[1]

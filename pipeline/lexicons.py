@@ -13,12 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import regex
 import yaml
 
 from .errors import LexiconError
+
+if TYPE_CHECKING:
+    from .core import PatternList
 
 # The lexicons live inside the package, so the wheel carries them and an installed tool runs
 # from any folder; in a checkout the top-level lexicons/ a researcher edits links to them.
@@ -104,20 +107,20 @@ class TargetLexicon:
     np_stop_pattern: regex.Pattern
     trim_words: tuple[str, ...]
     trim_keep: tuple[str, ...]  # 达标, 人均: words a trim character begins or ends, kept whole
-    windows: tuple[regex.Pattern, ...]
+    windows: PatternList
     coverage_pattern: regex.Pattern  # words that state an amount without a numeral: 全覆盖, 翻一番
     multiples: dict[str, float]  # …those of them that state a multiple: 翻一番 → 2 (倍)
     self_naming_units: frozenset[str]  # 学时, 学分: the indicator when no noun phrase is found
     names: NameIndex
-    not_targets: tuple[regex.Pattern, ...]
+    not_targets: PatternList
     # …those of them that start with a number, tried only where a run of numerals starts
-    not_targets_at_numbers: tuple[regex.Pattern, ...]
+    not_targets_at_numbers: PatternList
     past_pattern: regex.Pattern  # a sentence that reports the past or defines a term
     condition_pattern: regex.Pattern  # where a condition ends and what follows from it begins (…的,给予)
     explained_pattern: regex.Pattern  # a name made of numbers spelt out after it (“11333”…,即:1个…)
     scopes: tuple[tuple[str, regex.Pattern], ...]
-    deadlines: tuple[regex.Pattern, ...]
-    duty_deadlines: tuple[regex.Pattern, ...]  # 确保…在6月30日前…: a yearless date a duty is due by
+    deadlines: PatternList
+    duty_deadlines: PatternList  # 确保…在6月30日前…: a yearless date a duty is due by
     bare_year: regex.Pattern
     indicators: tuple[Indicator, ...]
     past_sections: tuple[str, ...]  # headings of sections that report the past (发展基础)
@@ -578,6 +581,7 @@ def _mapping(root, key, path, problems) -> dict[str, str]:
 
 
 def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
+    from .core import PatternList
     from .extract.numbers import CN_CHARS, NUMBER_PATTERN
 
     units: dict[str, Unit] = {}
@@ -623,19 +627,25 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
         "{DURATION}": rf"(?:{NUMBER_PATTERN})\s*(?:[-~至到]\s*(?:{NUMBER_PATTERN}))?\s*(?:{duration_units})",
     }
 
-    def compile_list(key: str, number_first: bool | None = None) -> tuple[regex.Pattern, ...]:
-        """The patterns of a list; with `number_first`, only those that do (or do not) start
-        with {NUMBER}."""
-        out = []
+    def compile_list(key: str, number_first: bool | None = None) -> PatternList:
+        """The patterns of a list, compiled together (in the core when it is built: the
+        regex module would spend most of a run's start parsing the numeral grammar each of
+        them embeds); with `number_first`, only those that do (or do not) start with {NUMBER}."""
+        sources, lines = [], []
         for pattern, line in _string_list(root, key, path, problems):
             if number_first is not None and pattern.startswith("{NUMBER}") != number_first:
                 continue
             for name, value in templates.items():
                 pattern = pattern.replace(name, value)
-            compiled = _compile(pattern, path, line, problems)
-            if compiled is not None:
-                out.append(compiled)
-        return tuple(out)
+            sources.append(pattern)
+            lines.append(line)
+        while True:
+            try:
+                return PatternList(sources)
+            except ValueError as exc:  # name the line, and go on with the others to find every bad one
+                i, message = exc.args
+                problems.add(path, lines[i], f"bad pattern {sources[i]!r}: {message}")
+                del sources[i], lines[i]
 
     periods = _mapping(root, "periods", path, problems)
     scopes = tuple((name, compiled) for name, pattern in _mapping(root, "scopes", path, problems).items()
@@ -675,7 +685,7 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
     explained_pattern = _any_of_checked(_optional_words(root, "explained_names", path, problems), path, problems)
     condition_pattern = _any_of_checked(_optional_words(root, "conditions", path, problems), path, problems)
     windows, deadlines = compile_list("windows"), compile_list("deadlines")
-    duties = compile_list("duty_deadlines") if _section(root, "duty_deadlines") is not None else ()
+    duties = compile_list("duty_deadlines") if _section(root, "duty_deadlines") is not None else PatternList(())
     not_targets, at_numbers = compile_list("not_targets", False), compile_list("not_targets", True)
     if problems.items:
         return None

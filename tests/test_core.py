@@ -9,6 +9,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import regex
 from conftest import EXAMPLES, ROOT, cli, examples, process_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -172,6 +173,71 @@ def test_a_document_extracts_the_same_with_either_engine(lex):
     doc = process_text(text, lex)
     fast, slow = _both(lambda: extract(doc, lex).targets)
     assert fast == slow and [t.mention for t in fast] == ["3所", "不少于1200个", "85%以上"]
+
+
+# The lists of targets.yaml compiled in the core (fancy-regex) against the regex module: every
+# match with its named group, every span, every match at a given start.
+PATTERN_LISTS = {"deadlines": "y", "windows": "q", "duty_deadlines": "d", "not_targets": None,
+                 "not_targets_at_numbers": None}
+
+
+def _pattern_hits(tl, text: str, pos: int, endpos: int, starts: list[int]) -> dict:
+    out = {}
+    for name, group in PATTERN_LISTS.items():
+        patterns = getattr(tl, name)
+        found = [(m.span(), m.group(), group and (m.span(group), m[group]))
+                 for m in patterns.finditer(text, pos, endpos)]
+        out[name] = (found, patterns.spans(text, pos, endpos), patterns.match_spans(text, starts, endpos))
+    return out
+
+
+@needs_core
+def test_lexicon_patterns_match_alike_in_every_clause(lex):
+    """Each clause of the seeds and the development notices, searched as the rules search it
+    (inside the whole text: a look-behind sees the clause before)."""
+    total = 0
+    for path in _notices():
+        doc = process_text(path.read_text(encoding="utf-8"), lex)
+        text = doc.structured.normalized.text
+        for c in doc.clauses:
+            starts = [i for i in range(c.start, c.end) if text[i].isdigit() or text[i] in "一二三四五六七八九十两"]
+            fast, slow = _both(lambda: _pattern_hits(lex.targets, text, c.start, c.end, starts))  # noqa: B023
+            assert fast == slow, (path.name, text[c.start:c.end])
+            total += sum(len(found) for found, _, _ in fast.values())
+    assert total > 500  # the lists do find things (930 matches): the comparison is not between empty lists
+
+
+@pytest.fixture(scope="session")
+def pattern_pieces(lex):
+    """What the lists' patterns are made of: their own words, numerals, units, and the
+    punctuation and newlines around them."""
+    words = {w for name in PATTERN_LISTS for source in getattr(lex.targets, name).sources
+             for w in regex.findall(r"\p{Han}+", source)}
+    return sorted(words) + NUMERALS[:40] + list(lex.targets.units)[:60] + list(",;。:\n\n/()“”") + ["2025", "12"]
+
+
+@needs_core
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_random_text_matches_the_lexicon_patterns_alike(lex, pattern_pieces, data):
+    text = "".join(data.draw(st.lists(st.sampled_from(pattern_pieces), max_size=14)))
+    pos = data.draw(st.integers(0, len(text)))
+    endpos = data.draw(st.integers(0, len(text) + 2))
+    starts = list(range(pos, min(endpos, len(text))))
+    fast, slow = _both(lambda: _pattern_hits(lex.targets, text, pos, endpos, starts))
+    assert fast == slow
+
+
+@needs_core
+def test_a_pattern_list_reads_a_text_as_the_regex_module_does():
+    patterns = core.PatternList([r"(?<=到)(?P<y>20[0-9]{2})年", r"底$", r"[$]"])
+    text = "力争到2025年底\n"
+    for engine in ("core", "python"):
+        with core.using(engine):
+            assert [m.span("y") for m in patterns.finditer(text, 3, 8)] == [(3, 7)], engine  # 到 is seen before pos
+            assert patterns.spans(text, 0, 6) == [], engine  # nothing after endpos is seen
+            assert patterns.spans(text, 0, 10) == [(3, 8), (8, 9)], engine  # $: before the final newline
+            assert patterns.match_spans(text, [2, 3], 10) == [(3, 8)], engine
 
 
 @pytest.fixture(scope="session")

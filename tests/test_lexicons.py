@@ -59,6 +59,18 @@ def test_bad_pattern_is_reported_with_its_line(lexdir):
         load_lexicons(lexdir)
 
 
+def test_bad_patterns_of_a_target_list_are_each_reported_with_their_line(lexdir):
+    """The lists compiled together (deadlines, not_targets …) still name every bad line."""
+    path = lexdir / "targets.yaml"
+    edit(path, "'每\\s*{NUMBER}'", "'每\\s*({NUMBER}'")
+    edit(path, "'(?:上|下)\\s*一\\s*年度?'", "'(?:上|下\\s*一\\s*年度?'")
+    with pytest.raises(LexiconError) as info:
+        load_lexicons(lexdir)
+    message = str(info.value)
+    for needle in ("每\\s*({NUMBER}", "(?:上|下\\s*一"):
+        assert f"targets.yaml:{line_holding(path, needle)}: bad pattern" in message
+
+
 def test_an_indicator_has_one_known_unit(lexdir):
     path = lexdir / "indicators.yaml"
     edit(path, "  unit: 平方米\n", "  unit: 亩地\n")

@@ -8,6 +8,7 @@
 mod chars;
 mod codebooks;
 mod numbers;
+mod patterns;
 mod quantities;
 mod split;
 mod trie;
@@ -232,6 +233,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Core>()?;
     m.add_class::<Codebook>()?;
     m.add_class::<Splitter>()?;
+    m.add_class::<patterns::Text>()?;
+    m.add_class::<patterns::Patterns>()?;
     m.add_function(wrap_pyfunction!(parse_number, m)?)?;
     Ok(())
 }

@@ -112,13 +112,12 @@ def find_deadlines(text: str, lex: TargetLexicon, start: int = 0, end: int | Non
         return []
     found: list[Deadline] = []
     covered: set[int] = set()
-    for pattern in lex.deadlines:
-        for m in pattern.finditer(text, start, end):
-            year = year_value(m.group("y"))
-            if year is None or not covered.isdisjoint(range(m.start(), m.end())):
-                continue
-            found.append(Deadline(m.start(), m.end(), year, m.group()))
-            covered.update(range(m.start(), m.end()))
+    for m in lex.deadlines.finditer(text, start, end):
+        year = year_value(m.group("y"))
+        if year is None or not covered.isdisjoint(range(m.start(), m.end())):
+            continue
+        found.append(Deadline(m.start(), m.end(), year, m.group()))
+        covered.update(range(m.start(), m.end()))
     return sorted(found, key=lambda d: d.start)
 
 

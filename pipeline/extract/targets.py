@@ -185,16 +185,15 @@ def _duty_milestones(text: str, body: list[Clause], meta, found: list[Target], t
     taken = _Spans([(t.start, t.end) for t in found])
     starts = [c.start for c in body]
     out = []
-    for pattern in tl.duty_deadlines:  # one scan of the body, not one per clause
-        for m in pattern.finditer(text, body[0].start, body[-1].end):
-            clause = body[bisect_left(starts, m.start() + 1) - 1]
-            if m.start() < clause.start or m.end() > clause.end or taken.overlaps(m.start("d"), m.end("d")):
-                continue  # outside one clause, or already the deadline of a target
-            date = Deadline(m.start("d"), m.end("d"), year, m["d"])
-            # 确保|补贴资金|在|6月30日前|发放到位 → 补贴资金发放到位 (the subject before 确保 is not the duty)
-            duty = DUTY_WORDS.sub("", text[m.start():m.start("d")]) + text[m.end("d"):clause.end]
-            if commitment := duty.strip(" ,"):
-                out.append(_milestone(clause, commitment, date, "clause", "duty_deadline", tl))
+    for m in tl.duty_deadlines.finditer(text, body[0].start, body[-1].end):  # one scan of the body, not one per clause
+        clause = body[bisect_left(starts, m.start() + 1) - 1]
+        if m.start() < clause.start or m.end() > clause.end or taken.overlaps(m.start("d"), m.end("d")):
+            continue  # outside one clause, or already the deadline of a target
+        date = Deadline(m.start("d"), m.end("d"), year, m["d"])
+        # 确保|补贴资金|在|6月30日前|发放到位 → 补贴资金发放到位 (the subject before 确保 is not the duty)
+        duty = DUTY_WORDS.sub("", text[m.start():m.start("d")]) + text[m.end("d"):clause.end]
+        if commitment := duty.strip(" ,"):
+            out.append(_milestone(clause, commitment, date, "clause", "duty_deadline", tl))
     return out
 
 
@@ -390,13 +389,11 @@ def _excluded(text, clause: Clause, quantities, deadlines, periods, windows, tl:
     words = [(max(clause.start, m.start() - NEAR), min(clause.end, m.end() + NEAR))  # 全覆盖, 翻倍: no numeral
              for m in tl.coverage_pattern.finditer(text, clause.start, clause.end)]
     for lo, hi in _union([*(_near(clause, q) for q in quantities), *words]):  # each stretch once, however dense
-        for pattern in tl.not_targets:
-            spans += [m.span() for m in pattern.finditer(text, lo, hi)]
+        spans += tl.not_targets.spans(text, lo, hi)
         # A pattern that starts with a number can only match where a run of numerals starts (the
         # number is atomic and greedy): tried there, not at every character of the stretch.
         starts = [m.start() for m in NUMERAL_RUN.finditer(text, lo, hi)]
-        for pattern in tl.not_targets_at_numbers:
-            spans += [m.span() for s in starts if (m := pattern.match(text, s, hi))]
+        spans += tl.not_targets_at_numbers.match_spans(text, starts, hi)
     return spans
 
 
@@ -438,12 +435,11 @@ def _windows(text: str, clause: Clause, quantities, tl: TargetLexicon) -> list[t
         if q.kind != "duration":
             continue
         lo, hi = _near(clause, q)
-        for pattern in tl.windows:
-            for m in pattern.finditer(text, lo, hi):
-                if _service_limit(text, clause, m, tl):
-                    continue  # 5个工作日内完成初核: the duration is the target
-                if not any(a <= m.start("q") < b for a, _, b, _ in out):
-                    out.append((m.start("q"), m.end(), m.end("q"), SPACES.sub("", m.group("q"))))
+        for m in tl.windows.finditer(text, lo, hi):
+            if _service_limit(text, clause, m, tl):
+                continue  # 5个工作日内完成初核: the duration is the target
+            if not any(a <= m.start("q") < b for a, _, b, _ in out):
+                out.append((m.start("q"), m.end(), m.end("q"), SPACES.sub("", m.group("q"))))
     return sorted(out)
 
 

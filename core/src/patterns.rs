@@ -1,0 +1,185 @@
+//! The lexicons' own patterns (deadlines, windows, not-targets, duty deadlines): written by
+//! researchers in targets.yaml, compiled here with fancy-regex once per run, and matched over
+//! a notice held once in the core (`Text`), so a call neither copies the notice nor counts its
+//! characters again.
+//!
+//! A search reads the text as Python's `pattern.finditer(text, pos, endpos)` does: the match
+//! lies in `text[pos:endpos]`, a look-behind may see what comes before `pos`, and the text ends
+//! at `endpos` (nothing after it is seen). Offsets are characters, as Python counts them.
+
+use fancy_regex::{Captures, Regex, RegexInput};
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+
+/// A notice's text with the byte offset of each character (and of its end).
+#[pyclass(frozen, module = "pipeline._core")]
+pub struct Text {
+    text: String,
+    bytes: Vec<u32>,
+}
+
+#[pymethods]
+impl Text {
+    #[new]
+    fn new(text: &str) -> PyResult<Text> {
+        if text.len() >= u32::MAX as usize {
+            return Err(PyValueError::new_err("a text of 4 GB or more"));
+        }
+        let mut bytes: Vec<u32> = text.char_indices().map(|(b, _)| b as u32).collect();
+        bytes.push(text.len() as u32);
+        Ok(Text { text: text.to_owned(), bytes })
+    }
+
+    fn __len__(&self) -> usize {
+        self.bytes.len() - 1
+    }
+}
+
+impl Text {
+    /// The byte offset of character `i` (clamped to the text, as Python clamps pos and endpos).
+    fn byte(&self, i: usize) -> usize {
+        self.bytes[i.min(self.bytes.len() - 1)] as usize
+    }
+
+    /// The character at byte offset `b` (always a character boundary: regex offsets are).
+    fn char(&self, b: usize) -> i64 {
+        self.bytes.binary_search(&(b as u32)).map_or(-1, |i| i as i64)
+    }
+
+    /// Group spans of a match, flat (start, end, start, end …), -1 for a group that took no part.
+    fn spans(&self, caps: &Captures<str>) -> Vec<i64> {
+        let mut out = Vec::with_capacity(2 * caps.len());
+        for group in caps.iter() {
+            match group {
+                Some(m) => out.extend([self.char(m.start()), self.char(m.end())]),
+                None => out.extend([-1, -1]),
+            }
+        }
+        out
+    }
+}
+
+/// The patterns of one lexicon list, in the order they are written.
+#[pyclass(frozen, module = "pipeline._core")]
+pub struct Patterns {
+    regexes: Vec<Regex>,
+}
+
+fn failed(e: fancy_regex::Error) -> PyErr {
+    PyRuntimeError::new_err(format!("pattern failed: {e}"))
+}
+
+impl Patterns {
+    /// Every match of pattern `k` in text[pos:endpos] (character offsets), in order, each
+    /// search going on after the end of the one before (after the next character if empty).
+    fn each_match(
+        &self,
+        k: usize,
+        text: &Text,
+        pos: usize,
+        endpos: usize,
+        mut found: impl FnMut(&Captures<str>),
+    ) -> PyResult<()> {
+        let end = text.byte(endpos);
+        let haystack = &text.text[..end];
+        let mut at = text.byte(pos).min(end);
+        while at <= end {
+            let input = RegexInput::new(haystack).from_pos(at);
+            let Some(caps) = self.regexes[k].captures_input(input).map_err(failed)? else { break };
+            let whole = caps.get(0).expect("group 0 of a match");
+            found(&caps);
+            at = if whole.end() > whole.start() {
+                whole.end()
+            } else {
+                haystack[whole.end()..].chars().next().map_or(end + 1, |c| whole.end() + c.len_utf8())
+            };
+        }
+        Ok(())
+    }
+}
+
+#[pymethods]
+impl Patterns {
+    /// Compiles every pattern; ValueError(index, message) names the first that does not compile
+    /// (fancy-regex's message), so the lexicon loader can name its line.
+    #[new]
+    fn new(sources: Vec<String>) -> PyResult<Patterns> {
+        let mut regexes = Vec::with_capacity(sources.len());
+        for (i, source) in sources.iter().enumerate() {
+            regexes.push(Regex::new(source).map_err(|e| PyValueError::new_err((i, e.to_string())))?);
+        }
+        Ok(Patterns { regexes })
+    }
+
+    fn __len__(&self) -> usize {
+        self.regexes.len()
+    }
+
+    /// The named groups of pattern `k`: name → group number.
+    fn groupindex(&self, k: usize) -> Vec<(String, usize)> {
+        let names = self.regexes[k].capture_names();
+        names.enumerate().filter_map(|(i, name)| name.map(|n| (n.to_owned(), i))).collect()
+    }
+
+    /// Every match of every pattern in text[pos:endpos], pattern by pattern: (pattern index,
+    /// group spans) each.
+    fn finditer(&self, py: Python<'_>, text: &Text, pos: usize, endpos: usize) -> PyResult<Vec<(usize, Vec<i64>)>> {
+        py.allow_threads(|| {
+            let mut out = Vec::new();
+            for k in 0..self.regexes.len() {
+                self.each_match(k, text, pos, endpos, |caps| out.push((k, text.spans(caps))))?;
+            }
+            Ok(out)
+        })
+    }
+
+    /// The (start, end) of every match of every pattern in text[pos:endpos], pattern by pattern.
+    fn spans(&self, py: Python<'_>, text: &Text, pos: usize, endpos: usize) -> PyResult<Vec<(i64, i64)>> {
+        py.allow_threads(|| {
+            let mut out = Vec::new();
+            for k in 0..self.regexes.len() {
+                self.each_match(k, text, pos, endpos, |caps| {
+                    let whole = caps.get(0).expect("group 0 of a match");
+                    out.push((text.char(whole.start()), text.char(whole.end())));
+                })?;
+            }
+            Ok(out)
+        })
+    }
+
+    /// For each pattern, then each of `starts`: the (start, end) of the pattern matched right
+    /// at that start within text[:endpos] (Python's `pattern.match(text, start, endpos)`).
+    fn match_spans(&self, py: Python<'_>, text: &Text, starts: Vec<usize>, endpos: usize) -> PyResult<Vec<(i64, i64)>> {
+        py.allow_threads(|| {
+            let end = text.byte(endpos);
+            let haystack = &text.text[..end];
+            let mut out = Vec::new();
+            for regex in &self.regexes {
+                for &s in &starts {
+                    let at = text.byte(s);
+                    if at > end {
+                        continue;
+                    }
+                    let input = RegexInput::new(haystack).from_pos(at).anchored(true);
+                    if let Some(m) = regex.find_input(input).map_err(failed)? {
+                        out.push((text.char(m.start()), text.char(m.end())));
+                    }
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// The group spans of pattern `k` matched right at `pos` within text[:endpos], if it matches.
+    fn match_at(&self, py: Python<'_>, k: usize, text: &Text, pos: usize, endpos: usize) -> PyResult<Option<Vec<i64>>> {
+        py.allow_threads(|| {
+            let end = text.byte(endpos);
+            let at = text.byte(pos);
+            if at > end {
+                return Ok(None);
+            }
+            let input = RegexInput::new(&text.text[..end]).from_pos(at).anchored(true);
+            Ok(self.regexes[k].captures_input(input).map_err(failed)?.map(|caps| text.spans(&caps)))
+        })
+    }
+}
