@@ -12,6 +12,7 @@ compiled module (a source tree nobody built) uses them too.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -144,9 +145,40 @@ class PatternList:
         return self._compiled.match_spans(_held(text), starts, endpos)
 
 
+class Pattern:
+    """One lexicon pattern (a unit type's, an indicator's terms), compiled as a PatternList
+    is and read as a regex.Pattern is: search, match and finditer with pos and endpos."""
+
+    __slots__ = ("pattern", "_list")
+
+    def __init__(self, source: str):
+        self.pattern = source
+        self._list = PatternList((source,))
+
+    def __reduce__(self):
+        return Pattern, (self.pattern,)
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
+        if not enabled():
+            return self._list._python()[0].search(text, pos, endpos)
+        spans = self._list._compiled.search(0, _held(text), pos, endpos)
+        return None if spans is None else Found(text, spans, self._list._names[0])
+
+    def match(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
+        if not enabled():
+            return self._list._python()[0].match(text, pos, endpos)
+        spans = self._list._compiled.match_at(0, _held(text), pos, endpos)
+        return None if spans is None else Found(text, spans, self._list._names[0])
+
+    def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> list:
+        return self._list.finditer(text, pos, endpos)
+
+
 def _dollar_as_python_reads_it(pattern: str) -> str:
     """`$` as the regex module reads it (the end, or before a newline that ends the text);
     in Rust it is the end only. Escapes and character classes are left as they are."""
+    if "$" not in pattern:
+        return pattern
     out, i, class_from = [], 0, None  # class_from: where a class's members begin
     while i < len(pattern):
         c = pattern[i]
@@ -194,13 +226,18 @@ class Found:
     __getitem__ = group
 
 
-# The notice being read, held in the core once: every rule asks about the same text object,
-# and a new one replaces it. One tuple, read and replaced whole, so threads never mix two.
+# The notice being read, held in the core once: the rules ask about the same text object
+# again and again, and a new one replaces it. One tuple, read and replaced whole, so threads
+# never mix two. A short string (a name, an indicator) is copied each time instead: asked
+# about between two questions on the notice, it would push the notice out.
 _last: tuple = (None, None)
+SHORT = 256
 
 
 def _held(text: str):
     global _last
+    if len(text) < SHORT:
+        return _core.Text(text)
     held = _last
     if held[0] is not text:
         held = _last = (text, _core.Text(text))

@@ -21,7 +21,7 @@ import yaml
 from .errors import LexiconError
 
 if TYPE_CHECKING:
-    from .core import PatternList
+    from .core import Pattern, PatternList
 
 # The lexicons live inside the package, so the wheel carries them and an installed tool runs
 # from any folder; in a checkout the top-level lexicons/ a researcher edits links to them.
@@ -87,8 +87,8 @@ class Indicator:
     id: str
     name: str
     unit: str  # the one unit its values are in (a base unit of units.tsv, or %)
-    terms: regex.Pattern
-    context: regex.Pattern | None
+    terms: Pattern
+    context: Pattern | None
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,7 @@ class UnitType:
     name: str
     system: str
     prefix: str  # gov | party | youth | none: how a level prefix attaches
-    pattern: regex.Pattern
+    pattern: Pattern
 
 
 @dataclass(frozen=True)
@@ -187,7 +187,7 @@ def _load_units(path: Path, problems: _Problems) -> UnitLexicon | None:
         else:
             terms = [t.value for t in fields["patterns"].value] if isinstance(fields["patterns"], yaml.SequenceNode) \
                 else []
-            pattern = _compile("|".join(f"(?:{t})" for t in terms), path, line, problems) if terms else None
+            pattern = _compile_in_core("|".join(f"(?:{t})" for t in terms), path, line, problems) if terms else None
             if pattern is not None:
                 types.append(UnitType(ident, fields["name"].value, system, prefix, pattern))
         seen.add(ident)
@@ -400,6 +400,17 @@ def _any_of(patterns: list[str]) -> regex.Pattern:
 def _any_of_checked(patterns: list[str], path: Path, problems: _Problems) -> regex.Pattern | None:
     """`_any_of`, with a pattern that does not compile reported as a problem of `path`."""
     return _compile("|".join(f"(?:{p})" for p in patterns) or "(?!)", path, 1, problems)
+
+
+def _compile_in_core(pattern: str, path: Path, line: int, problems: _Problems) -> Pattern | None:
+    """A pattern compiled in the core (see core.Pattern), or None and the line reported."""
+    from .core import Pattern
+
+    try:
+        return Pattern(pattern)
+    except ValueError as exc:
+        problems.add(path, line, f"bad pattern {pattern!r}: {exc.args[-1]}")
+        return None
 
 
 def _compile(pattern: str, path: Path, line: int, problems: _Problems) -> regex.Pattern | None:
@@ -764,8 +775,8 @@ def _load_indicators(path: Path, base_units: set[str], problems: _Problems) -> t
             if key not in fields:
                 continue
             terms = [t.value for t in fields[key].value] if isinstance(fields[key], yaml.SequenceNode) else []
-            compiled = _compile("|".join(f"(?:{t})" for t in terms), path, fields[key].start_mark.line + 1,
-                                problems) if terms else None
+            compiled = _compile_in_core("|".join(f"(?:{t})" for t in terms), path, fields[key].start_mark.line + 1,
+                                        problems) if terms else None
             if not terms:
                 problems.add(path, line, f"{ident}: '{key}' must be a non-empty list")
             patterns[key] = compiled

@@ -207,6 +207,32 @@ def test_lexicon_patterns_match_alike_in_every_clause(lex):
     assert total > 500  # the lists do find things (930 matches): the comparison is not between empty lists
 
 
+@needs_core
+def test_unit_type_and_indicator_patterns_match_alike(lex):
+    """The single patterns (a unit type's, an indicator's terms and context) over every
+    fourth clause: search, match at its start, and every match."""
+    singles = [t.pattern for t in lex.units.types]
+    singles += [p for i in lex.targets.indicators for p in (i.terms, i.context) if p is not None]
+
+    def hits(text, c):
+        out = []
+        for p in singles:
+            first, at_start = p.search(text, c.start, c.end), p.match(text, c.start, c.end)
+            out.append((first and first.span(), at_start and at_start.span(),
+                        [m.span() for m in p.finditer(text, c.start, c.end)]))
+        return out
+
+    total = 0
+    for path in _notices():
+        doc = process_text(path.read_text(encoding="utf-8"), lex)
+        text = doc.structured.normalized.text
+        for c in doc.clauses[::4]:
+            fast, slow = _both(lambda: hits(text, c))  # noqa: B023 - called at once
+            assert fast == slow, (path.name, text[c.start:c.end])
+            total += sum(len(every) for _, _, every in fast)
+    assert total > 500
+
+
 @pytest.fixture(scope="session")
 def pattern_pieces(lex):
     """What the lists' patterns are made of: their own words, numerals, units, and the

@@ -98,6 +98,20 @@ impl Patterns {
     }
 }
 
+impl Patterns {
+    /// The group spans of the first match of pattern `k` in text[pos:endpos] (`anchored`: one
+    /// that starts at pos).
+    fn first(&self, k: usize, text: &Text, pos: usize, endpos: usize, anchored: bool) -> PyResult<Option<Vec<i64>>> {
+        let end = text.byte(endpos);
+        let at = text.byte(pos);
+        if at > end {
+            return Ok(None);
+        }
+        let input = RegexInput::new(&text.text[..end]).from_pos(at).anchored(anchored);
+        Ok(self.regexes[k].captures_input(input).map_err(failed)?.map(|caps| text.spans(&caps)))
+    }
+}
+
 #[pymethods]
 impl Patterns {
     /// Compiles every pattern; ValueError(index, message) names the first that does not compile
@@ -170,16 +184,13 @@ impl Patterns {
         })
     }
 
+    /// The group spans of the first match of pattern `k` in text[pos:endpos], if there is one.
+    fn search(&self, py: Python<'_>, k: usize, text: &Text, pos: usize, endpos: usize) -> PyResult<Option<Vec<i64>>> {
+        py.allow_threads(|| self.first(k, text, pos, endpos, false))
+    }
+
     /// The group spans of pattern `k` matched right at `pos` within text[:endpos], if it matches.
     fn match_at(&self, py: Python<'_>, k: usize, text: &Text, pos: usize, endpos: usize) -> PyResult<Option<Vec<i64>>> {
-        py.allow_threads(|| {
-            let end = text.byte(endpos);
-            let at = text.byte(pos);
-            if at > end {
-                return Ok(None);
-            }
-            let input = RegexInput::new(&text.text[..end]).from_pos(at).anchored(true);
-            Ok(self.regexes[k].captures_input(input).map_err(failed)?.map(|caps| text.spans(&caps)))
-        })
+        py.allow_threads(|| self.first(k, text, pos, endpos, true))
     }
 }

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import regex
 
+from .. import core
 from ..lexicons import Lexicons, UnitLexicon, UnitType, alternation, derived
 from ..model import Clause, Metadata, Responsibility, Segmented, Tag
 from ..segment import protected_mask
@@ -372,7 +373,7 @@ def _is_unit(name: str, units: UnitLexicon) -> bool:
     prefix = next((p for p in units.prefixes if rest.startswith(p) and len(rest) > len(p) + 1), "")
     rest = rest[len(prefix):]
     any_type = derived(units, "any_type",
-                       lambda: regex.compile("|".join(f"(?:{t.pattern.pattern})" for t in units.types)))
+                       lambda: core.Pattern("|".join(f"(?:{t.pattern.pattern})" for t in units.types)))
     if not (any_type.search(rest) or any_type.search(name)):  # most subjects name no unit: 2 searches, not 84
         return False
     for unit_type in units.types:
