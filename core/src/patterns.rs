@@ -7,9 +7,14 @@
 //! lies in `text[pos:endpos]`, a look-behind may see what comes before `pos`, and the text ends
 //! at `endpos` (nothing after it is seen). Offsets are characters, as Python counts them.
 
-use fancy_regex::{Captures, Regex, RegexInput};
+use fancy_regex::{Captures, Regex, RegexBuilder, RegexInput};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
+
+/// The regex module searches without a limit; fancy-regex stops a search after a million
+/// backtracking steps, which a notice of one 1.7-million-character line reaches (a look-behind
+/// tried at each character). The bound here only keeps a pathological pattern finite.
+const BACKTRACK_LIMIT: usize = 1 << 40;
 
 /// A notice's text with the byte offset of each character (and of its end).
 #[pyclass(frozen, module = "pipeline._core")]
@@ -120,7 +125,8 @@ impl Patterns {
     fn new(sources: Vec<String>) -> PyResult<Patterns> {
         let mut regexes = Vec::with_capacity(sources.len());
         for (i, source) in sources.iter().enumerate() {
-            regexes.push(Regex::new(source).map_err(|e| PyValueError::new_err((i, e.to_string())))?);
+            let built = RegexBuilder::new(source).backtrack_limit(BACKTRACK_LIMIT).build();
+            regexes.push(built.map_err(|e| PyValueError::new_err((i, e.to_string())))?);
         }
         Ok(Patterns { regexes })
     }
