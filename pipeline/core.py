@@ -137,6 +137,12 @@ class PatternList:
             return [m.span() for p in self._python() for m in p.finditer(text, pos, endpos)]
         return self._compiled.spans(_held(text), pos, endpos)
 
+    def firsts(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> list[tuple[int, int] | None]:
+        """The (start, end) of each pattern's first match in text[pos:endpos], or None."""
+        if not enabled():
+            return [m.span() if (m := p.search(text, pos, endpos)) else None for p in self._python()]
+        return self._compiled.firsts(_held(text), pos, endpos)
+
     def match_spans(self, text: str, starts: list[int], endpos: int) -> list[tuple[int, int]]:
         """For each pattern, then each start: the (start, end) of the pattern matched right at
         that start in text[:endpos], where it matches."""

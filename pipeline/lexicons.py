@@ -148,13 +148,14 @@ class UnitType:
     name: str
     system: str
     prefix: str  # gov | party | youth | none: how a level prefix attaches
-    pattern: Pattern
+    pattern: str  # its patterns as one alternation
 
 
 @dataclass(frozen=True)
 class UnitLexicon:
     prefixes: tuple[str, ...]  # longest first
     types: tuple[UnitType, ...]
+    patterns: PatternList  # each type's pattern, in the order of `types`: one call asks them all
 
 
 SYSTEMS = {"gov", "party", "mass", "judicial", "company", "institution", "lower_gov", "collective", "school"}
@@ -170,7 +171,7 @@ def _load_units(path: Path, problems: _Problems) -> UnitLexicon | None:
     if not isinstance(types_node, yaml.SequenceNode):
         problems.add(path, 1, "missing list 'types'")
         return None
-    seen = set()
+    seen, lines = set(), []
     for item in types_node.value:
         line = item.start_mark.line + 1
         fields = {k.value: v for k, v in item.value} if isinstance(item, yaml.MappingNode) else {}
@@ -187,11 +188,13 @@ def _load_units(path: Path, problems: _Problems) -> UnitLexicon | None:
         else:
             terms = [t.value for t in fields["patterns"].value] if isinstance(fields["patterns"], yaml.SequenceNode) \
                 else []
-            pattern = _compile_in_core("|".join(f"(?:{t})" for t in terms), path, line, problems) if terms else None
-            if pattern is not None:
-                types.append(UnitType(ident, fields["name"].value, system, prefix, pattern))
+            if terms:
+                types.append(UnitType(ident, fields["name"].value, system, prefix, "|".join(f"(?:{t})" for t in terms)))
+                lines.append(line)
         seen.add(ident)
-    return UnitLexicon(tuple(sorted(prefixes, key=len, reverse=True)), tuple(types))
+    patterns = _pattern_list([t.pattern for t in types], lines, path, problems)
+    types = [t for t in types if t.pattern in patterns.sources]  # without those that did not compile
+    return UnitLexicon(tuple(sorted(prefixes, key=len, reverse=True)), tuple(types), patterns)
 
 
 @dataclass(frozen=True)
@@ -411,6 +414,21 @@ def _compile_in_core(pattern: str, path: Path, line: int, problems: _Problems) -
     except ValueError as exc:
         problems.add(path, line, f"bad pattern {pattern!r}: {exc.args[-1]}")
         return None
+
+
+def _pattern_list(sources: list[str], lines: list[int], path: Path, problems: _Problems) -> PatternList:
+    """Patterns compiled together in the core (see core.PatternList); each that does not
+    compile is reported with its line and left out."""
+    from .core import PatternList
+
+    sources, lines = list(sources), list(lines)
+    while True:
+        try:
+            return PatternList(sources)
+        except ValueError as exc:  # name the line, and go on with the others to find every bad one
+            i, message = exc.args
+            problems.add(path, lines[i], f"bad pattern {sources[i]!r}: {message}")
+            del sources[i], lines[i]
 
 
 def _compile(pattern: str, path: Path, line: int, problems: _Problems) -> regex.Pattern | None:
@@ -650,13 +668,7 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
                 pattern = pattern.replace(name, value)
             sources.append(pattern)
             lines.append(line)
-        while True:
-            try:
-                return PatternList(sources)
-            except ValueError as exc:  # name the line, and go on with the others to find every bad one
-                i, message = exc.args
-                problems.add(path, lines[i], f"bad pattern {sources[i]!r}: {message}")
-                del sources[i], lines[i]
+        return _pattern_list(sources, lines, path, problems)
 
     periods = _mapping(root, "periods", path, problems)
     scopes = tuple((name, compiled) for name, pattern in _mapping(root, "scopes", path, problems).items()

@@ -209,10 +209,9 @@ def test_lexicon_patterns_match_alike_in_every_clause(lex):
 
 @needs_core
 def test_unit_type_and_indicator_patterns_match_alike(lex):
-    """The single patterns (a unit type's, an indicator's terms and context) over every
-    fourth clause: search, match at its start, and every match."""
-    singles = [t.pattern for t in lex.units.types]
-    singles += [p for i in lex.targets.indicators for p in (i.terms, i.context) if p is not None]
+    """The unit types (one list) and the single patterns of the indicators (terms, context)
+    over every fourth clause: search, match at its start, and every match."""
+    singles = [p for i in lex.targets.indicators for p in (i.terms, i.context) if p is not None]
 
     def hits(text, c):
         out = []
@@ -220,6 +219,9 @@ def test_unit_type_and_indicator_patterns_match_alike(lex):
             first, at_start = p.search(text, c.start, c.end), p.match(text, c.start, c.end)
             out.append((first and first.span(), at_start and at_start.span(),
                         [m.span() for m in p.finditer(text, c.start, c.end)]))
+        types = lex.units.patterns
+        out.append((types.firsts(text, c.start, c.end), types.firsts(text[c.start:c.end]),
+                    types.spans(text, c.start, c.end)))
         return out
 
     total = 0

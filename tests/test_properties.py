@@ -8,6 +8,7 @@ from conftest import decoded, process_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pipeline import core
 from pipeline.clean import clean
 from pipeline.errors import InputError
 from pipeline.normalize import fold_punctuation, t2s
@@ -118,7 +119,36 @@ class _Scanned:
         return getattr(self.pattern, name)
 
 
+class _ScannedList:
+    """A list of patterns compiled together (core.PatternList), counted as its patterns
+    would be one by one."""
+
+    def __init__(self, patterns: core.PatternList) -> None:
+        self.patterns = patterns
+
+    def _offer(self, string: str, pos: int, endpos: int) -> None:
+        _Scanned.total += len(self.patterns) * max(0, min(endpos, len(string)) - pos)
+
+    def finditer(self, string, pos, endpos):
+        self._offer(string, pos, endpos)
+        return self.patterns.finditer(string, pos, endpos)
+
+    def spans(self, string, pos, endpos):
+        self._offer(string, pos, endpos)
+        return self.patterns.spans(string, pos, endpos)
+
+    def match_spans(self, string, starts, endpos):
+        for start in starts:
+            self._offer(string, start, endpos)
+        return self.patterns.match_spans(string, starts, endpos)
+
+    def __len__(self) -> int:
+        return len(self.patterns)
+
+
 def _counting(value):
+    if isinstance(value, core.PatternList):
+        return _ScannedList(value)
     if isinstance(value, regex.Pattern):
         return _Scanned(value)
     if isinstance(value, tuple) and value and all(isinstance(v, regex.Pattern) for v in value):

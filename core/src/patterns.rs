@@ -167,6 +167,14 @@ impl Patterns {
         })
     }
 
+    /// The (start, end) of each pattern's first match in text[pos:endpos] (None: it has none).
+    fn firsts(&self, py: Python<'_>, text: &Text, pos: usize, endpos: usize) -> PyResult<Vec<Option<(i64, i64)>>> {
+        py.allow_threads(|| {
+            let spans = (0..self.regexes.len()).map(|k| self.first(k, text, pos, endpos, false));
+            spans.map(|found| Ok(found?.map(|s| (s[0], s[1])))).collect()
+        })
+    }
+
     /// For each pattern, then each of `starts`: the (start, end) of the pattern matched right
     /// at that start within text[:endpos] (Python's `pattern.match(text, start, endpos)`).
     fn match_spans(&self, py: Python<'_>, text: &Text, starts: Vec<usize>, endpos: usize) -> PyResult<Vec<(i64, i64)>> {

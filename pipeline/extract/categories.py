@@ -140,10 +140,9 @@ def _word_automaton(words) -> ahocorasick.Automaton:
 def _mask_units(text: str, lex: Lexicons) -> str:
     """Unit names replaced by □ of the same length (offsets and other words stay)."""
     chars = list(text)
-    for unit_type in lex.units.types:
-        for m in unit_type.pattern.finditer(text):
-            if m.end() - m.start() >= 3:  # 教育局, 财政局 …; two-character hits are too ambiguous
-                chars[m.start():m.end()] = MASK * (m.end() - m.start())
+    for start, end in lex.units.patterns.spans(text, 0, len(text)):
+        if end - start >= 3:  # 教育局, 财政局 …; two-character hits are too ambiguous
+            chars[start:end] = MASK * (end - start)
     return "".join(chars)
 
 

@@ -330,7 +330,7 @@ def _type_of(name: str, units: UnitLexicon) -> UnitType | None:
     if name not in known:
         if len(known) > MAX_KNOWN_NAMES:
             known.clear()
-        known[name] = next((t for t in units.types if t.pattern.search(name)), None)
+        known[name] = next((t for t, span in zip(units.types, units.patterns.firsts(name), strict=True) if span), None)
     return known[name]
 
 
@@ -372,12 +372,11 @@ def _is_unit(name: str, units: UnitLexicon) -> bool:
     rest = _QUANTIFIER.sub("", name)
     prefix = next((p for p in units.prefixes if rest.startswith(p) and len(rest) > len(p) + 1), "")
     rest = rest[len(prefix):]
-    any_type = derived(units, "any_type",
-                       lambda: core.Pattern("|".join(f"(?:{t.pattern.pattern})" for t in units.types)))
-    if not (any_type.search(rest) or any_type.search(name)):  # most subjects name no unit: 2 searches, not 84
+    any_type = derived(units, "any_type", lambda: core.Pattern("|".join(f"(?:{t.pattern})" for t in units.types)))
+    if not (any_type.search(rest) or any_type.search(name)):  # most subjects name no unit: 2 searches
         return False
-    for unit_type in units.types:
-        m = unit_type.pattern.search(rest) or unit_type.pattern.search(name)
-        if m and (m.end() == len(rest) or m.end() == len(name)) and m.start() <= 2:
+    for in_rest, in_name in zip(units.patterns.firsts(rest), units.patterns.firsts(name), strict=True):
+        span = in_rest or in_name
+        if span and (span[1] == len(rest) or span[1] == len(name)) and span[0] <= 2:
             return True
     return False
