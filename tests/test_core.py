@@ -194,7 +194,7 @@ def _pattern_hits(tl, text: str, pos: int, endpos: int, starts: list[int]) -> di
 @needs_core
 def test_lexicon_patterns_match_alike_in_every_clause(lex):
     """Each clause of the seeds and the development notices, searched as the rules search it
-    (inside the whole text: a look-behind sees the clause before)."""
+    (inside the whole text: a look-behind sees the clause before), and each whole notice."""
     total = 0
     for path in _notices():
         doc = process_text(path.read_text(encoding="utf-8"), lex)
@@ -204,6 +204,9 @@ def test_lexicon_patterns_match_alike_in_every_clause(lex):
             fast, slow = _both(lambda: _pattern_hits(lex.targets, text, c.start, c.end, starts))  # noqa: B023
             assert fast == slow, (path.name, text[c.start:c.end])
             total += sum(len(found) for found, _, _ in fast.values())
+        whole = [getattr(lex.targets, name) for name in PATTERN_LISTS] + [lex.units.patterns]
+        fast, slow = _both(lambda: [p.spans(text, 0, len(text)) for p in whole])  # noqa: B023
+        assert fast == slow, path.name
     assert total > 500  # the lists do find things (930 matches): the comparison is not between empty lists
 
 

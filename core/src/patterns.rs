@@ -7,10 +7,22 @@
 //! lies in `text[pos:endpos]`, a look-behind may see what comes before `pos`, and the text ends
 //! at `endpos` (nothing after it is seen). Offsets are characters, as Python counts them.
 
+use std::sync::OnceLock;
+
 use fancy_regex::{Captures, Regex, RegexBuilder, RegexInput};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 
+/// Patterns with look-around run on fancy-regex's backtracking VM, which is tried at every
+/// character; with `seek`, a regular over-approximation of the pattern (look-around dropped)
+/// finds the places a match can start and the VM runs only there: 5–20× faster over whole
+/// notices (not_targets: 540 ms a MB → 30 ms; the regex module takes 160 ms), 3–7× over
+/// clauses. Building the approximations takes 170 ms and 20 MB for the lists of targets.yaml
+/// (the numeral grammar they embed becomes a large automaton), so a pattern's is built when a
+/// search first needs it, in the process that searches, not at the start; a match anchored
+/// at one place gains nothing from it. fancy-regex calls seek experimental: tests/test_core.py
+/// compares every list with the regex module over every clause and whole text of the seeds
+/// and the development notices, and over random text.
 /// The regex module searches without a limit; fancy-regex stops a search after a million
 /// backtracking steps, which a notice of one 1.7-million-character line reaches (a look-behind
 /// tried at each character). The bound here only keeps a pathological pattern finite.
@@ -67,7 +79,15 @@ impl Text {
 /// The patterns of one lexicon list, in the order they are written.
 #[pyclass(frozen, module = "pipeline._core")]
 pub struct Patterns {
+    sources: Vec<String>,
+    /// Compiled at the start (a bad pattern is reported then); for matches at one place.
     regexes: Vec<Regex>,
+    /// The same with their seek approximation, built at each one's first search.
+    seeking: Vec<OnceLock<Regex>>,
+}
+
+fn build(source: &str, seek: bool) -> Result<Regex, fancy_regex::Error> {
+    RegexBuilder::new(source).backtrack_limit(BACKTRACK_LIMIT).seek(seek).build()
 }
 
 fn failed(e: fancy_regex::Error) -> PyErr {
@@ -88,9 +108,10 @@ impl Patterns {
         let end = text.byte(endpos);
         let haystack = &text.text[..end];
         let mut at = text.byte(pos).min(end);
+        let regex = self.seeking(k);
         while at <= end {
             let input = RegexInput::new(haystack).from_pos(at);
-            let Some(caps) = self.regexes[k].captures_input(input).map_err(failed)? else { break };
+            let Some(caps) = regex.captures_input(input).map_err(failed)? else { break };
             let whole = caps.get(0).expect("group 0 of a match");
             found(&caps);
             at = if whole.end() > whole.start() {
@@ -113,7 +134,14 @@ impl Patterns {
             return Ok(None);
         }
         let input = RegexInput::new(&text.text[..end]).from_pos(at).anchored(anchored);
-        Ok(self.regexes[k].captures_input(input).map_err(failed)?.map(|caps| text.spans(&caps)))
+        let regex = if anchored { &self.regexes[k] } else { self.seeking(k) };
+        Ok(regex.captures_input(input).map_err(failed)?.map(|caps| text.spans(&caps)))
+    }
+
+    /// Pattern `k` with its seek approximation (built now if this is its first search).
+    fn seeking(&self, k: usize) -> &Regex {
+        // The pattern compiled already, so it compiles again; were seek to fail, search without.
+        self.seeking[k].get_or_init(|| build(&self.sources[k], true).unwrap_or_else(|_| self.regexes[k].clone()))
     }
 }
 
@@ -125,10 +153,10 @@ impl Patterns {
     fn new(sources: Vec<String>) -> PyResult<Patterns> {
         let mut regexes = Vec::with_capacity(sources.len());
         for (i, source) in sources.iter().enumerate() {
-            let built = RegexBuilder::new(source).backtrack_limit(BACKTRACK_LIMIT).build();
-            regexes.push(built.map_err(|e| PyValueError::new_err((i, e.to_string())))?);
+            regexes.push(build(source, false).map_err(|e| PyValueError::new_err((i, e.to_string())))?);
         }
-        Ok(Patterns { regexes })
+        let seeking = sources.iter().map(|_| OnceLock::new()).collect();
+        Ok(Patterns { sources, regexes, seeking })
     }
 
     fn __len__(&self) -> usize {
