@@ -5,7 +5,8 @@ jieba measured minutes apart, cannot tell a 15 % slowdown from noise. This scrip
 out both revisions as git worktrees, builds one benchmark corpus (as bench/benchmark.py
 does), then runs `policy-pipeline run --full --workers 1` for each revision in turn,
 interleaved, and prints every run's user CPU seconds and the median ratio of adjacent
-pairs (the drift of the machine cancels within a pair).
+pairs (the drift of the machine cancels within a pair). Each revision's compiled core is
+built into its worktree first (cargo, a minute or two each).
 
     python bench/compare_revisions.py 964fd72 HEAD --mb 5 --runs 6
 """
@@ -25,6 +26,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from benchmark import build_corpus  # noqa: E402  (this folder's own module)
+
+
+def build_core(tree: Path, target: Path) -> None:
+    """The compiled core of the revision in `tree`, built into its pipeline/ (a worktree has
+    none, and without it the pipeline runs the Python rules: both sides would be measured
+    without the core)."""
+    if not (tree / "core" / "Cargo.toml").is_file():
+        return  # a revision from before the core
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--manifest-path", str(tree / "core" / "Cargo.toml")],
+                   env={**os.environ, "CARGO_TARGET_DIR": str(target)}, check=True)
+    (tree / "pipeline" / "_core.abi3.so").write_bytes((target / "release" / "lib_core.so").read_bytes())
 
 
 def cpu_seconds(tree: Path, corpus: Path, out: Path) -> float:
@@ -50,6 +62,7 @@ def main() -> None:
         for name in (args.base, args.head):
             tree = tmp_path / f"tree-{len(trees)}"
             subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(tree), name], check=True)
+            build_core(tree, tmp_path / f"target-{len(trees)}")
             trees[name] = tree
         try:
             corpus = tmp_path / "corpus"
