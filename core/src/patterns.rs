@@ -1,7 +1,7 @@
-//! The lexicons' own patterns (deadlines, windows, not-targets, duty deadlines): written by
-//! researchers in targets.yaml, compiled here with fancy-regex once per run, and matched over
-//! a notice held once in the core (`Text`), so a call neither copies the notice nor counts its
-//! characters again.
+//! The lexicons' own pattern lists (targets.yaml's deadlines, windows, not-targets and duty
+//! deadlines; the unit types; the indicators' terms): written by researchers, compiled here
+//! with fancy-regex once per run, and matched over a notice held once in the core (`Text`),
+//! so a call neither copies the notice nor counts its characters again.
 //!
 //! A search reads the text as Python's `pattern.finditer(text, pos, endpos)` does: the match
 //! lies in `text[pos:endpos]`, a look-behind may see what comes before `pos`, and the text ends
@@ -13,16 +13,6 @@ use fancy_regex::{Captures, Regex, RegexBuilder, RegexInput};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 
-/// Patterns with look-around run on fancy-regex's backtracking VM, which is tried at every
-/// character; with `seek`, a regular over-approximation of the pattern (look-around dropped)
-/// finds the places a match can start and the VM runs only there: 5–20× faster over whole
-/// notices (not_targets: 540 ms a MB → 30 ms; the regex module takes 160 ms), 3–7× over
-/// clauses. Building the approximations takes 170 ms and 20 MB for the lists of targets.yaml
-/// (the numeral grammar they embed becomes a large automaton), so a pattern's is built when a
-/// search first needs it, in the process that searches, not at the start; a match anchored
-/// at one place gains nothing from it. fancy-regex calls seek experimental: tests/test_core.py
-/// compares every list with the regex module over every clause and whole text of the seeds
-/// and the development notices, and over random text.
 /// The regex module searches without a limit; fancy-regex stops a search after a million
 /// backtracking steps, which a notice of one 1.7-million-character line reaches (a look-behind
 /// tried at each character). The bound here only keeps a pathological pattern finite.
@@ -45,10 +35,6 @@ impl Text {
         let mut bytes: Vec<u32> = text.char_indices().map(|(b, _)| b as u32).collect();
         bytes.push(text.len() as u32);
         Ok(Text { text: text.to_owned(), bytes })
-    }
-
-    fn __len__(&self) -> usize {
-        self.bytes.len() - 1
     }
 }
 
@@ -86,6 +72,16 @@ pub struct Patterns {
     seeking: Vec<OnceLock<Regex>>,
 }
 
+/// Patterns with look-around run on fancy-regex's backtracking VM, which is tried at every
+/// character; with `seek`, a regular over-approximation of the pattern (look-around dropped)
+/// finds the places a match can start and the VM runs only there: 5–20× faster over whole
+/// notices (not_targets: 540 ms a MB → 30 ms; the regex module takes 160 ms), 3–7× over
+/// clauses. Building the approximations takes 170 ms and 20 MB for the lists of targets.yaml
+/// (the numeral grammar they embed becomes a large automaton), so a pattern's is built when a
+/// search first needs it, in the process that searches, not at the start; a match anchored
+/// at one place gains nothing from it. fancy-regex calls seek experimental: tests/test_core.py
+/// compares every list with the regex module over every clause and whole text of the seeds
+/// and the development notices, and over random text.
 fn build(source: &str, seek: bool) -> Result<Regex, fancy_regex::Error> {
     RegexBuilder::new(source).backtrack_limit(BACKTRACK_LIMIT).seek(seek).build()
 }
@@ -122,9 +118,7 @@ impl Patterns {
         }
         Ok(())
     }
-}
 
-impl Patterns {
     /// The group spans of the first match of pattern `k` in text[pos:endpos] (`anchored`: one
     /// that starts at pos).
     fn first(&self, k: usize, text: &Text, pos: usize, endpos: usize, anchored: bool) -> PyResult<Option<Vec<i64>>> {
@@ -157,10 +151,6 @@ impl Patterns {
         }
         let seeking = sources.iter().map(|_| OnceLock::new()).collect();
         Ok(Patterns { sources, regexes, seeking })
-    }
-
-    fn __len__(&self) -> usize {
-        self.regexes.len()
     }
 
     /// The named groups of pattern `k`: name → group number.
