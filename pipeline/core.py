@@ -66,9 +66,10 @@ def compiled(tl: TargetLexicon):
     return derived(tl, "core", build)
 
 
-def Codebook(terms: list, negatives: list, n_categories: int):  # noqa: N802 - the core's class
+def Codebook(terms: list, negatives: list, n_categories: int, themes: bool,  # noqa: N802 - the core's class
+             grant_openers: list[str], grant_within: int, domain_terms: list[str]):
     """A codebook compiled into the core (see extract/categories.py)."""
-    return _core.Codebook(terms, negatives, n_categories)
+    return _core.Codebook(terms, negatives, n_categories, themes, grant_openers, grant_within, domain_terms)
 
 
 def Splitter(connectives: list[str], digits: str):  # noqa: N802 - the core's class

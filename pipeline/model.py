@@ -13,9 +13,10 @@ the same length, so one offset addresses both.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import chain
 
 
 @dataclass(frozen=True)
@@ -205,8 +206,39 @@ class CategoryCode:
 
 
 @dataclass(frozen=True)
+class CategoryCodes:
+    """A notice's codes (SPEC §8) as columns, entry i one (clause, codebook, category). A
+    notice has hundreds, so they are not made a record each; iterating gives `CategoryCode`s."""
+
+    clause_seq: tuple[int, ...] = ()
+    codebook: tuple[str, ...] = ()
+    category: tuple[str, ...] = ()
+    score: tuple[float, ...] = ()
+    evidence: tuple[tuple[str, ...], ...] = ()  # one tuple shared by the codes of the same terms
+
+    @classmethod
+    def of(cls, codes: Sequence[CategoryCode]) -> CategoryCodes:
+        return cls(*(tuple(column) for column in zip(*((c.clause_seq, c.codebook, c.category, c.score, c.evidence)
+                                                         for c in codes), strict=True))) if codes else cls()
+
+    @classmethod
+    def joined(cls, parts: Sequence[CategoryCodes]) -> CategoryCodes:
+        """The codes of several codebooks, one after the other."""
+        return cls(*(tuple(chain.from_iterable(getattr(part, name) for part in parts)) for name in _CODE_COLUMNS))
+
+    def __len__(self) -> int:
+        return len(self.clause_seq)
+
+    def __iter__(self) -> Iterator[CategoryCode]:
+        return map(CategoryCode, self.clause_seq, self.codebook, self.category, self.score, self.evidence)
+
+
+_CODE_COLUMNS = ("clause_seq", "codebook", "category", "score", "evidence")
+
+
+@dataclass(frozen=True)
 class Extracted:
     segmented: Segmented
     targets: tuple[Target, ...]
     responsibilities: tuple[Responsibility, ...] = ()
-    categories: tuple[CategoryCode, ...] = ()
+    categories: CategoryCodes = CategoryCodes()

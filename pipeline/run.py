@@ -207,12 +207,12 @@ def document_columns(doc: Extracted) -> dict[str, Columns]:
         "n_chars": len(text), "n_clauses": len(seg.clauses), "n_targets": len(doc.targets),
         "text": text, "text_original": original, "pipeline_version": __version__,
     }
-    action = {}
-    for code in doc.categories:
-        if code.codebook == "action":
-            action.setdefault(code.clause_seq, []).append(code)
-    clause_categories = {seq: [c.category for c in sorted(codes, key=lambda c: (-c.score, c.category))]
-                         for seq, codes in action.items()}
+    codes = doc.categories
+    action: dict[int, list[tuple[float, str]]] = {}
+    for seq, book, category, score in zip(codes.clause_seq, codes.codebook, codes.category, codes.score, strict=True):
+        if book == "action":
+            action.setdefault(seq, []).append((-score, category))
+    clause_categories = {seq: [category for _, category in sorted(found)] for seq, found in action.items()}
     cs = seg.clauses
     texts = [text[c.start:c.end] for c in cs]
     originals = [original[c.start:c.end] for c in cs]
@@ -251,11 +251,9 @@ def document_columns(doc: Extracted) -> dict[str, Columns]:
         "page": [_page(pages, raw[t.start]) for t in ts], "review_status": [None] * len(ts),
         **{name: [getattr(t, name) for t in ts] for name in _TARGET_FIELDS},
     }
-    codes = doc.categories
     categories = {
-        "doc_id": [doc_id] * len(codes), "clause_id": [clause_id(k.clause_seq) for k in codes],
-        "codebook": [k.codebook for k in codes], "category": [k.category for k in codes],
-        "score": [k.score for k in codes], "evidence": [list(k.evidence) for k in codes],
+        "doc_id": [doc_id] * len(codes), "clause_id": list(map(clause_id, codes.clause_seq)),
+        "codebook": codes.codebook, "category": codes.category, "score": codes.score, "evidence": codes.evidence,
     }
     return {"documents": columns_of("documents", [document]), "clauses": clauses,
             "targets": _in_schema_order("targets", targets),

@@ -274,14 +274,17 @@ def test_a_pattern_list_reads_a_text_as_the_regex_module_does():
 @pytest.fixture(scope="session")
 def codebook_pieces(lex):
     words = sorted({w for book in lex.codebooks for c in book.categories for w in (*c.terms, *c.negative)})
-    return words + list("“”《》\"。,;、\n的和") + ["教育局", "财政局", "(一)", "一、"]
+    # The words that put a sentence in a codebook's sector, and those that open a grant.
+    rules = sorted({w for book in lex.codebooks for w in (*book.domain_terms, *book.grant_openers)})
+    return words + rules + list("“”《》\"。,;、\n的和对") + ["教育局", "财政局", "(一)", "一、", "二、", "1."]
 
 
 @needs_core
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_random_codebook_text(lex, codebook_pieces, data):
-    """Terms inside, across and beside quoted names, negatives, nested terms, headings."""
+    """Terms inside, across and beside quoted names, negatives, nested terms, headings,
+    sector words and grants."""
     text = "".join(data.draw(st.lists(st.sampled_from(codebook_pieces), min_size=1, max_size=30)))
     try:
         doc = process_text(text, lex)

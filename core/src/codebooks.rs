@@ -1,8 +1,17 @@
 //! Codebook hits (SPEC §8): every term of a codebook in every clause, in one pass over the
-//! notice, and each clause's categories with their distinct terms — the rules of `_scan`
-//! and `_codes` in pipeline/extract/categories.py.
+//! notice, each clause's categories with their distinct terms, and the codes a clause takes
+//! from its headings, its title or the clause that grants — the rules of
+//! pipeline/extract/categories.py (`_scan`, `_codes`, `_python_book`, `_from_grants`).
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex::Regex;
+
+/// Programme and document names (`QUOTED_NAME` in categories.py): “十百千培育工程”, 《…行动方案》.
+static QUOTED_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"“([^”\n]{1,40})”|《([^》\n]{1,60})》|"([^"\n]{1,40})""#).expect("a valid pattern"));
 
 /// The automaton of a list of words, the words as characters, and each word's categories.
 type Automaton = (AhoCorasick, Vec<Vec<char>>, Vec<Vec<u32>>);
@@ -11,7 +20,38 @@ pub struct Codebook {
     terms: Option<Automaton>,
     negatives: Option<Automaton>,
     n_categories: usize,
+    /// Categories are themes: a clause also takes those of its headings and title.
+    themes: bool,
+    /// Words that open a grant (给予 …) within the first `grant_within` characters of a clause.
+    grant_openers: Vec<String>,
+    grant_within: usize,
+    /// Words that put a sentence in the codebook's sector (education).
+    domain: Option<AhoCorasick>,
 }
+
+/// The score of a code a clause takes from elsewhere (heading, title, grant).
+const INHERITED_SCORE: f64 = 0.5;
+
+/// A notice's clauses in document order, as columns.
+pub struct Clauses {
+    pub starts: Vec<usize>,
+    pub ends: Vec<usize>,
+    pub headings: Vec<bool>,
+    pub levels: Vec<i64>,
+    pub paragraphs: Vec<i64>,
+    pub sentences: Vec<i64>,
+}
+
+/// One row of the categories table: the clause's index, the category, score and evidence.
+pub struct Row {
+    pub clause: usize,
+    pub category: u32,
+    pub score: f64,
+    pub terms: Vec<String>,
+}
+
+/// A category with its evidence (a heading's or the title's code, passed on).
+pub type Theme = (u32, Vec<String>);
 
 type Words = Vec<(String, Vec<u32>)>;
 
@@ -20,8 +60,10 @@ fn automaton(words: Words) -> Option<Automaton> {
     if words.is_empty() {
         return None;
     }
+    // A DFA: a few hundred words make a small one, and it scans 2–3× faster than the NFA.
     let ac = AhoCorasick::builder()
         .match_kind(MatchKind::Standard)
+        .kind(Some(AhoCorasickKind::DFA))
         .build(words.iter().map(|(w, _)| w.as_str()))
         .expect("an automaton of literal words");
     let chars = words.iter().map(|(w, _)| w.chars().collect()).collect();
@@ -40,8 +82,143 @@ pub struct Code {
 }
 
 impl Codebook {
-    pub fn new(terms: Words, negatives: Words, n_categories: usize) -> Codebook {
-        Codebook { terms: automaton(terms), negatives: automaton(negatives), n_categories }
+    pub fn new(
+        terms: Words,
+        negatives: Words,
+        n_categories: usize,
+        themes: bool,
+        grant_openers: Vec<String>,
+        grant_within: usize,
+        domain_terms: Vec<String>,
+    ) -> Codebook {
+        let domain: Vec<String> = domain_terms.into_iter().filter(|w| !w.is_empty()).collect();
+        Codebook {
+            terms: automaton(terms),
+            negatives: automaton(negatives),
+            n_categories,
+            themes,
+            grant_openers,
+            grant_within,
+            domain: (!domain.is_empty()).then(|| AhoCorasick::new(&domain).expect("an automaton of literal words")),
+        }
+    }
+
+    /// Every code of a notice, in clause order: a clause's own codes (codebook order), then,
+    /// in a codebook of themes, those of its headings (nearest first) and of the title
+    /// (`title`, a level-0 heading) it does not have; then those it takes from the clause
+    /// that grants right after it. `in_sector`: only the sentences that name the codebook's
+    /// sector are coded (a clause outside takes no code, nor does it open a section).
+    pub fn code_notice(
+        &self,
+        masked: &str,
+        text: &str,
+        clauses: &Clauses,
+        in_sector: bool,
+        title: Vec<Theme>,
+    ) -> Vec<Row> {
+        let n = clauses.starts.len();
+        let quoted = quoted_names(masked);
+        let coded = in_sector.then(|| self.sector_clauses(masked, clauses));
+        let mut own: Vec<Vec<Theme>> = vec![Vec::new(); n];
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by_key(|&i| clauses.starts[i]);
+        let starts: Vec<usize> = order.iter().map(|&i| clauses.starts[i]).collect();
+        let ends: Vec<usize> = order.iter().map(|&i| clauses.ends[i]).collect();
+        for code in self.code(masked, &starts, &ends, &quoted) {
+            own[order[code.clause]].push((code.category, code.terms));
+        }
+        let mut book: Vec<Row> = Vec::new();
+        let mut headings: BTreeMap<i64, Vec<Theme>> = BTreeMap::new(); // section level → its heading's codes
+        if !title.is_empty() {
+            headings.insert(0, title);
+        }
+        for (c, codes) in own.into_iter().enumerate() {
+            if coded.as_ref().is_some_and(|coded| !coded[c]) {
+                continue;
+            }
+            let level = clauses.levels[c];
+            let mut taken: Vec<u32> = codes.iter().map(|(k, _)| *k).collect();
+            book.extend(codes.iter().map(|(k, terms)| Row {
+                clause: c,
+                category: *k,
+                score: terms.len() as f64,
+                terms: terms.clone(),
+            }));
+            if clauses.headings[c] {
+                headings.retain(|&lv, _| lv < level);
+                if !codes.is_empty() {
+                    headings.insert(level, codes);
+                }
+            } else if self.themes {
+                for (_, inherited) in headings.range(..=level).rev() {
+                    for (k, terms) in inherited {
+                        if !taken.contains(k) {
+                            taken.push(*k);
+                            book.push(Row { clause: c, category: *k, score: INHERITED_SCORE, terms: terms.clone() });
+                        }
+                    }
+                }
+            }
+        }
+        if !self.grant_openers.is_empty() {
+            let grants = self.granted(text, clauses, &book);
+            book.extend(grants);
+            book.sort_by_key(|row| row.clause); // stable: each clause's own codes first
+        }
+        book
+    }
+
+    /// Whether each clause's sentence names the codebook's sector (unit names masked: 教育局
+    /// is no education).
+    fn sector_clauses(&self, masked: &str, clauses: &Clauses) -> Vec<bool> {
+        let Some(domain) = &self.domain else { return vec![false; clauses.starts.len()] };
+        let mut spans: HashMap<(i64, i64), (usize, usize)> = HashMap::new();
+        for c in 0..clauses.starts.len() {
+            let span = spans
+                .entry((clauses.paragraphs[c], clauses.sentences[c]))
+                .or_insert((clauses.starts[c], clauses.ends[c]));
+            *span = (span.0.min(clauses.starts[c]), span.1.max(clauses.ends[c]));
+        }
+        let bytes = char_bytes(masked);
+        let named: HashMap<(i64, i64), bool> =
+            spans.into_iter().map(|(key, (a, b))| (key, domain.is_match(piece(masked, &bytes, a, b)))).collect();
+        (0..clauses.starts.len()).map(|c| named[&(clauses.paragraphs[c], clauses.sentences[c])]).collect()
+    }
+
+    /// A clause naming who qualifies (对…的市级企业,) right before the clause of its sentence
+    /// that grants (市级资金一次性给予50万元奖补) takes that clause's codes it does not have.
+    fn granted(&self, text: &str, clauses: &Clauses, book: &[Row]) -> Vec<Row> {
+        let n = clauses.starts.len();
+        let mut by_clause: Vec<Vec<&Row>> = vec![Vec::new(); n];
+        for row in book {
+            by_clause[row.clause].push(row);
+        }
+        let bytes = char_bytes(text);
+        let mut out = Vec::new();
+        for c in 0..n.saturating_sub(1) {
+            let g = c + 1;
+            if clauses.headings[c]
+                || (clauses.paragraphs[c], clauses.sentences[c]) != (clauses.paragraphs[g], clauses.sentences[g])
+            {
+                continue;
+            }
+            let opening =
+                piece(text, &bytes, clauses.starts[g], clauses.ends[g].min(clauses.starts[g] + self.grant_within));
+            if !self.grant_openers.iter().any(|word| opening.contains(word.as_str())) {
+                continue;
+            }
+            for row in &by_clause[g] {
+                if !by_clause[c].iter().any(|own| own.category == row.category) {
+                    out.push(Row {
+                        clause: c,
+                        category: row.category,
+                        score: INHERITED_SCORE,
+                        terms: row.terms.clone(),
+                    });
+                }
+            }
+        }
+        out
     }
 
     /// Hits of each (clause, category): term spans and negative spans. Clauses are given
@@ -80,13 +257,7 @@ impl Codebook {
 
     /// The codes of every clause, clause by clause, each clause's in codebook order.
     /// `quoted`: the document's quoted names (start, end, text), in text order.
-    pub fn code(
-        &self,
-        text: &str,
-        starts: &[usize],
-        ends: &[usize],
-        quoted: &[(usize, usize, Vec<char>)],
-    ) -> Vec<Code> {
+    fn code(&self, text: &str, starts: &[usize], ends: &[usize], quoted: &[(usize, usize, Vec<char>)]) -> Vec<Code> {
         let Some((_, words, _)) = &self.terms else { return Vec::new() };
         let mut out = Vec::new();
         for (clause, per_clause) in self.scan(text, starts, ends).into_iter().enumerate() {
@@ -131,6 +302,38 @@ impl Codebook {
         }
         out
     }
+}
+
+/// The byte offset of each character of `text` and of its end; an offset past the end is
+/// clamped to it (as Python clamps a slice).
+fn char_bytes(text: &str) -> Vec<usize> {
+    text.char_indices().map(|(b, _)| b).chain([text.len()]).collect()
+}
+
+/// `text[a:b]` in characters, as Python slices (clamped to the text; empty when b ≤ a).
+fn piece<'a>(text: &'a str, bytes: &[usize], a: usize, b: usize) -> &'a str {
+    let last = bytes.len() - 1;
+    let a = a.min(last);
+    &text[bytes[a]..bytes[b.clamp(a, last)]]
+}
+
+/// The quoted names of a text (the quotes excluded): (start, end, name), in text order.
+fn quoted_names(text: &str) -> Vec<(usize, usize, Vec<char>)> {
+    let (mut byte, mut char_pos) = (0usize, 0usize);
+    let mut at = |b: usize| {
+        char_pos += text[byte..b].chars().count();
+        byte = b;
+        char_pos
+    };
+    let mut out = Vec::new();
+    for caps in QUOTED_NAME.captures_iter(text) {
+        if let Some(name) = caps.iter().skip(1).flatten().next() {
+            let start = at(name.start());
+            let end = at(name.end());
+            out.push((start, end, name.as_str().chars().collect()));
+        }
+    }
+    out
 }
 
 /// The span lies inside a quoted name that is not the term itself.

@@ -117,43 +117,87 @@ impl Core {
 }
 
 /// A codebook compiled once per run: its terms and negative words with the categories
-/// (indices in codebook order) each one names.
+/// (indices in codebook order) each one names, and the rules of its kind (themes, grants).
 #[pyclass(frozen, module = "pipeline._core")]
 struct Codebook {
     book: codebooks::Codebook,
 }
 
-/// Codes as columns: clause index, category index, terms (distinct, in text order).
-type CodeColumns = (Vec<u32>, Vec<u32>, Vec<Vec<String>>);
+/// Codes as columns: clause index, category index, score, evidence (an index into the
+/// last column: each distinct list of terms once, in text order; a heading's terms are the
+/// evidence of every clause under it).
+type CodeColumns = (Vec<u32>, Vec<u32>, Vec<f64>, Vec<u32>, Vec<Vec<String>>);
 
 #[pymethods]
 impl Codebook {
     #[new]
-    fn new(terms: Vec<(String, Vec<u32>)>, negatives: Vec<(String, Vec<u32>)>, n_categories: usize) -> Codebook {
-        Codebook { book: codebooks::Codebook::new(terms, negatives, n_categories) }
+    fn new(
+        terms: Vec<(String, Vec<u32>)>,
+        negatives: Vec<(String, Vec<u32>)>,
+        n_categories: usize,
+        themes: bool,
+        grant_openers: Vec<String>,
+        grant_within: usize,
+        domain_terms: Vec<String>,
+    ) -> Codebook {
+        Codebook {
+            book: codebooks::Codebook::new(
+                terms,
+                negatives,
+                n_categories,
+                themes,
+                grant_openers,
+                grant_within,
+                domain_terms,
+            ),
+        }
     }
 
-    /// The codes of each clause `text[starts[i]:ends[i]]` (clauses sorted by start);
-    /// `quoted`: (start, end, name) of the quoted names, in text order.
+    /// The codes of a notice's clauses (columns in document order: start, end, is_heading,
+    /// section level, paragraph and sentence number). `masked`: the text with unit names
+    /// masked, where terms are looked for; `text`: as written, where grant verbs are;
+    /// `in_sector`: code only the sentences that name the codebook's sector; `title`: the
+    /// title's (category, terms).
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (masked, text, starts, ends, headings, levels, paragraphs, sentences, in_sector, title))]
     fn code(
         &self,
         py: Python<'_>,
+        masked: &str,
         text: &str,
         starts: Vec<usize>,
         ends: Vec<usize>,
-        quoted: Vec<(usize, usize, String)>,
-    ) -> CodeColumns {
-        let quoted: Vec<(usize, usize, Vec<char>)> =
-            quoted.into_iter().map(|(a, b, name)| (a, b, name.chars().collect())).collect();
-        py.allow_threads(|| {
+        headings: Vec<bool>,
+        levels: Vec<i64>,
+        paragraphs: Vec<i64>,
+        sentences: Vec<i64>,
+        in_sector: bool,
+        title: Vec<codebooks::Theme>,
+    ) -> PyResult<CodeColumns> {
+        let n = starts.len();
+        if [ends.len(), headings.len(), levels.len(), paragraphs.len(), sentences.len()].iter().any(|&m| m != n) {
+            return Err(PyValueError::new_err("clause columns of different lengths"));
+        }
+        if masked.chars().count() != text.chars().count() {
+            return Err(PyValueError::new_err("the masked text and the text differ in length"));
+        }
+        let clauses = codebooks::Clauses { starts, ends, headings, levels, paragraphs, sentences };
+        Ok(py.allow_threads(|| {
             let mut cols: CodeColumns = Default::default();
-            for code in self.book.code(text, &starts, &ends, &quoted) {
-                cols.0.push(code.clause as u32);
-                cols.1.push(code.category);
-                cols.2.push(code.terms);
+            let mut seen: HashMap<Vec<String>, u32> = HashMap::new();
+            for row in self.book.code_notice(masked, text, &clauses, in_sector, title) {
+                cols.0.push(row.clause as u32);
+                cols.1.push(row.category);
+                cols.2.push(row.score);
+                let next = seen.len() as u32;
+                cols.3.push(*seen.entry(row.terms).or_insert(next));
+            }
+            cols.4 = vec![Vec::new(); seen.len()];
+            for (terms, i) in seen {
+                cols.4[i as usize] = terms;
             }
             cols
-        })
+        }))
     }
 }
 

@@ -1,4 +1,4 @@
-"""Categories (SPEC §8): `Segmented` → `CategoryCode` rows, one per (clause, codebook, category).
+"""Categories (SPEC §8): `Segmented` → `CategoryCodes`, one entry per (clause, codebook, category).
 
 Every codebook file in lexicons/codebooks/ (and any `run --codebook PATH`) is applied to
 every clause. Before matching, unit names are masked (`体育` inside `教育体育局` is no
@@ -17,6 +17,11 @@ categories of its nearest heading that has some (`(三)教师队伍发展行动`
 teacher development) and those its notice's title names, with score 0.5 and the
 heading's or title's terms as evidence. A codebook of instruments (`policy_tool`) codes a
 clause by its own words only.
+
+The codes are columns (`CategoryCodes`: a notice has hundreds). With the compiled core, a
+codebook is one call per notice (scan, quoted names, sector, headings, grants: core/src/
+codebooks.rs); `_python_book` is the same rules in Python, the reference the core is tested
+against.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ import regex
 
 from .. import core
 from ..lexicons import Codebook, Lexicons, derived
-from ..model import CategoryCode, Segmented
+from ..model import CategoryCode, CategoryCodes, Segmented
 
 MASK = "□"
 # Programme and document names: “十百千培育工程”, 《…行动方案》. Words inside them say what the
@@ -38,47 +43,76 @@ INHERITED_SCORE = 0.5
 GRANT_WITHIN = 14  # characters at the start of a clause where its grant verb may stand
 
 
-def code_categories(doc: Segmented, lex: Lexicons) -> tuple[CategoryCode, ...]:
+def code_categories(doc: Segmented, lex: Lexicons) -> CategoryCodes:
     text = doc.structured.normalized.text
     masked = _mask_units(text, lex)
-    quoted = _Quoted(masked)
-    clauses = sorted(doc.clauses, key=lambda c: c.start)
-    starts = [c.start for c in clauses]
-    out: list[CategoryCode] = []
     title = doc.structured.metadata.title or ""
-    for codebook in lex.codebooks:
-        book: list[CategoryCode] = []
-        codes_of = _clause_codes(codebook, masked, clauses, starts, quoted)
-        in_sector = _sector_sentences(codebook, title, masked, doc.clauses)
-        heading_codes: dict[int, list[CategoryCode]] = {}  # section level → codes of its heading
-        title_codes = _title_codes(codebook, title) if codebook.themes else []
-        if title_codes:
-            heading_codes[0] = title_codes
-        for clause in doc.clauses:
-            if in_sector is not None and (clause.paragraph_seq, clause.sentence_seq) not in in_sector:
-                continue  # a sector codebook is silent outside its sector (SPEC §8, v1.1)
-            codes = list(codes_of.get(clause.seq, ()))
-            if clause.is_heading:
-                for level in [lv for lv in heading_codes if lv >= clause.section_level]:
-                    del heading_codes[level]
-                if codes:
-                    heading_codes[clause.section_level] = codes
-            elif codebook.themes:
-                # A theme of the heading is a theme of the clauses under it; an instrument is
-                # named by the clause itself (a 资金 heading does not make every clause funding).
-                # Nearest first: the innermost heading's terms are the evidence of a theme.
-                own = {c.category for c in codes}
-                for level in sorted((lv for lv in heading_codes if lv <= clause.section_level), reverse=True):
-                    for c in heading_codes[level]:
-                        if c.category not in own:
-                            own.add(c.category)
-                            codes.append(CategoryCode(clause.seq, codebook.id, c.category, INHERITED_SCORE,
-                                                      c.evidence))
-            book.extend(codes)
-        if codebook.grant_openers:  # in clause order, each clause's own codes first
-            book = sorted(book + _from_grants(codebook, doc.clauses, text, book), key=lambda c: c.clause_seq)
-        out.extend(book)
-    return tuple(out)
+    if core.enabled():  # one call a codebook: the rules of _python_book, in the compiled core
+        columns = _clause_columns(doc.clauses)
+        return CategoryCodes.joined([_core_book(codebook, doc.clauses, text, masked, title, columns)
+                                     for codebook in lex.codebooks])
+    quoted = _Quoted(masked)
+    return CategoryCodes.joined([CategoryCodes.of(_python_book(codebook, doc.clauses, text, masked, title, quoted))
+                                 for codebook in lex.codebooks])
+
+
+def _python_book(codebook: Codebook, clauses, text: str, masked: str, title: str,
+                 quoted: _Quoted) -> list[CategoryCode]:
+    """One codebook's codes of a notice, in clause order (the reference the core follows)."""
+    in_sector = _sector_sentences(codebook, title, masked, clauses)
+    title_codes = _title_codes(codebook, title) if codebook.themes else []
+    by_start = sorted(clauses, key=lambda c: c.start)
+    found = _scan(codebook, masked, by_start, [c.start for c in by_start])
+    codes_of = {seq: _codes(codebook, seq, per_clause, quoted) for seq, per_clause in found.items()}
+    book: list[CategoryCode] = []
+    heading_codes: dict[int, list[CategoryCode]] = {}  # section level → codes of its heading
+    if title_codes:
+        heading_codes[0] = title_codes
+    for clause in clauses:
+        if in_sector is not None and (clause.paragraph_seq, clause.sentence_seq) not in in_sector:
+            continue  # a sector codebook is silent outside its sector (SPEC §8, v1.1)
+        codes = list(codes_of.get(clause.seq, ()))
+        if clause.is_heading:
+            for level in [lv for lv in heading_codes if lv >= clause.section_level]:
+                del heading_codes[level]
+            if codes:
+                heading_codes[clause.section_level] = codes
+        elif codebook.themes:
+            # A theme of the heading is a theme of the clauses under it; an instrument is
+            # named by the clause itself (a 资金 heading does not make every clause funding).
+            # Nearest first: the innermost heading's terms are the evidence of a theme.
+            own = {c.category for c in codes}
+            for level in sorted((lv for lv in heading_codes if lv <= clause.section_level), reverse=True):
+                for c in heading_codes[level]:
+                    if c.category not in own:
+                        own.add(c.category)
+                        codes.append(CategoryCode(clause.seq, codebook.id, c.category, INHERITED_SCORE, c.evidence))
+        book.extend(codes)
+    if codebook.grant_openers:  # in clause order, each clause's own codes first
+        book = sorted(book + _from_grants(codebook, clauses, text, book), key=lambda c: c.clause_seq)
+    return book
+
+
+def _clause_columns(clauses) -> tuple[list, ...]:
+    """What the core needs of each clause, as columns (built once a notice, for every
+    codebook): start, end, is_heading, section level, paragraph and sentence number."""
+    return ([c.start for c in clauses], [c.end for c in clauses], [c.is_heading for c in clauses],
+            [c.section_level for c in clauses], [c.paragraph_seq for c in clauses],
+            [c.sentence_seq for c in clauses])
+
+
+def _core_book(codebook: Codebook, clauses, text: str, masked: str, title: str,
+               columns: tuple[list, ...]) -> CategoryCodes:
+    """`_python_book` in the compiled core: the codes come back as columns."""
+    compiled = derived(codebook, "core", lambda: _compiled(codebook))
+    order = _order(codebook)
+    themes = [(order[c.category], list(c.evidence)) for c in _title_codes(codebook, title)] if codebook.themes else []
+    index, category, score, evidence, terms = compiled.code(masked, text, *columns, not _codes_all(codebook, title),
+                                                            themes)
+    ids = [c.id for c in codebook.categories]
+    shared = [tuple(t) for t in terms]
+    return CategoryCodes(tuple([clauses[i].seq for i in index]), (codebook.id,) * len(index),
+                         tuple([ids[k] for k in category]), tuple(score), tuple([shared[e] for e in evidence]))
 
 
 def _from_grants(codebook: Codebook, clauses, text: str, codes: list[CategoryCode]) -> list[CategoryCode]:
@@ -119,7 +153,7 @@ def _sector_sentences(codebook: Codebook, title: str, masked: str, clauses) -> s
     """None when the codebook codes every clause (no domain, or a notice of its domain by
     its title); else the (paragraph, sentence) keys of the sentences that name its domain
     (an education section of a health notice), unit names masked (教育局 is no education)."""
-    if codebook.domain is None or any(t in title for t in codebook.domain_terms | codebook.domain_title_terms):
+    if _codes_all(codebook, title):
         return None
     spans: dict[tuple[int, int], list[int]] = {}
     for clause in clauses:
@@ -127,6 +161,11 @@ def _sector_sentences(codebook: Codebook, title: str, masked: str, clauses) -> s
         span[0], span[1] = min(span[0], clause.start), max(span[1], clause.end)
     automaton = derived(codebook, "domain", lambda: _word_automaton(codebook.domain_terms))
     return {key for key, (a, b) in spans.items() if next(automaton.iter(masked[a:b]), None) is not None}
+
+
+def _codes_all(codebook: Codebook, title: str) -> bool:
+    """The codebook codes every clause: it has no sector, or the title names it."""
+    return codebook.domain is None or any(t in title for t in codebook.domain_terms | codebook.domain_title_terms)
 
 
 def _word_automaton(words) -> ahocorasick.Automaton:
@@ -139,11 +178,14 @@ def _word_automaton(words) -> ahocorasick.Automaton:
 
 def _mask_units(text: str, lex: Lexicons) -> str:
     """Unit names replaced by □ of the same length (offsets and other words stay)."""
-    chars = list(text)
-    for start, end in lex.units.patterns.spans(text, 0, len(text)):
-        if end - start >= 3:  # 教育局, 财政局 …; two-character hits are too ambiguous
-            chars[start:end] = MASK * (end - start)
-    return "".join(chars)
+    pieces, done = [], 0  # cut and joined by span, not character: a notice may be 100,000 of them
+    for start, end in sorted(lex.units.patterns.spans(text, 0, len(text))):
+        if end - start >= 3 and end > done:  # 教育局, 财政局 …; two-character hits are too ambiguous
+            start = max(start, done)
+            pieces += [text[done:start], MASK * (end - start)]
+            done = end
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 class _Quoted:
@@ -183,23 +225,6 @@ def _automaton(codebook: Codebook, attribute: str):
     return automaton
 
 
-def _clause_codes(codebook: Codebook, masked: str, clauses, starts, quoted: _Quoted) -> dict[int, list[CategoryCode]]:
-    """clause seq → its own codes (terms found in the clause), in codebook order: one call
-    to the compiled core for the notice, or a scan and the rules of `_codes` in Python."""
-    if not core.enabled():
-        found = _scan(codebook, masked, clauses, starts)
-        return {seq: _codes(codebook, seq, per_clause, quoted) for seq, per_clause in found.items()}
-    compiled = derived(codebook, "core", lambda: _compiled(codebook))
-    clause_of, category_of, terms_of = compiled.code(masked, starts, [c.end for c in clauses], quoted.names)
-    out: dict[int, list[CategoryCode]] = {}
-    categories = codebook.categories
-    for i, k, terms in zip(clause_of, category_of, terms_of, strict=True):
-        seq = clauses[i].seq
-        out.setdefault(seq, []).append(CategoryCode(seq, codebook.id, categories[k].id, float(len(terms)),
-                                                    tuple(terms)))
-    return out
-
-
 def _compiled(codebook: Codebook):
     """The codebook's terms and negative words for the core: word → category indices."""
     words: tuple[dict[str, list[int]], dict[str, list[int]]] = ({}, {})
@@ -207,7 +232,8 @@ def _compiled(codebook: Codebook):
         for kind, attribute in enumerate(("terms", "negative")):
             for word in getattr(category, attribute):
                 words[kind].setdefault(word, []).append(k)
-    return core.Codebook(list(words[0].items()), list(words[1].items()), len(codebook.categories))
+    return core.Codebook(list(words[0].items()), list(words[1].items()), len(codebook.categories), codebook.themes,
+                         list(codebook.grant_openers), GRANT_WITHIN, sorted(codebook.domain_terms))
 
 
 def _scan(codebook: Codebook, masked: str, clauses, starts) -> dict[int, dict[str, tuple[list, list]]]:
