@@ -97,7 +97,8 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
     plan_end = doc.structured.metadata.plan_end_year
     body = _body_clauses(doc)
     sentences = _sentences(body)
-    paragraph_deadlines = _paragraph_deadlines(text, sentences, tl)
+    known: dict[int, list[Deadline]] = {}  # clause seq → its deadline phrases, each clause read once
+    paragraph_deadlines = _paragraph_deadlines(text, sentences, tl, known)
     spelt_out = _Spans([m.span() for m in tl.explained_pattern.finditer(text)])  # “11333”…,即:1个…
     quantities_of = _quantity_lookup(text, sentences, tl)
     targets: list[Target] = []
@@ -128,7 +129,9 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
         # 对获得市级…基地认定的,一次性给予20万元: the recipient's level the condition names.
         recipient = _level(text[start:granted_from], tl) if condition else None
         for i, clause in enumerate(sentence.clauses):
-            deadlines = find_deadlines(text, tl, clause.start, clause.end)
+            deadlines = known.get(clause.seq)
+            if deadlines is None:
+                deadlines = find_deadlines(text, tl, clause.start, clause.end)
             phrase_deadlines += [(i, d) for d in deadlines]
             opener = next((d for d in deadlines if _opens(text, clause.start, d.start)), None)
             if opener is None:  # a bare year opening any clause (SPEC §6.1: 2023年完成…, 2024年…)
@@ -352,8 +355,10 @@ def _opens(text: str, clause_start: int, pos: int) -> bool:
     return OPENING_WORDS.fullmatch(text, clause_start, pos) is not None
 
 
-def _paragraph_deadlines(text: str, sentences: list[_Sentence], tl: TargetLexicon) -> dict[int, Deadline]:
-    """Deadline phrases that open a paragraph's first body sentence."""
+def _paragraph_deadlines(text: str, sentences: list[_Sentence], tl: TargetLexicon,
+                         known: dict[int, list[Deadline]]) -> dict[int, Deadline]:
+    """Deadline phrases that open a paragraph's first body sentence (the deadline phrases
+    found in a clause are kept in `known`: the sentence loop reads that clause again)."""
     out: dict[int, Deadline] = {}
     seen: set[int] = set()  # paragraphs whose first body sentence was looked at
     for sentence in sentences:
@@ -361,7 +366,7 @@ def _paragraph_deadlines(text: str, sentences: list[_Sentence], tl: TargetLexico
         if first is None or sentence.paragraph_seq in seen:
             continue
         seen.add(sentence.paragraph_seq)
-        found = find_deadlines(text, tl, first.start, first.end)
+        found = known[first.seq] = find_deadlines(text, tl, first.start, first.end)
         opener = next((d for d in found if _opens(text, first.start, d.start)), None)
         opener = opener or bare_year(text, first.start, first.end + 1, tl)
         if opener is not None:
