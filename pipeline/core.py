@@ -77,6 +77,21 @@ def Splitter(connectives: list[str], digits: str):  # noqa: N802 - the core's cl
     return _core.Splitter(connectives, digits)
 
 
+class Actors:
+    """Units named as the subject of a clause, found in the core (see extract/units.py)."""
+
+    __slots__ = ("_actors",)
+
+    def __init__(self, prefixes: list[str]):
+        self._actors = _core.Actors(prefixes)
+
+    def find(self, text: str, starts: list[int], ends: list[int], types: PatternList,
+             any_type: Pattern) -> tuple[list[int], list[list[str]]]:
+        """(clause indices, their units) of the clauses text[starts[i]:ends[i]] whose subject
+        is a list of units; `types` the unit types' patterns, `any_type` all of them in one."""
+        return self._actors.find(_held(text), starts, ends, types._compiled, any_type._list._compiled)
+
+
 def unit_list(tl: TargetLexicon) -> list:
     """The lexicon's units in the order the core numbers them."""
     return derived(tl, "core_units", lambda: list(tl.units.values()))

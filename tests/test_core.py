@@ -20,7 +20,8 @@ from pipeline.conformance import load_cases
 from pipeline.extract import extract
 from pipeline.extract.numbers import NumberError, parse_number
 from pipeline.extract.quantities import clause_quantities, find_quantities
-from pipeline.model import Source
+from pipeline.extract.units import _subjects
+from pipeline.model import Clause, Source
 from pipeline.run import STAGES, document_columns
 from pipeline.segment import segment
 
@@ -311,6 +312,42 @@ def test_random_text_is_cut_into_the_same_clauses(lex, data):
     except Exception:  # noqa: BLE001 - text that is no notice: nothing to cut
         return
     fast, slow = _both(lambda: segment(structured, lex).clauses)
+    assert fast == slow
+
+
+UNIT_NAMES = [
+    "市教育局", "县财政局", "教育局", "学校", "各乡镇人民政府", "县委组织部", "人力资源和社会保障局", "市文广新局",
+    "市民政局", "各区", "县级市", "各市", "县", "区", "乡镇", "有关部门", "各中小学", "中共县委", "自治区教育厅",
+    "园区管委会", "市文广新局市民政局", "县政府及园区管委会", "各县(市、区)人民政府", "“市教育局”", "工作"]
+SUBJECT_GLUE = ["、", ",", ";", "和", "及", " ", "", "(", ")"]
+SUBJECT_TAILS = ["", "", "等有关部门", "等相关单位", "等部门和单位", "具体实施", "组织实施", "按职责分工负责", " "]
+SUBJECT_LEADS = ["", "", "由", "请", "并", "同时", "各", "有关"]
+CUES = ["负责", "要", "牵头", "会同", "设立", "支持", "对", "在", "开展", ""]
+
+
+@st.composite
+def subjects(draw) -> str:
+    """A clause opening with a list of units (or not quite): lead, names, glue, tail, cue."""
+    names = draw(st.lists(st.sampled_from(UNIT_NAMES), min_size=1, max_size=4))
+    glue = [draw(st.sampled_from(SUBJECT_GLUE)) for _ in names]
+    listed = "".join(n + g for n, g in zip(names, glue, strict=True)).rstrip("、,;和及 ")
+    return (draw(st.sampled_from(SUBJECT_LEADS)) + listed + draw(st.sampled_from(SUBJECT_TAILS))
+            + draw(st.sampled_from(CUES)) + draw(st.sampled_from(["工作。", "", "10所学校", "学校"])))
+
+
+@needs_core
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(subjects(), min_size=1, max_size=4))
+def test_random_subjects_name_the_same_units(lex, texts):
+    """Units named as a clause's subject (`市教育局、县财政局负责…`): lists cut at separators
+    outside brackets, 各 over levels, units joined by 及 or glued, tails, leads, prefixes."""
+    text = "".join(texts)
+    clauses, at = [], 0
+    for seq, piece in enumerate(texts):
+        clauses.append(Clause(seq=seq, paragraph_seq=0, sentence_seq=seq, start=at, end=at + len(piece),
+                              is_heading=False, section_path="", section_level=0))
+        at += len(piece)
+    fast, slow = _both(lambda: _subjects(text, clauses, lex.units))
     assert fast == slow
 
 

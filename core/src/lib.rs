@@ -5,6 +5,7 @@
 //! boundaries and returns one list per column, so Python builds an object only per
 //! candidate found, never per character or clause.
 
+mod actors;
 mod chars;
 mod codebooks;
 mod numbers;
@@ -201,6 +202,51 @@ impl Codebook {
     }
 }
 
+/// Units named as the subject of a clause (`市教育局设立…`): the level prefixes the unit
+/// names may start with, longest first.
+#[pyclass(frozen, module = "pipeline._core")]
+struct Actors {
+    prefixes: Vec<Vec<char>>,
+}
+
+/// Actors as columns: the clause's index, the units it names as its subject.
+type ActorColumns = (Vec<u32>, Vec<Vec<String>>);
+
+#[pymethods]
+impl Actors {
+    #[new]
+    fn new(prefixes: Vec<String>) -> Actors {
+        Actors { prefixes: prefixes.iter().map(|p| p.chars().collect()).collect() }
+    }
+
+    /// The clauses text[starts[i]:ends[i]] whose subject is a list of units, with the units:
+    /// `types` the unit types' patterns, `any` one pattern of them all (a first sieve).
+    fn find(
+        &self,
+        py: Python<'_>,
+        text: &patterns::Text,
+        starts: Vec<usize>,
+        ends: Vec<usize>,
+        types: &patterns::Patterns,
+        any: &patterns::Patterns,
+    ) -> PyResult<ActorColumns> {
+        if starts.len() != ends.len() {
+            return Err(PyValueError::new_err("clause columns of different lengths"));
+        }
+        let units = actors::UnitTypes { types, any, prefixes: &self.prefixes };
+        py.allow_threads(|| {
+            let mut cols: ActorColumns = Default::default();
+            for (i, (&start, &end)) in starts.iter().zip(&ends).enumerate() {
+                if let Some(names) = units.actor_names(text, start, end)? {
+                    cols.0.push(i as u32);
+                    cols.1.push(names);
+                }
+            }
+            Ok(cols)
+        })
+    }
+}
+
 /// How paragraphs are cut into sentences and clauses: the connectives that join the clause
 /// after them, and the characters Python's str.isdigit() calls digits.
 #[pyclass(frozen, module = "pipeline._core")]
@@ -277,6 +323,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Core>()?;
     m.add_class::<Codebook>()?;
     m.add_class::<Splitter>()?;
+    m.add_class::<Actors>()?;
     m.add_class::<patterns::Text>()?;
     m.add_class::<patterns::Patterns>()?;
     m.add_function(wrap_pyfunction!(parse_number, m)?)?;

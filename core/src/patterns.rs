@@ -28,7 +28,7 @@ pub struct Text {
 #[pymethods]
 impl Text {
     #[new]
-    fn new(text: &str) -> PyResult<Text> {
+    pub(crate) fn new(text: &str) -> PyResult<Text> {
         if text.len() >= u32::MAX as usize {
             return Err(PyValueError::new_err("a text of 4 GB or more"));
         }
@@ -39,6 +39,12 @@ impl Text {
 }
 
 impl Text {
+    /// text[a:b] in characters (clamped to the text, as Python slices).
+    pub(crate) fn slice(&self, a: usize, b: usize) -> &str {
+        let a = self.byte(a);
+        &self.text[a..self.byte(b).max(a)]
+    }
+
     /// The byte offset of character `i` (clamped to the text, as Python clamps pos and endpos).
     fn byte(&self, i: usize) -> usize {
         self.bytes[i.min(self.bytes.len() - 1)] as usize
@@ -121,7 +127,14 @@ impl Patterns {
 
     /// The group spans of the first match of pattern `k` in text[pos:endpos] (`anchored`: one
     /// that starts at pos).
-    fn first(&self, k: usize, text: &Text, pos: usize, endpos: usize, anchored: bool) -> PyResult<Option<Vec<i64>>> {
+    pub(crate) fn first(
+        &self,
+        k: usize,
+        text: &Text,
+        pos: usize,
+        endpos: usize,
+        anchored: bool,
+    ) -> PyResult<Option<Vec<i64>>> {
         let end = text.byte(endpos);
         let at = text.byte(pos);
         if at > end {
@@ -130,6 +143,11 @@ impl Patterns {
         let input = RegexInput::new(&text.text[..end]).from_pos(at).anchored(anchored);
         let regex = if anchored { &self.regexes[k] } else { self.seeking(k) };
         Ok(regex.captures_input(input).map_err(failed)?.map(|caps| text.spans(&caps)))
+    }
+
+    /// How many patterns the list holds.
+    pub(crate) fn len(&self) -> usize {
+        self.regexes.len()
     }
 
     /// Pattern `k` with its seek approximation (built now if this is its first search).

@@ -109,9 +109,9 @@ def extract_responsibilities(doc: Segmented, lex: Lexicons) -> tuple[Responsibil
             scope = _row(doc, clause, open_items.pop(clause.section_path, [clause.seq]))
             covered.update(scope)
             rows.extend(_rows(clause, scope, listed, convention, meta, lex.units, "table"))
-    for clause in doc.clauses:
-        if clause.seq not in covered and not clause.is_heading:
-            rows.extend(_actors(text, clause, meta, lex.units))
+    untagged = [c for c in doc.clauses if c.seq not in covered and not c.is_heading]
+    for clause, names in _subjects(text, untagged, lex.units):
+        rows.extend(_actors(clause, names, meta, lex.units))
     return tuple(rows)
 
 
@@ -342,8 +342,19 @@ def _level(name: str, doc_prefix: str | None, doc_level: str | None) -> str | No
     return doc_level
 
 
-def _actors(text: str, clause: Clause, meta: Metadata, units: UnitLexicon) -> list[Responsibility]:
-    """Units named as the subject of a clause: `市教育局设立…`, `教育局、学校分别成立…`."""
+def _subjects(text: str, clauses: list[Clause], units: UnitLexicon) -> list[tuple[Clause, list[str]]]:
+    """The clauses whose subject is a list of units, with the units: one call to the compiled
+    core for the notice (core/src/actors.rs), or `_subject_units` clause by clause."""
+    if not core.enabled():
+        return [(c, names) for c in clauses if (names := _subject_units(text, c, units))]
+    actors = derived(units, "actors", lambda: core.Actors(list(units.prefixes)))
+    found, names = actors.find(text, [c.start for c in clauses], [c.end for c in clauses], units.patterns,
+                               _any_type(units))
+    return [(clauses[i], n) for i, n in zip(found, names, strict=True)]
+
+
+def _subject_units(text: str, clause: Clause, units: UnitLexicon) -> list[str]:
+    """Units named as the subject of a clause: `市教育局设立…`, `教育局、学校分别成立…` (none: [])."""
     cue = ACTOR_CUE.search(text, clause.start, min(clause.end, clause.start + MAX_ACTOR + 2))
     if cue is None or cue.start() == clause.start:
         return []
@@ -352,6 +363,11 @@ def _actors(text: str, clause: Clause, meta: Metadata, units: UnitLexicon) -> li
     names = [raw for raw, _ in split_units(subject)]
     if not names or not all(_is_unit(n, units) for n in names):
         return []
+    return names
+
+
+def _actors(clause: Clause, names: list[str], meta: Metadata, units: UnitLexicon) -> list[Responsibility]:
+    """The rows of the units a clause names as its subject (role `actor`)."""
     out = []
     previous_prefix = None
     for rank, raw in enumerate(names, 1):
@@ -364,6 +380,11 @@ def _actors(text: str, clause: Clause, meta: Metadata, units: UnitLexicon) -> li
     return out
 
 
+def _any_type(units: UnitLexicon):
+    """One pattern of every unit type: most subjects name no unit, and one search says so."""
+    return derived(units, "any_type", lambda: core.Pattern("|".join(f"(?:{t.pattern})" for t in units.types)))
+
+
 def _is_unit(name: str, units: UnitLexicon) -> bool:
     """The whole name is a unit: optional 各/有关 and level prefix, then a unit type's name
     (for a collective entry over several levels, its last level's)."""
@@ -372,7 +393,7 @@ def _is_unit(name: str, units: UnitLexicon) -> bool:
     rest = _QUANTIFIER.sub("", name)
     prefix = next((p for p in units.prefixes if rest.startswith(p) and len(rest) > len(p) + 1), "")
     rest = rest[len(prefix):]
-    any_type = derived(units, "any_type", lambda: core.Pattern("|".join(f"(?:{t.pattern})" for t in units.types)))
+    any_type = _any_type(units)
     if not (any_type.search(rest) or any_type.search(name)):  # most subjects name no unit: 2 searches
         return False
     for in_rest, in_name in zip(units.patterns.firsts(rest), units.patterns.firsts(name), strict=True):
