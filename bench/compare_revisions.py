@@ -39,12 +39,24 @@ def build_core(tree: Path, target: Path) -> None:
     (tree / "pipeline" / "_core.abi3.so").write_bytes((target / "release" / "lib_core.so").read_bytes())
 
 
+def check_imports(tree: Path) -> None:
+    """Stop unless the runs in `tree` import that tree's pipeline, with its compiled core."""
+    code = "import pipeline, pipeline.core as c; print(pipeline.__file__); print(c.engine())"
+    found = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(tree)}, cwd=tree,
+                           check=True, capture_output=True, text=True).stdout.split()
+    has_core = (tree / "core" / "Cargo.toml").is_file()
+    if not Path(found[0]).resolve().is_relative_to(tree.resolve()) or (has_core and found[1] != "core"):
+        raise SystemExit(f"{tree} runs {found[0]} with the {found[1]} engine, not its own pipeline and core")
+
+
 def cpu_seconds(tree: Path, corpus: Path, out: Path) -> float:
-    """User + system CPU of one whole run of the pipeline as it is in `tree`."""
+    """User + system CPU of one whole run of the pipeline as it is in `tree`. It runs in
+    `tree`: `python -m` puts the working directory first on the path, before PYTHONPATH, so
+    run from the checkout it would import the checkout's pipeline whatever the revision."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     env = {**os.environ, "PYTHONPATH": str(tree)}
     subprocess.run([sys.executable, "-m", "pipeline.cli", "run", str(corpus), "-o", str(out), "--full",
-                    "--workers", "1", "-q"], env=env, check=True, stdout=subprocess.DEVNULL)
+                    "--workers", "1", "-q"], env=env, cwd=tree, check=True, stdout=subprocess.DEVNULL)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
@@ -63,6 +75,7 @@ def main() -> None:
             tree = tmp_path / f"tree-{len(trees)}"
             subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(tree), name], check=True)
             build_core(tree, tmp_path / f"target-{len(trees)}")
+            check_imports(tree)
             trees[name] = tree
         try:
             corpus = tmp_path / "corpus"
