@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import regex
 
+from . import core
 from .errors import InputError
 from .extract.numbers import parse_number
 from .lexicons import Lexicons, alternation, derived
@@ -89,7 +90,7 @@ def clean(decoded: Decoded, lex: Lexicons) -> Cleaned:
     simp = t2s(raw)
     lines = _split_lines(raw, simp, lex)
     kinds = _classify(lines, lex)
-    han = [len(ln.simp) - sum(map(len, _NOT_HAN.findall(ln.simp))) for ln in lines]  # Chinese characters a line holds
+    han = _han_counts(simp, lines)
     if decoded.media_type == "html":
         kinds = _outside_main_block(lines, kinds, han)
     _check_loss(han, kinds)
@@ -104,6 +105,13 @@ def clean(decoded: Decoded, lex: Lexicons) -> Cleaned:
     if back is not None:
         offsets = array("q", [back[i] for i in offsets])
     return Cleaned(decoded=decoded, text=text, raw_offsets=offsets, header=header, simplified=simplified)
+
+
+def _han_counts(simp: str, lines: list[_Line]) -> list[int]:
+    """The Chinese characters each line holds (in the core: one call for the notice)."""
+    if core.enabled():
+        return core.han_counts(simp, [ln.start for ln in lines], [ln.end for ln in lines])
+    return [len(ln.simp) - sum(map(len, _NOT_HAN.findall(ln.simp))) for ln in lines]
 
 
 def resolve_entities(text: str) -> tuple[str, list[int] | None]:

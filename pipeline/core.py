@@ -92,6 +92,21 @@ class Actors:
         return self._actors.find(_held(text), starts, ends, types._compiled, any_type._list._compiled)
 
 
+def Fold(pairs: list[tuple[str, str]]):  # noqa: N802 - the core's class
+    """`str.translate` with a table of single characters, in the core (see normalize.py)."""
+    return _core.Fold(pairs)
+
+
+def han_counts(text: str, starts: list[int], ends: list[int]) -> list[int]:
+    """The Chinese (Han script) characters of each text[starts[i]:ends[i]]."""
+    return _core.han_counts(text, starts, ends)
+
+
+def most_common(text: str) -> tuple[str, int]:
+    """The most common character of a (non-empty) text and its count."""
+    return _core.most_common(text)
+
+
 def unit_list(tl: TargetLexicon) -> list:
     """The lexicon's units in the order the core numbers them."""
     return derived(tl, "core_units", lambda: list(tl.units.values()))

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import regex
 
+from . import core
 from .errors import InputError
 from .model import Decoded, Source
 from .normalize import t2s
@@ -211,6 +212,8 @@ def _most_common(sample: str) -> tuple[str, int]:
     (1 - share) × MAX_SAMPLE = WINDOW other characters, so it fills at least half of the
     first or of the last WINDOW characters: it is among the two most common of one of them,
     and only their candidates are counted exactly (counting all 20,000 cost 0.7 ms a notice)."""
+    if core.enabled():  # one pass in the core counts every character
+        return core.most_common(sample)
     if len(sample) < 2 * WINDOW:
         return Counter(sample).most_common(1)[0]
     candidates = {c for part in (sample[:WINDOW], sample[-WINDOW:]) for c, _ in Counter(part).most_common(2)}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -16,12 +17,15 @@ from hypothesis import strategies as st
 
 import pipeline
 from pipeline import core
+from pipeline.clean import _han_counts, _Line
 from pipeline.conformance import load_cases
 from pipeline.extract import extract
 from pipeline.extract.numbers import NumberError, parse_number
 from pipeline.extract.quantities import clause_quantities, find_quantities
 from pipeline.extract.units import _subjects
 from pipeline.model import Clause, Source
+from pipeline.normalize import FOLD_IN_CORE, fold_punctuation
+from pipeline.read import MAX_ONE_CHAR_SHARE, _most_common
 from pipeline.run import STAGES, document_columns
 from pipeline.segment import segment
 
@@ -349,6 +353,30 @@ def test_random_subjects_name_the_same_units(lex, texts):
         at += len(piece)
     fast, slow = _both(lambda: _subjects(text, clauses, lex.units))
     assert fast == slow
+
+
+CHARACTER_PIECES = [*"教育局陜西,，。：；（）！？ＡＢ１２　\u00a0\u2003﹐﹑｡､ ab\n\t", "\U00020000", "𠀀字", "ゥ" * 30]
+
+
+@needs_core
+@settings(max_examples=400, deadline=None)
+@given(text=st.lists(st.sampled_from(CHARACTER_PIECES), max_size=400).map("".join))
+def test_character_passes_read_text_alike(text):
+    """Folding punctuation, counting Chinese characters by line and the most common
+    character: the core's one pass gives what the Python rules give, astral characters too."""
+    padded = text + "教" * FOLD_IN_CORE  # long enough for the core's pass
+    fast, slow = _both(lambda: fold_punctuation(padded))
+    assert fast == slow
+    bounds = sorted({0, len(text), *(i for i, c in enumerate(text) if c == "\n")})
+    lines = [_Line(a, b, text[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)]
+    fast, slow = _both(lambda: _han_counts(text, lines))
+    assert fast == slow
+    for sample in (text, "ゥ" * len(text) + text[:len(text) // 20]):  # the second is one character
+        if sample:
+            (char, n), (python_char, python_n) = _both(lambda: _most_common(sample))  # noqa: B023
+            assert n == max(Counter(sample).values()) == sample.count(char)
+            if n > MAX_ONE_CHAR_SHARE * len(sample):  # what the binary check reads: the same
+                assert (char, n) == (python_char, python_n)
 
 
 def test_the_version_says_which_engine_runs(monkeypatch):

@@ -136,3 +136,61 @@ pub fn trimmed(t: &[char], start: usize, end: usize, strip: fn(char) -> bool) ->
     }
     (a, b)
 }
+
+/// A one-to-one character mapping (`str.translate` with a table of single characters): the
+/// characters it maps are marked in a bitset of the BMP, so the text's other characters
+/// (nearly all) cost one bit test.
+pub struct Fold {
+    marked: Vec<u64>,
+    map: std::collections::HashMap<char, char>,
+}
+
+impl Fold {
+    pub fn new(pairs: &[(char, char)]) -> Fold {
+        let mut marked = vec![0u64; BMP / 64];
+        for &(from, _) in pairs {
+            if (from as usize) < BMP {
+                marked[from as usize / 64] |= 1 << (from as usize % 64);
+            }
+        }
+        Fold { marked, map: pairs.iter().copied().collect() }
+    }
+
+    fn maps(&self, c: char) -> Option<char> {
+        let cp = c as usize;
+        if cp < BMP && self.marked[cp / 64] >> (cp % 64) & 1 == 0 {
+            return None;
+        }
+        self.map.get(&c).copied()
+    }
+
+    /// The text mapped, or None when no character of it is mapped.
+    pub fn apply(&self, text: &str) -> Option<String> {
+        let first = text.char_indices().find(|&(_, c)| self.maps(c).is_some())?.0;
+        let mut out = String::with_capacity(text.len());
+        out.push_str(&text[..first]);
+        out.extend(text[first..].chars().map(|c| self.maps(c).unwrap_or(c)));
+        Some(out)
+    }
+}
+
+/// The most common character of a text and its count (the first counted among equals).
+pub fn most_common(text: &str) -> Option<(char, usize)> {
+    let mut counts: std::collections::HashMap<char, usize> = std::collections::HashMap::new();
+    let mut order: Vec<char> = Vec::new();
+    for c in text.chars() {
+        let n = counts.entry(c).or_insert(0);
+        if *n == 0 {
+            order.push(c);
+        }
+        *n += 1;
+    }
+    let mut best: Option<(char, usize)> = None;
+    for c in order {
+        let n = counts[&c];
+        if best.is_none_or(|(_, m)| n > m) {
+            best = Some((c, n));
+        }
+    }
+    best
+}

@@ -311,6 +311,50 @@ impl Splitter {
 }
 
 /// The value of one numeral string; ValueError with numbers.py's message if it is none.
+/// `str.translate` with a table of single characters, compiled once (see normalize.py).
+#[pyclass(frozen, module = "pipeline._core")]
+struct Fold {
+    fold: chars::Fold,
+}
+
+#[pymethods]
+impl Fold {
+    #[new]
+    fn new(pairs: Vec<(char, char)>) -> Fold {
+        Fold { fold: chars::Fold::new(&pairs) }
+    }
+
+    /// The text with its characters mapped; None when the table maps none of them.
+    fn apply(&self, py: Python<'_>, text: &str) -> Option<String> {
+        py.allow_threads(|| self.fold.apply(text))
+    }
+}
+
+/// The number of Chinese (Han script) characters in each text[starts[i]:ends[i]].
+#[pyfunction]
+fn han_counts(py: Python<'_>, text: &str, starts: Vec<usize>, ends: Vec<usize>) -> PyResult<Vec<usize>> {
+    if starts.len() != ends.len() {
+        return Err(PyValueError::new_err("starts and ends of different lengths"));
+    }
+    Ok(py.allow_threads(|| {
+        let t: Vec<char> = text.chars().collect();
+        starts
+            .iter()
+            .zip(&ends)
+            .map(|(&a, &b)| {
+                let (a, b) = (a.min(t.len()), b.min(t.len()));
+                t[a..b.max(a)].iter().filter(|&&c| chars::is_han(c)).count()
+            })
+            .collect()
+    }))
+}
+
+/// The most common character of a text and how often it occurs (None for an empty text).
+#[pyfunction]
+fn most_common(py: Python<'_>, text: &str) -> Option<(char, usize)> {
+    py.allow_threads(|| chars::most_common(text))
+}
+
 #[pyfunction]
 fn parse_number(text: &str) -> PyResult<f64> {
     let chars: Vec<char> = text.chars().collect();
@@ -327,5 +371,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<patterns::Text>()?;
     m.add_class::<patterns::Patterns>()?;
     m.add_function(wrap_pyfunction!(parse_number, m)?)?;
+    m.add_function(wrap_pyfunction!(han_counts, m)?)?;
+    m.add_function(wrap_pyfunction!(most_common, m)?)?;
+    m.add_class::<Fold>()?;
     Ok(())
 }
