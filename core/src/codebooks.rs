@@ -81,24 +81,24 @@ pub struct Code {
     pub terms: Vec<String>,
 }
 
+/// The rules of a codebook's kind: themes, grants, sector (see `Codebook`).
+pub struct Rules {
+    pub themes: bool,
+    pub grant_openers: Vec<String>,
+    pub grant_within: usize,
+    pub domain_terms: Vec<String>,
+}
+
 impl Codebook {
-    pub fn new(
-        terms: Words,
-        negatives: Words,
-        n_categories: usize,
-        themes: bool,
-        grant_openers: Vec<String>,
-        grant_within: usize,
-        domain_terms: Vec<String>,
-    ) -> Codebook {
-        let domain: Vec<String> = domain_terms.into_iter().filter(|w| !w.is_empty()).collect();
+    pub fn new(terms: Words, negatives: Words, n_categories: usize, rules: Rules) -> Codebook {
+        let domain: Vec<String> = rules.domain_terms.into_iter().filter(|w| !w.is_empty()).collect();
         Codebook {
             terms: automaton(terms),
             negatives: automaton(negatives),
             n_categories,
-            themes,
-            grant_openers,
-            grant_within,
+            themes: rules.themes,
+            grant_openers: rules.grant_openers,
+            grant_within: rules.grant_within,
             domain: (!domain.is_empty()).then(|| AhoCorasick::new(&domain).expect("an automaton of literal words")),
         }
     }

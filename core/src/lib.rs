@@ -141,17 +141,8 @@ impl Codebook {
         grant_within: usize,
         domain_terms: Vec<String>,
     ) -> Codebook {
-        Codebook {
-            book: codebooks::Codebook::new(
-                terms,
-                negatives,
-                n_categories,
-                themes,
-                grant_openers,
-                grant_within,
-                domain_terms,
-            ),
-        }
+        let rules = codebooks::Rules { themes, grant_openers, grant_within, domain_terms };
+        Codebook { book: codebooks::Codebook::new(terms, negatives, n_categories, rules) }
     }
 
     /// The codes of a notice's clauses (columns in document order: start, end, is_heading,
