@@ -41,10 +41,14 @@ def build_core(tree: Path, target: Path) -> None:
 
 def check_imports(tree: Path) -> None:
     """Stop unless the runs in `tree` import that tree's pipeline, with its compiled core."""
-    code = "import pipeline, pipeline.core as c; print(pipeline.__file__); print(c.engine())"
-    found = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(tree)}, cwd=tree,
-                           check=True, capture_output=True, text=True).stdout.split()
-    has_core = (tree / "core" / "Cargo.toml").is_file()
+    has_core = (tree / "core" / "Cargo.toml").is_file()  # a revision from before the core has no engines
+    code = "import pipeline; print(pipeline.__file__)" + (
+        "; import pipeline.core as c; print(c.engine())" if has_core else "; print('python')")
+    run = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(tree)}, cwd=tree,
+                         capture_output=True, text=True)
+    if run.returncode:
+        raise SystemExit(f"{tree}: the pipeline does not import: {run.stderr.strip().splitlines()[-1]}")
+    found = run.stdout.split()
     if not Path(found[0]).resolve().is_relative_to(tree.resolve()) or (has_core and found[1] != "core"):
         raise SystemExit(f"{tree} runs {found[0]} with the {found[1]} engine, not its own pipeline and core")
 
