@@ -174,23 +174,50 @@ impl Fold {
     }
 }
 
-/// The most common character of a text and its count (the first counted among equals).
+/// The most common character of a text and its count (the first to reach that count).
 pub fn most_common(text: &str) -> Option<(char, usize)> {
     let mut counts: std::collections::HashMap<char, usize> = std::collections::HashMap::new();
-    let mut order: Vec<char> = Vec::new();
+    let mut best: Option<(char, usize)> = None;
     for c in text.chars() {
         let n = counts.entry(c).or_insert(0);
-        if *n == 0 {
-            order.push(c);
-        }
         *n += 1;
-    }
-    let mut best: Option<(char, usize)> = None;
-    for c in order {
-        let n = counts[&c];
-        if best.is_none_or(|(_, m)| n > m) {
-            best = Some((c, n));
+        if best.is_none_or(|(_, m)| *n > m) {
+            best = Some((c, *n));
         }
     }
     best
+}
+
+/// The byte offset of each character of a text and of its end, so that character offsets
+/// (as Python counts them) slice the UTF-8 text; an offset past the end is clamped to it.
+pub struct Offsets {
+    bytes: Vec<u32>,
+}
+
+impl Offsets {
+    /// None for a text of 4 GB or more (offsets are u32).
+    pub fn of(text: &str) -> Option<Offsets> {
+        if text.len() >= u32::MAX as usize {
+            return None;
+        }
+        let mut bytes: Vec<u32> = text.char_indices().map(|(b, _)| b as u32).collect();
+        bytes.push(text.len() as u32);
+        Some(Offsets { bytes })
+    }
+
+    /// The byte offset of character `i` (clamped to the text, as Python clamps an index).
+    pub fn byte(&self, i: usize) -> usize {
+        self.bytes[i.min(self.bytes.len() - 1)] as usize
+    }
+
+    /// The character at byte offset `b` (a character boundary), -1 if none.
+    pub fn char(&self, b: usize) -> i64 {
+        self.bytes.binary_search(&(b as u32)).map_or(-1, |i| i as i64)
+    }
+
+    /// text[a:b] in characters, as Python slices (clamped; empty when b ≤ a).
+    pub fn slice<'a>(&self, text: &'a str, a: usize, b: usize) -> &'a str {
+        let a = self.byte(a);
+        &text[a..self.byte(b).max(a)]
+    }
 }

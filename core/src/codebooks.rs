@@ -9,6 +9,8 @@ use std::sync::LazyLock;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::Regex;
 
+use crate::chars::Offsets;
+
 /// Programme and document names (`QUOTED_NAME` in categories.py): “十百千培育工程”, 《…行动方案》.
 static QUOTED_NAME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"“([^”\n]{1,40})”|《([^》\n]{1,60})》|"([^"\n]{1,40})""#).expect("a valid pattern"));
@@ -179,9 +181,9 @@ impl Codebook {
                 .or_insert((clauses.starts[c], clauses.ends[c]));
             *span = (span.0.min(clauses.starts[c]), span.1.max(clauses.ends[c]));
         }
-        let bytes = char_bytes(masked);
+        let Some(offsets) = Offsets::of(masked) else { return vec![false; clauses.starts.len()] };
         let named: HashMap<(i64, i64), bool> =
-            spans.into_iter().map(|(key, (a, b))| (key, domain.is_match(piece(masked, &bytes, a, b)))).collect();
+            spans.into_iter().map(|(key, (a, b))| (key, domain.is_match(offsets.slice(masked, a, b)))).collect();
         (0..clauses.starts.len()).map(|c| named[&(clauses.paragraphs[c], clauses.sentences[c])]).collect()
     }
 
@@ -193,7 +195,7 @@ impl Codebook {
         for row in book {
             by_clause[row.clause].push(row);
         }
-        let bytes = char_bytes(text);
+        let Some(offsets) = Offsets::of(text) else { return Vec::new() };
         let mut out = Vec::new();
         for c in 0..n.saturating_sub(1) {
             let g = c + 1;
@@ -203,7 +205,7 @@ impl Codebook {
                 continue;
             }
             let opening =
-                piece(text, &bytes, clauses.starts[g], clauses.ends[g].min(clauses.starts[g] + self.grant_within));
+                offsets.slice(text, clauses.starts[g], clauses.ends[g].min(clauses.starts[g] + self.grant_within));
             if !self.grant_openers.iter().any(|word| opening.contains(word.as_str())) {
                 continue;
             }
@@ -302,19 +304,6 @@ impl Codebook {
         }
         out
     }
-}
-
-/// The byte offset of each character of `text` and of its end; an offset past the end is
-/// clamped to it (as Python clamps a slice).
-fn char_bytes(text: &str) -> Vec<usize> {
-    text.char_indices().map(|(b, _)| b).chain([text.len()]).collect()
-}
-
-/// `text[a:b]` in characters, as Python slices (clamped to the text; empty when b ≤ a).
-fn piece<'a>(text: &'a str, bytes: &[usize], a: usize, b: usize) -> &'a str {
-    let last = bytes.len() - 1;
-    let a = a.min(last);
-    &text[bytes[a]..bytes[b.clamp(a, last)]]
 }
 
 /// The quoted names of a text (the quotes excluded): (start, end, name), in text order.

@@ -13,6 +13,8 @@ use fancy_regex::{Captures, Regex, RegexBuilder, RegexInput};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 
+use crate::chars::Offsets;
+
 /// The regex module searches without a limit; fancy-regex stops a search after a million
 /// backtracking steps, which a notice of one 1.7-million-character line reaches (a look-behind
 /// tried at each character). The bound here only keeps a pathological pattern finite.
@@ -22,37 +24,32 @@ const BACKTRACK_LIMIT: usize = 1 << 40;
 #[pyclass(frozen, module = "pipeline._core")]
 pub struct Text {
     text: String,
-    bytes: Vec<u32>,
+    offsets: Offsets,
 }
 
 #[pymethods]
 impl Text {
     #[new]
     pub(crate) fn new(text: &str) -> PyResult<Text> {
-        if text.len() >= u32::MAX as usize {
-            return Err(PyValueError::new_err("a text of 4 GB or more"));
-        }
-        let mut bytes: Vec<u32> = text.char_indices().map(|(b, _)| b as u32).collect();
-        bytes.push(text.len() as u32);
-        Ok(Text { text: text.to_owned(), bytes })
+        let offsets = Offsets::of(text).ok_or_else(|| PyValueError::new_err("a text of 4 GB or more"))?;
+        Ok(Text { text: text.to_owned(), offsets })
     }
 }
 
 impl Text {
     /// text[a:b] in characters (clamped to the text, as Python slices).
     pub(crate) fn slice(&self, a: usize, b: usize) -> &str {
-        let a = self.byte(a);
-        &self.text[a..self.byte(b).max(a)]
+        self.offsets.slice(&self.text, a, b)
     }
 
     /// The byte offset of character `i` (clamped to the text, as Python clamps pos and endpos).
     fn byte(&self, i: usize) -> usize {
-        self.bytes[i.min(self.bytes.len() - 1)] as usize
+        self.offsets.byte(i)
     }
 
     /// The character at byte offset `b` (always a character boundary: regex offsets are).
     fn char(&self, b: usize) -> i64 {
-        self.bytes.binary_search(&(b as u32)).map_or(-1, |i| i as i64)
+        self.offsets.char(b)
     }
 
     /// Group spans of a match, flat (start, end, start, end …), -1 for a group that took no part.
