@@ -107,6 +107,17 @@ def most_common(text: str) -> tuple[str, int]:
     return _core.most_common(text)
 
 
+def time_phrases(tl: TargetLexicon, every: str, unit_names: dict[str, str], text: str, starts: list[int],
+                 ends: list[int]) -> tuple[list, ...]:
+    """The time phrases of the clauses text[starts[i]:ends[i]] as columns (see
+    extract/deadlines.py's `clause_times`): the lexicon's deadlines and bare year, `every`
+    (每隔3天) and its period words, compiled into the core once per loaded lexicon."""
+    times = derived(tl, "core_times", lambda: _core.Times(
+        [_dollar_as_python_reads_it(p) for p in tl.deadlines.sources], _dollar_as_python_reads_it(tl.bare_year.pattern),
+        _dollar_as_python_reads_it(every), list(unit_names.items()), list(tl.periods.items())))
+    return times.clauses(_held(text), starts, ends)
+
+
 def unit_list(tl: TargetLexicon) -> list:
     """The lexicon's units in the order the core numbers them."""
     return derived(tl, "core_units", lambda: list(tl.units.values()))

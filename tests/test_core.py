@@ -20,6 +20,7 @@ from pipeline import core
 from pipeline.clean import _han_counts, _Line
 from pipeline.conformance import load_cases
 from pipeline.extract import extract
+from pipeline.extract.deadlines import clause_times
 from pipeline.extract.numbers import NumberError, parse_number
 from pipeline.extract.quantities import clause_quantities, find_quantities
 from pipeline.extract.units import _subjects
@@ -130,6 +131,8 @@ def test_every_clause_of_the_development_notices(lex):
         text = doc.structured.normalized.text
         spans = [(c.start, c.end) for c in doc.clauses]
         fast, slow = _both(lambda: clause_quantities(text, spans, lex.targets))  # noqa: B023 - called at once
+        assert fast == slow, path.name
+        fast, slow = _both(lambda: clause_times(text, spans, lex.targets))  # noqa: B023 - called at once
         assert fast == slow, path.name
 
 
@@ -282,6 +285,28 @@ def codebook_pieces(lex):
     # The words that put a sentence in a codebook's sector, and those that open a grant.
     rules = sorted({w for book in lex.codebooks for w in (*book.domain_terms, *book.grant_openers)})
     return words + rules + list("“”《》\"。,;、\n的和对") + ["教育局", "财政局", "(一)", "一、", "二、", "1."]
+
+
+# What time phrases are made of: years in each script, dates, the words around deadlines,
+# periods and their numbers, and what ends or opens a clause.
+TIME_PIECES = [
+    "2025", "2030", "1999", "2201", "二〇二五", "二零三五", "两千零五", "一九九九", "12", "3", "十", "半",
+    "年", "月", "日", "号", "底", "末", "前", "以前", "之前", "上半年", "中旬", "学年", "学年度", "-", "至",
+    "到", "截至", "于", "力争", "争取", "在", "基础上", "秋季", "开学", "17:00", "每", "隔", "每隔", "每年",
+    "每年度", "每半年", "每个月", "每3", "每隔两", "每学期", "每周", "年均", "天", "个星期", "全", "完成", "实现",
+    ",", ";", " ", "。", "\n"]
+
+
+@needs_core
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_random_time_phrases_are_read_alike(lex, data):
+    """Deadline phrases (with their years), bare years and periods, clause by clause."""
+    text = "".join(data.draw(st.lists(st.sampled_from(TIME_PIECES), max_size=16)))
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=4)))
+    spans = list(zip([0, *cuts], [*cuts, len(text)], strict=True))
+    fast, slow = _both(lambda: clause_times(text, spans, lex.targets))
+    assert fast == slow
 
 
 @needs_core

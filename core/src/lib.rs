@@ -12,6 +12,7 @@ mod numbers;
 mod patterns;
 mod quantities;
 mod split;
+mod times;
 mod trie;
 
 use std::collections::HashMap;
@@ -238,6 +239,46 @@ impl Actors {
     }
 }
 
+/// The time phrases of clauses (deadlines, bare years, periods), compiled from targets.yaml.
+#[pyclass(frozen, module = "pipeline._core")]
+struct Times {
+    times: times::Times,
+}
+
+#[pymethods]
+impl Times {
+    /// `deadlines` and `bare_year`: the lexicon's patterns (each with a group y, the year);
+    /// `every`: the pattern of 每隔3天 (groups n and u); `unit_names`: a unit as `per` names it;
+    /// `periods`: each period word with its unit. ValueError(index, message) for a deadline
+    /// pattern that does not compile.
+    #[new]
+    fn new(
+        deadlines: Vec<String>,
+        bare_year: String,
+        every: String,
+        unit_names: Vec<(String, String)>,
+        periods: Vec<(String, String)>,
+    ) -> PyResult<Times> {
+        Ok(Times { times: times::Times::new(deadlines, bare_year, every, unit_names, periods)? })
+    }
+
+    /// The time phrases of each clause text[starts[i]:ends[i]] as columns: clause index, kind
+    /// (0 a deadline phrase, 1 a bare year opening the clause, 2 a period), start, end, the
+    /// year or the period's value, the period's unit.
+    fn clauses(
+        &self,
+        py: Python<'_>,
+        text: &patterns::Text,
+        starts: Vec<usize>,
+        ends: Vec<usize>,
+    ) -> PyResult<times::TimeColumns> {
+        if starts.len() != ends.len() {
+            return Err(PyValueError::new_err("clause columns of different lengths"));
+        }
+        py.allow_threads(|| self.times.clauses(text, &starts, &ends))
+    }
+}
+
 /// How paragraphs are cut into sentences and clauses: the connectives that join the clause
 /// after them, and the characters Python's str.isdigit() calls digits.
 #[pyclass(frozen, module = "pipeline._core")]
@@ -359,6 +400,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Codebook>()?;
     m.add_class::<Splitter>()?;
     m.add_class::<Actors>()?;
+    m.add_class::<Times>()?;
     m.add_class::<patterns::Text>()?;
     m.add_class::<patterns::Patterns>()?;
     m.add_function(wrap_pyfunction!(parse_number, m)?)?;

@@ -48,7 +48,7 @@ impl Text {
     }
 
     /// The character at byte offset `b` (always a character boundary: regex offsets are).
-    fn char(&self, b: usize) -> i64 {
+    pub(crate) fn char(&self, b: usize) -> i64 {
         self.offsets.char(b)
     }
 
@@ -96,7 +96,7 @@ fn failed(e: fancy_regex::Error) -> PyErr {
 impl Patterns {
     /// Every match of pattern `k` in text[pos:endpos] (character offsets), in order, each
     /// search going on after the end of the one before (after the next character if empty).
-    fn each_match(
+    pub(crate) fn each_match(
         &self,
         k: usize,
         text: &Text,
@@ -142,6 +142,11 @@ impl Patterns {
         Ok(regex.captures_input(input).map_err(failed)?.map(|caps| text.spans(&caps)))
     }
 
+    /// The number of pattern `k`'s group called `name`, if it has one.
+    pub(crate) fn group(&self, k: usize, name: &str) -> Option<usize> {
+        self.regexes[k].capture_names().position(|n| n == Some(name))
+    }
+
     /// How many patterns the list holds.
     pub(crate) fn len(&self) -> usize {
         self.regexes.len()
@@ -159,7 +164,7 @@ impl Patterns {
     /// Compiles every pattern; ValueError(index, message) names the first that does not compile
     /// (fancy-regex's message), so the lexicon loader can name its line.
     #[new]
-    fn new(sources: Vec<String>) -> PyResult<Patterns> {
+    pub(crate) fn new(sources: Vec<String>) -> PyResult<Patterns> {
         let mut regexes = Vec::with_capacity(sources.len());
         for (i, source) in sources.iter().enumerate() {
             regexes.push(build(source, false).map_err(|e| PyValueError::new_err((i, e.to_string())))?);

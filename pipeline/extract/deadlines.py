@@ -15,9 +15,11 @@ Deadline reading (docs/decisions.md): `2025年前`, `2025年底前`, `到2025年
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import regex
 
+from .. import core
 from ..lexicons import TargetLexicon
 from .numbers import ANY_NUMERAL, DIGITS, NUMBER_PATTERN, NumberError, parse_number
 
@@ -128,6 +130,36 @@ def bare_year(text: str, pos: int, end: int, lex: TargetLexicon) -> Deadline | N
         return None
     year = year_value(m.group("y"))
     return Deadline(m.start(), m.end(), year, m.group()) if year else None
+
+
+class ClauseTimes(NamedTuple):
+    """The time phrases of one clause."""
+
+    deadlines: list[Deadline]  # find_deadlines
+    bare_year: Deadline | None  # a bare year opening the clause (the character after it seen)
+    periods: list[Period]  # find_periods
+
+
+def clause_times(text: str, spans: list[tuple[int, int]], lex: TargetLexicon) -> list[ClauseTimes]:
+    """The time phrases of each clause text[start:end]: one call to the compiled core for a
+    notice, or the functions above clause by clause."""
+    if not core.enabled():
+        return [ClauseTimes(find_deadlines(text, lex, a, b), bare_year(text, a, b + 1, lex),
+                            find_periods(text, lex, a, b)) for a, b in spans]
+    clause, kinds, starts, ends, numbers, units = core.time_phrases(
+        lex, _EVERY_N.pattern, _UNIT_NAMES, text, [a for a, _ in spans], [b for _, b in spans])
+    out = [ClauseTimes([], None, []) for _ in spans]
+    for i, kind, start, end, number, unit in zip(clause, kinds, starts, ends, numbers, units, strict=True):
+        if kind == _PERIOD:
+            out[i].periods.append(Period(start, end, number, unit))
+        elif kind == _BARE_YEAR:
+            out[i] = out[i]._replace(bare_year=Deadline(start, end, int(number), text[start:end]))
+        else:
+            out[i].deadlines.append(Deadline(start, end, int(number), text[start:end]))
+    return out
+
+
+_BARE_YEAR, _PERIOD = 1, 2  # the kinds of the core's rows (0: a deadline phrase)
 
 
 def find_dates(text: str) -> list[DateExpr]:

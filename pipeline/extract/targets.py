@@ -32,7 +32,7 @@ from .. import core
 from ..errors import InputError
 from ..lexicons import Lexicons, TargetLexicon, alternation, derived
 from ..model import Clause, Segmented, Target
-from .deadlines import Deadline, bare_year, find_dates, find_deadlines, find_periods
+from .deadlines import ClauseTimes, Deadline, clause_times, find_dates
 from .indicator_tables import table_targets
 from .numbers import ANY_NUMERAL, CN_CHARS, HAN, NUMERAL
 from .quantities import ADJACENT, Quantity, clause_quantities
@@ -97,8 +97,14 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
     plan_end = doc.structured.metadata.plan_end_year
     body = _body_clauses(doc)
     sentences = _sentences(body)
-    known: dict[int, list[Deadline]] = {}  # clause seq → its deadline phrases, each clause read once
-    paragraph_deadlines = _paragraph_deadlines(text, sentences, tl, known)
+    # Most sentences hold no number, year or coverage word, so no target or milestone; the
+    # time phrases of the others' clauses, and of each paragraph's first, are read in one call.
+    read = [not _in_past_section(s.clauses[0], lex) and _may_commit(text, s, tl) for s in sentences]
+    firsts = _paragraph_firsts(sentences)
+    timed = {c.seq: c for s, r in zip(sentences, read, strict=True) if r for c in s.clauses}
+    timed.update((c.seq, c) for c in firsts.values())
+    times = dict(zip(timed, clause_times(text, [(c.start, c.end) for c in timed.values()], tl), strict=True))
+    paragraph_deadlines = _paragraph_deadlines(text, firsts, times)
     spelt_out = _Spans([m.span() for m in tl.explained_pattern.finditer(text)])  # “11333”…,即:1个…
     quantities_of = _quantity_lookup(text, sentences, tl)
     targets: list[Target] = []
@@ -107,16 +113,14 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
     # governs the `;`-separated parts after it, up to the full stop (SPEC §6.1).
     carried: Deadline | None = None
     previous: _Sentence | None = None
-    for sentence in sentences:
+    for sentence, may_commit in zip(sentences, read, strict=True):
         start, end = sentence.clauses[0].start, sentence.clauses[-1].end
         if previous is None or previous.paragraph_seq != sentence.paragraph_seq or \
                 not SEMICOLON.match(text, previous.clauses[-1].end):
             carried = None
         previous = sentence
-        if _in_past_section(sentence.clauses[0], lex):
-            continue  # 一、实施背景 (一)发展基础: the situation before the plan, not commitments
-        if not ANY_NUMERAL.search(text, start, end) and not tl.coverage_pattern.search(text, start, end):
-            continue  # most sentences: no number, year or coverage word, so no target or milestone
+        if not may_commit:
+            continue
         opener_deadlines: list[tuple[int, Deadline]] = []  # (clause index, deadline) opening a clause
         phrase_deadlines: list[tuple[int, Deadline]] = []  # (clause index, deadline phrase) of every clause
         carried_periods, carried_windows = [], []  # from earlier clauses that hold no target
@@ -129,18 +133,14 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
         # 对获得市级…基地认定的,一次性给予20万元: the recipient's level the condition names.
         recipient = _level(text[start:granted_from], tl) if condition else None
         for i, clause in enumerate(sentence.clauses):
-            deadlines = known.get(clause.seq)
-            if deadlines is None:
-                deadlines = find_deadlines(text, tl, clause.start, clause.end)
+            deadlines, bare, periods = times[clause.seq]
             phrase_deadlines += [(i, d) for d in deadlines]
             opener = next((d for d in deadlines if _opens(text, clause.start, d.start)), None)
-            if opener is None:  # a bare year opening any clause (SPEC §6.1: 2023年完成…, 2024年…)
-                opener = bare_year(text, clause.start, clause.end + 1, tl)  # +1: the lookahead sees the comma
-                if opener is not None:
-                    deadlines = [opener, *deadlines]
+            if opener is None and bare is not None:  # a bare year opening any clause (SPEC §6.1: 2023年完成…, 2024年…)
+                opener = bare
+                deadlines = [opener, *deadlines]
             if opener is not None:
                 opener_deadlines.append((i, opener))
-            periods = find_periods(text, tl, clause.start, clause.end)
             quantities = [q for q in quantities_of(clause) if not spelt_out.overlaps(q.start, q.end)]
             clause_windows = _windows(text, clause, quantities, tl)
             found = [] if past else [_at_level(t, recipient)
@@ -355,22 +355,31 @@ def _opens(text: str, clause_start: int, pos: int) -> bool:
     return OPENING_WORDS.fullmatch(text, clause_start, pos) is not None
 
 
-def _paragraph_deadlines(text: str, sentences: list[_Sentence], tl: TargetLexicon,
-                         known: dict[int, list[Deadline]]) -> dict[int, Deadline]:
-    """Deadline phrases that open a paragraph's first body sentence (the deadline phrases
-    found in a clause are kept in `known`: the sentence loop reads that clause again)."""
-    out: dict[int, Deadline] = {}
-    seen: set[int] = set()  # paragraphs whose first body sentence was looked at
+def _may_commit(text: str, sentence: _Sentence, tl: TargetLexicon) -> bool:
+    """Whether a sentence holds a number, a year or a coverage word (全覆盖, 翻番)."""
+    start, end = sentence.clauses[0].start, sentence.clauses[-1].end
+    return bool(ANY_NUMERAL.search(text, start, end) or tl.coverage_pattern.search(text, start, end))
+
+
+def _paragraph_firsts(sentences: list[_Sentence]) -> dict[int, Clause]:
+    """paragraph seq → the first clause of its first body sentence (not a heading)."""
+    out: dict[int, Clause] = {}
     for sentence in sentences:
-        first = next((c for c in sentence.clauses if not c.is_heading), None)
-        if first is None or sentence.paragraph_seq in seen:
-            continue
-        seen.add(sentence.paragraph_seq)
-        found = known[first.seq] = find_deadlines(text, tl, first.start, first.end)
-        opener = next((d for d in found if _opens(text, first.start, d.start)), None)
-        opener = opener or bare_year(text, first.start, first.end + 1, tl)
+        if sentence.paragraph_seq not in out:
+            first = next((c for c in sentence.clauses if not c.is_heading), None)
+            if first is not None:
+                out[sentence.paragraph_seq] = first
+    return out
+
+
+def _paragraph_deadlines(text: str, firsts: dict[int, Clause], times: dict[int, ClauseTimes]) -> dict[int, Deadline]:
+    """Deadline phrases that open a paragraph's first body sentence (a bare year too)."""
+    out: dict[int, Deadline] = {}
+    for paragraph, first in firsts.items():
+        deadlines, bare, _ = times[first.seq]
+        opener = next((d for d in deadlines if _opens(text, first.start, d.start)), None) or bare
         if opener is not None:
-            out[sentence.paragraph_seq] = opener
+            out[paragraph] = opener
     return out
 
 
