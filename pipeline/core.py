@@ -92,6 +92,23 @@ class Actors:
         return self._actors.find(_held(text), starts, ends, types._compiled, any_type._list._compiled)
 
 
+class Exclusions:
+    """Where clauses' numbers are no commitments, found in the core (see extract/targets.py's
+    `_exclusions_of`): patterns, names and distances as `_core.Exclusions` takes them."""
+
+    __slots__ = ("_exclusions",)
+
+    def __init__(self, *compiled):
+        self._exclusions = _core.Exclusions(*compiled)
+
+    def find(self, text: str, starts: list[int], ends: list[int], quantity_clause: list[int],
+             quantity_starts: list[int], quantity_ends: list[int], not_targets: PatternList,
+             at_numbers: PatternList) -> tuple[list[int], list[int], list[int]]:
+        """(clause index, start, end) of each excluded span of the clauses text[starts[i]:ends[i]]."""
+        return self._exclusions.find(_held(text), starts, ends, quantity_clause, quantity_starts, quantity_ends,
+                                     not_targets._compiled, at_numbers._compiled)
+
+
 def Fold(pairs: list[tuple[str, str]]):  # noqa: N802 - the core's class
     """`str.translate` with a table of single characters, in the core (see normalize.py)."""
     return _core.Fold(pairs)
@@ -244,6 +261,12 @@ def _dollar_as_python_reads_it(pattern: str) -> str:
         out.append(c)
         i += 1
     return "".join(out)
+
+
+def source(pattern: regex.Pattern) -> str:
+    """A pattern compiled by the regex module, written for the core: `$` as the regex module
+    reads it, the verbose flag inline (fancy-regex, too, ignores whitespace in a class)."""
+    return ("(?x)" if pattern.flags & regex.X else "") + _dollar_as_python_reads_it(pattern.pattern)
 
 
 class Found:

@@ -23,6 +23,7 @@ from pipeline.extract import extract
 from pipeline.extract.deadlines import clause_times
 from pipeline.extract.numbers import NumberError, parse_number
 from pipeline.extract.quantities import clause_quantities, find_quantities
+from pipeline.extract.targets import _exclusions_of
 from pipeline.extract.units import _subjects
 from pipeline.model import Clause, Source
 from pipeline.normalize import FOLD_IN_CORE, fold_punctuation
@@ -126,6 +127,7 @@ def test_every_clause_of_the_development_notices(lex):
     """Clause by clause (not only the clauses that reach target extraction)."""
     if not (DEVSET / "docs").is_dir():
         pytest.skip("../shared/devset is not beside this checkout")
+    excluded = 0
     for path in _notices():
         doc = process_text(path.read_text(encoding="utf-8"), lex)
         text = doc.structured.normalized.text
@@ -134,6 +136,11 @@ def test_every_clause_of_the_development_notices(lex):
         assert fast == slow, path.name
         fast, slow = _both(lambda: clause_times(text, spans, lex.targets))  # noqa: B023 - called at once
         assert fast == slow, path.name
+        quantities = dict(zip((c.seq for c in doc.clauses), clause_quantities(text, spans, lex.targets), strict=True))
+        fast, slow = _both(lambda: _exclusions(text, doc.clauses, quantities, lex.targets))  # noqa: B023
+        assert fast == slow, path.name
+        excluded += sum(map(len, fast.values()))
+    assert excluded > 1000
 
 
 # Text made of what quantities are made of: numerals of every script, units, comparator
@@ -306,6 +313,41 @@ def test_random_time_phrases_are_read_alike(lex, data):
     cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=4)))
     spans = list(zip([0, *cuts], [*cuts, len(text)], strict=True))
     fast, slow = _both(lambda: clause_times(text, spans, lex.targets))
+    assert fast == slow
+
+
+def _exclusions(text: str, clauses, quantities: dict, tl) -> dict:
+    """clause seq → its excluded spans, in order (the engines list them in different orders)."""
+    return {seq: sorted(spans) for seq, spans in _exclusions_of(text, list(clauses), quantities, tl).items()}
+
+
+@pytest.fixture(scope="session")
+def exclusion_pieces(lex, pattern_pieces):
+    """What excluded spans are made of besides the not-target patterns' pieces: dates,
+    quotation marks, the lexicon's names, region names that hold numerals and lists of them,
+    coverage words and ranges."""
+    tl = lex.targets
+    short = sorted(tl.numbered_places - tl.full_places)[::8]  # 三台, 九台: alone, maybe three stages
+    listed = [f"通化、{name}" for name in short] + [f"{name}、龙井" for name in short]
+    places = short + listed + sorted(tl.full_places)[:20]
+    return pattern_pieces + TIME_PIECES + places + sorted(tl.names.names)[:30] + [
+        "“", "”", "《", "》", "\"", "、", "至", "一两", "两三", "全覆盖", "翻一番", "三", "九", "县", "区"]
+
+
+@needs_core
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_random_text_excludes_the_same_numbers(lex, exclusion_pieces, data):
+    """Dates, quoted and region names, names outside ranges, not-target patterns near the
+    quantities: the same spans, clause by clause."""
+    text = "".join(data.draw(st.lists(st.sampled_from(exclusion_pieces), max_size=16)))
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=3)))
+    spans = zip([0, *cuts], [*cuts, len(text)], strict=True)
+    clauses = [Clause(i, 0, 0, a, b, False, "", 0) for i, (a, b) in enumerate(spans)]
+    with core.using("python"):
+        found = clause_quantities(text, [(c.start, c.end) for c in clauses], lex.targets)
+    quantities = {c.seq: qs for c, qs in zip(clauses, found, strict=True)}
+    fast, slow = _both(lambda: _exclusions(text, clauses, quantities, lex.targets))
     assert fast == slow
 
 

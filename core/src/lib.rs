@@ -8,6 +8,7 @@
 mod actors;
 mod chars;
 mod codebooks;
+mod exclusions;
 mod numbers;
 mod patterns;
 mod quantities;
@@ -15,7 +16,7 @@ mod split;
 mod times;
 mod trie;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -239,6 +240,81 @@ impl Actors {
     }
 }
 
+/// Where clauses' numbers are no commitments (see exclusions.rs), compiled from targets.py's,
+/// deadlines.py's and targets.yaml's patterns and names.
+#[pyclass(frozen, module = "pipeline._core")]
+struct Exclusions {
+    exclusions: exclusions::Exclusions,
+}
+
+#[pymethods]
+impl Exclusions {
+    /// `patterns`: year spans, dates, quoted names, coverage words, numeral runs, adjacent
+    /// numerals (in that order); `names` the lexicon's names; `places` the region names, with
+    /// those that hold a numeral and the full ones; then the distances and characters the
+    /// rules look at.
+    #[new]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        patterns: Vec<String>,
+        names: Vec<String>,
+        places: Vec<String>,
+        numbered: HashSet<String>,
+        full: HashSet<String>,
+        near: usize,
+        place_reach: usize,
+        place_numerals: &str,
+        place_list: &str,
+        range_joiners: &str,
+    ) -> PyResult<Exclusions> {
+        let reach = exclusions::Reach {
+            near,
+            place_reach,
+            place_numerals: place_numerals.chars().collect(),
+            place_list: place_list.chars().collect(),
+            range_joiners: range_joiners.chars().collect(),
+        };
+        Ok(Exclusions { exclusions: exclusions::Exclusions::new(patterns, names, places, numbered, full, reach)? })
+    }
+
+    /// The spans of each clause text[starts[i]:ends[i]] whose numbers are no commitments, as
+    /// columns (clause index, start, end), for the clauses with quantities (each given by its
+    /// clause's index, start and end) or a coverage word; `not_targets` are tried over the
+    /// stretches around them, `at_numbers` where a run of numerals starts in them.
+    #[allow(clippy::too_many_arguments)]
+    fn find(
+        &self,
+        py: Python<'_>,
+        text: &patterns::Text,
+        starts: Vec<usize>,
+        ends: Vec<usize>,
+        quantity_clause: Vec<usize>,
+        quantity_starts: Vec<usize>,
+        quantity_ends: Vec<usize>,
+        not_targets: &patterns::Patterns,
+        at_numbers: &patterns::Patterns,
+    ) -> PyResult<exclusions::SpanColumns> {
+        if starts.len() != ends.len()
+            || quantity_clause.len() != quantity_starts.len()
+            || quantity_starts.len() != quantity_ends.len()
+        {
+            return Err(PyValueError::new_err("columns of different lengths"));
+        }
+        py.allow_threads(|| {
+            self.exclusions.find(
+                text,
+                &starts,
+                &ends,
+                &quantity_clause,
+                &quantity_starts,
+                &quantity_ends,
+                not_targets,
+                at_numbers,
+            )
+        })
+    }
+}
+
 /// The time phrases of clauses (deadlines, bare years, periods), compiled from targets.yaml.
 #[pyclass(frozen, module = "pipeline._core")]
 struct Times {
@@ -401,6 +477,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Splitter>()?;
     m.add_class::<Actors>()?;
     m.add_class::<Times>()?;
+    m.add_class::<Exclusions>()?;
     m.add_class::<patterns::Text>()?;
     m.add_class::<patterns::Patterns>()?;
     m.add_function(wrap_pyfunction!(parse_number, m)?)?;

@@ -142,6 +142,16 @@ impl Patterns {
         Ok(regex.captures_input(input).map_err(failed)?.map(|caps| text.spans(&caps)))
     }
 
+    /// The (start, end) of pattern `k` matched right at `pos` within text[:endpos], if it matches.
+    pub(crate) fn match_span(&self, k: usize, text: &Text, pos: usize, endpos: usize) -> PyResult<Option<(i64, i64)>> {
+        let (at, end) = (text.byte(pos), text.byte(endpos));
+        if at > end {
+            return Ok(None);
+        }
+        let input = RegexInput::new(&text.text[..end]).from_pos(at).anchored(true);
+        Ok(self.regexes[k].find_input(input).map_err(failed)?.map(|m| (text.char(m.start()), text.char(m.end()))))
+    }
+
     /// The number of pattern `k`'s group called `name`, if it has one.
     pub(crate) fn group(&self, k: usize, name: &str) -> Option<usize> {
         self.regexes[k].capture_names().position(|n| n == Some(name))
@@ -217,19 +227,10 @@ impl Patterns {
     /// at that start within text[:endpos] (Python's `pattern.match(text, start, endpos)`).
     fn match_spans(&self, py: Python<'_>, text: &Text, starts: Vec<usize>, endpos: usize) -> PyResult<Vec<(i64, i64)>> {
         py.allow_threads(|| {
-            let end = text.byte(endpos);
-            let haystack = &text.text[..end];
             let mut out = Vec::new();
-            for regex in &self.regexes {
+            for k in 0..self.regexes.len() {
                 for &s in &starts {
-                    let at = text.byte(s);
-                    if at > end {
-                        continue;
-                    }
-                    let input = RegexInput::new(haystack).from_pos(at).anchored(true);
-                    if let Some(m) = regex.find_input(input).map_err(failed)? {
-                        out.push((text.char(m.start()), text.char(m.end())));
-                    }
+                    out.extend(self.match_span(k, text, s, endpos)?);
                 }
             }
             Ok(out)

@@ -29,7 +29,7 @@ YEAR_WORDS = rf"(?:19|20)[0-9]{{2}}|{CN_YEAR}|[两二一]千零?[一二三四五
 MONTH = r"[0-9]{1,2}|十[一二]?|[一二三四五六七八九]"
 DAY = r"[0-9]{1,2}|三十一?|二?十[一二三四五六七八九]?|[一二三四五六七八九]"
 DATE = rf"""(?P<@y>{YEAR_WORDS})\s*年(?:\s*(?P<@m>{MONTH})\s*月(?:\s*(?P<@d>{DAY})\s*[日号])?)?"""
-_DATE_ONE = regex.compile(
+DATE_ONE = regex.compile(
     rf"""(?P<pre>截止到?|截至|到|至|从|在|公元|于)?\s*{DATE.replace('@', 'a')}
         (?:\s*(?P<sep>至|到|——|—|-|~)\s*(?:(?:{DATE.replace('@', 'b')})|(?P<bm>{MONTH})\s*月))?
         (?:(?:上|下)半年)?
@@ -39,7 +39,7 @@ _DATE_ONE = regex.compile(
 )
 DURATION_UNITS = ("个工作日|工作日|个交易日|交易日|个星期|星期|个季度|季度|个学期|学期|个月|年|天|日|周|小时"
                   "|个小时|分钟|月")
-_YEAR_SPAN = regex.compile(
+YEAR_SPAN = regex.compile(
     rf"(?P<ay>{YEAR_WORDS})\s*年?\s*(?:至|到|——|—|-|~)\s*(?P<by>{YEAR_WORDS})\s*年(?:前|以前|之前)?")
 _WINDOW = regex.compile(
     rf"""(?P<pre>未来|今后|下|近)?\s*(?P<n>{NUMBER_PATTERN})\s*(?P<half1>个半)?(?P<u>{DURATION_UNITS})(?P<half2>半)?
@@ -164,12 +164,12 @@ _BARE_YEAR, _PERIOD = 1, 2  # the kinds of the core's rows (0: a deadline phrase
 
 def find_dates(text: str) -> list[DateExpr]:
     out = []
-    for m in _YEAR_SPAN.finditer(text):  # 2020至2025年: the first year may drop its 年
+    for m in YEAR_SPAN.finditer(text):  # 2020至2025年: the first year may drop its 年
         a, b = year_value(m["ay"]), year_value(m["by"])
         if a and b and a <= b:
             out.append(DateExpr(m.start(), m.end(), a, None, None, "span", b))
     covered = {i for d in out for i in range(d.start, d.end)}
-    for m in _DATE_ONE.finditer(text):
+    for m in DATE_ONE.finditer(text):
         if m.start("ay") in covered:
             continue
         year = year_value(m["ay"])

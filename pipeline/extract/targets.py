@@ -32,7 +32,7 @@ from .. import core
 from ..errors import InputError
 from ..lexicons import Lexicons, TargetLexicon, alternation, derived
 from ..model import Clause, Segmented, Target
-from .deadlines import ClauseTimes, Deadline, clause_times, find_dates
+from .deadlines import DATE_ONE, YEAR_SPAN, ClauseTimes, Deadline, clause_times, find_dates
 from .indicator_tables import table_targets
 from .numbers import ANY_NUMERAL, CN_CHARS, HAN, NUMERAL
 from .quantities import ADJACENT, Quantity, clause_quantities
@@ -107,6 +107,9 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
     paragraph_deadlines = _paragraph_deadlines(text, firsts, times)
     spelt_out = _Spans([m.span() for m in tl.explained_pattern.finditer(text)])  # “11333”…,即:1个…
     quantities_of = _quantity_lookup(text, sentences, tl)
+    counted = {c.seq: [q for q in quantities_of(c) if not spelt_out.overlaps(q.start, q.end)]
+               for s, r in zip(sentences, read, strict=True) if r for c in s.clauses}
+    exclusions = _exclusions_of(text, [c for c in timed.values() if c.seq in counted], counted, tl)
     targets: list[Target] = []
     milestones: list[Target] = []
     # 到2023年,全市遴选…;力争创建60所…: a deadline opening a sentence that ends in `;`
@@ -141,11 +144,11 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
                 deadlines = [opener, *deadlines]
             if opener is not None:
                 opener_deadlines.append((i, opener))
-            quantities = [q for q in quantities_of(clause) if not spelt_out.overlaps(q.start, q.end)]
+            quantities = counted[clause.seq]
             clause_windows = _windows(text, clause, quantities, tl)
             found = [] if past else [_at_level(t, recipient)
                                      for t in _clause_targets(text, clause, sentence, i, quantities, deadlines,
-                                                              periods, clause_windows, tl)
+                                                              periods, clause_windows, exclusions.get(clause.seq), tl)
                                      if t.start >= granted_from]
             scope = _scope_finder(text, sentence, i, tl) if found else None
             for target in found:
@@ -388,13 +391,39 @@ def _near(clause: Clause, q: Quantity) -> tuple[int, int]:
     return max(clause.start, q.start - NEAR), min(clause.end, q.end + NEAR)
 
 
-def _excluded(text, clause: Clause, quantities, deadlines, periods, windows, tl: TargetLexicon) -> list[tuple]:
-    """Spans whose numbers are no commitments. Patterns that start with a number run only
-    near the quantities found, so a line of 100,000 numerals costs linear time."""
+def _excluded(clause: Clause, deadlines, periods, windows, exclusions: list[tuple[int, int]]) -> list[tuple]:
+    """Spans whose numbers are no commitments: the clause's time phrases and its exclusions."""
     spans = [(d.start, d.end) for d in deadlines] + [(p.start, p.end) for p in periods]
-    spans += [(w[0], w[2]) for w in windows]
+    return spans + [(w[0], w[2]) for w in windows] + exclusions
+
+
+def _exclusions_of(text: str, clauses: list[Clause], quantities: dict[int, list[Quantity]],
+                   tl: TargetLexicon) -> dict[int, list[tuple[int, int]]]:
+    """clause seq → `_exclusions` of each clause with quantities or a coverage word (no
+    number of another can be a target): the compiled core reads them all in one call."""
+    clauses = [c for c in clauses if quantities[c.seq] or tl.coverage_pattern.search(text, c.start, c.end)]
+    if not core.enabled():
+        return {c.seq: _exclusions(text, c, quantities[c.seq], tl) for c in clauses}
+    finder = derived(tl, "core_exclusions", lambda: core.Exclusions(
+        [core.source(p) for p in (YEAR_SPAN, DATE_ONE, QUOTED, tl.coverage_pattern, NUMERAL_RUN, ADJACENT)],
+        sorted(tl.names.names), sorted(tl.places.names), tl.numbered_places, tl.full_places,
+        NEAR, PLACE_REACH, "".join(sorted(PLACE_NUMERALS)), PLACE_LIST, RANGE_JOINERS))
+    qs = [(i, q) for i, c in enumerate(clauses) for q in quantities[c.seq]]
+    index, starts, ends = finder.find(text, [c.start for c in clauses], [c.end for c in clauses],
+                                      [i for i, _ in qs], [q.start for _, q in qs], [q.end for _, q in qs],
+                                      tl.not_targets, tl.not_targets_at_numbers)
+    out: dict[int, list[tuple[int, int]]] = {c.seq: [] for c in clauses}
+    for i, start, end in zip(index, starts, ends, strict=True):
+        out[clauses[i].seq].append((start, end))
+    return out
+
+
+def _exclusions(text, clause: Clause, quantities, tl: TargetLexicon) -> list[tuple[int, int]]:
+    """Spans whose numbers are no commitments, whatever the clause's time phrases (the
+    Python rules of `_exclusions_of`). Patterns that start with a number run only near the
+    quantities found, so a line of 100,000 numerals costs linear time."""
     piece = text[clause.start:clause.end]
-    spans += [(clause.start + d.start, clause.start + d.end) for d in find_dates(piece)]
+    spans = [(clause.start + d.start, clause.start + d.end) for d in find_dates(piece)]
     spans += [m.span() for m in QUOTED.finditer(text, clause.start, clause.end)]
     # A name is not read inside a range: 两项 in 一至两项 or 一两项 is the range's upper end.
     spans += [(clause.start + a, clause.start + b) for a, b, _ in tl.names.finditer(piece)
@@ -464,11 +493,11 @@ def _service_limit(text: str, clause: Clause, window: regex.Match, tl: TargetLex
 
 # --- one clause ----------------------------------------------------------------------
 
-def _clause_targets(text, clause, sentence, index, quantities, deadlines, periods, windows,
+def _clause_targets(text, clause, sentence, index, quantities, deadlines, periods, windows, exclusions,
                     tl: TargetLexicon) -> list[Target]:
-    if not quantities and not tl.coverage_pattern.search(text, clause.start, clause.end):
-        return []  # most clauses: nothing to exclude, no noun phrase to find
-    excluded = _Spans(_excluded(text, clause, quantities, deadlines, periods, windows, tl))
+    if exclusions is None:
+        return []  # most clauses: no quantity or coverage word, nothing to exclude, no noun phrase to find
+    excluded = _Spans(_excluded(clause, deadlines, periods, windows, exclusions))
     quantities = [q for q in quantities if not excluded.overlaps(q.start, q.end)]
     quantities = [q for q in quantities if q.kind in TARGET_KINDS or _is_coverage(text, q, clause, tl)]
     out: list[Target] = []
