@@ -263,9 +263,12 @@ def _dollar_as_python_reads_it(pattern: str) -> str:
     return "".join(out)
 
 
-def source(pattern: regex.Pattern) -> str:
-    """A pattern compiled by the regex module, written for the core: `$` as the regex module
-    reads it, the verbose flag inline (fancy-regex, too, ignores whitespace in a class)."""
+def source(pattern: regex.Pattern | str) -> str:
+    """A pattern (compiled by the regex module, or its text) written for the core: `$` as the
+    regex module reads it, the verbose flag inline (fancy-regex, too, ignores whitespace in a
+    class)."""
+    if isinstance(pattern, str):
+        return _dollar_as_python_reads_it(pattern)
     return ("(?x)" if pattern.flags & regex.X else "") + _dollar_as_python_reads_it(pattern.pattern)
 
 

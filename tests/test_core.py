@@ -331,7 +331,26 @@ def exclusion_pieces(lex, pattern_pieces):
     listed = [f"通化、{name}" for name in short] + [f"{name}、龙井" for name in short]
     places = short + listed + sorted(tl.full_places)[:20]
     return pattern_pieces + TIME_PIECES + places + sorted(tl.names.names)[:30] + [
-        "“", "”", "《", "》", "\"", "、", "至", "一两", "两三", "全覆盖", "翻一番", "三", "九", "县", "区"]
+        "“", "”", "《", "》", "\"", "、", "至", "一两", "两三", "全覆盖", "翻一番", "三", "九", "县", "区",
+        "点", "3点5", "三点五", "12点30"]
+
+
+@needs_core
+def test_numbers_before_not_target_words_are_excluded_alike(lex):
+    """The core reads a number once and tries the rest of each number-first not-target after
+    each place it can end (a decimal part longest first, then none): every form of number
+    before every kind of ending."""
+    numbers = ["3", "三", "3点5", "三点五", "3点", "12点305", "1,200点5", "十二点五万", "二〇二五"]
+    endings = ["个方面", "类人员", "位一体", "年行动计划", "年义务教育", "个百分点以上的", "万元以上的企业,",
+               "至5年级", "个组别", "人以下等", "点五个方面", ""]
+    for number in numbers:
+        for ending in endings:
+            text = f"明确{number}{ending}"
+            clauses = [Clause(0, 0, 0, 0, len(text), False, "", 0)]
+            with core.using("python"):
+                quantities = {0: clause_quantities(text, [(0, len(text))], lex.targets)[0]}
+            fast, slow = _both(lambda: _exclusions(text, clauses, quantities, lex.targets))  # noqa: B023
+            assert fast == slow, text
 
 
 @needs_core

@@ -11,6 +11,7 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
+use crate::numbers::number_ends;
 use crate::patterns::{Patterns, Text};
 use crate::times::year_value;
 
@@ -42,6 +43,9 @@ pub struct Exclusions {
     places: AhoCorasick,
     numbered: Vec<bool>, // per place name: it holds a numeral
     full: Vec<bool>,     // per place name: it is a full name (三门县, not 三门)
+    /// The not-targets that start with a number, without it: the number is read once at each
+    /// place (its ends found by `number_ends`), not once per pattern in the regex VM.
+    after_numbers: Option<Patterns>,
     reach: Reach,
 }
 
@@ -86,13 +90,15 @@ fn union(mut spans: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
 
 impl Exclusions {
     /// `patterns` in the order of the constants above; `places` with which of them hold a
-    /// numeral and which are full names.
+    /// numeral and which are full names; `after_numbers` the number-first not-targets with
+    /// their number (NUMBER_PATTERN) cut off, when each starts with it.
     pub fn new(
         patterns: Vec<String>,
         names: Vec<String>,
         places: Vec<String>,
         numbered: HashSet<String>,
         full: HashSet<String>,
+        after_numbers: Option<Vec<String>>,
         reach: Reach,
     ) -> PyResult<Exclusions> {
         if patterns.len() != PATTERNS {
@@ -111,6 +117,7 @@ impl Exclusions {
             places: automaton(&places)?,
             numbered: places.iter().map(|p| numbered.contains(p)).collect(),
             full: places.iter().map(|p| full.contains(p)).collect(),
+            after_numbers: after_numbers.map(Patterns::new).transpose()?,
             patterns,
             reach,
         })
@@ -216,9 +223,29 @@ impl Exclusions {
             self.patterns.each_match(NUMERAL_RUN, text, lo, hi, |caps| {
                 runs.push(text.char(caps.get(0).expect("group 0 of a match").start()) as usize);
             })?;
-            for k in 0..at_numbers.len() {
-                for &s in &runs {
-                    out.extend(at_numbers.match_span(k, text, s, hi)?);
+            match &self.after_numbers {
+                Some(suffixes) if !runs.is_empty() => {
+                    let chars: Vec<char> = text.slice(start, hi).chars().collect(); // the text ends at hi
+                    for &s in &runs {
+                        let ends = number_ends(&chars, s - start);
+                        for k in 0..suffixes.len() {
+                            // The first end (in the engine's order) the rest of the pattern matches after.
+                            for &e in &ends {
+                                if let Some((_, b)) = suffixes.match_span(k, text, start + e, hi)? {
+                                    out.push((s as i64, b));
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                }
+                Some(_) => {}
+                None => {
+                    for k in 0..at_numbers.len() {
+                        for &s in &runs {
+                            out.extend(at_numbers.match_span(k, text, s, hi)?);
+                        }
+                    }
                 }
             }
         }

@@ -251,9 +251,12 @@ struct Exclusions {
 impl Exclusions {
     /// `patterns`: year spans, dates, quoted names, coverage words, numeral runs, adjacent
     /// numerals (in that order); `names` the lexicon's names; `places` the region names, with
-    /// those that hold a numeral and the full ones; then the distances and characters the
-    /// rules look at.
+    /// those that hold a numeral and the full ones; `after_numbers` the number-first
+    /// not-targets without their number (None: `find` runs them whole); then the distances
+    /// and characters the rules look at.
     #[new]
+    #[pyo3(signature = (patterns, names, places, numbered, full, after_numbers, near, place_reach, place_numerals,
+                        place_list, range_joiners))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         patterns: Vec<String>,
@@ -261,6 +264,7 @@ impl Exclusions {
         places: Vec<String>,
         numbered: HashSet<String>,
         full: HashSet<String>,
+        after_numbers: Option<Vec<String>>,
         near: usize,
         place_reach: usize,
         place_numerals: &str,
@@ -274,7 +278,9 @@ impl Exclusions {
             place_list: place_list.chars().collect(),
             range_joiners: range_joiners.chars().collect(),
         };
-        Ok(Exclusions { exclusions: exclusions::Exclusions::new(patterns, names, places, numbered, full, reach)? })
+        Ok(Exclusions {
+            exclusions: exclusions::Exclusions::new(patterns, names, places, numbered, full, after_numbers, reach)?,
+        })
     }
 
     /// The spans of each clause text[starts[i]:ends[i]] whose numbers are no commitments, as

@@ -54,6 +54,22 @@ pub fn arabic_at(t: &[char], pos: usize) -> Option<usize> {
     None
 }
 
+/// The ends of `NUMBER_PATTERN` matched at `pos`, in the order a backtracking engine tries
+/// them: its numeral tokens (one atomic run), then with the decimal part (点 and at most 12
+/// digits, longest first), then without it. None matches where no token starts.
+pub fn number_ends(t: &[char], pos: usize) -> Vec<usize> {
+    let Some(e) = tokens_end(t, pos, 40) else { return Vec::new() };
+    let mut ends = Vec::new();
+    if at(t, e) == Some('点') {
+        let run = |digit: &dyn Fn(char) -> bool| (0..12).take_while(|&k| at(t, e + 1 + k).is_some_and(digit)).count();
+        let arabic = run(&is_ascii_digit);
+        let digits = if arabic > 0 { arabic } else { run(&|c| cn_digit(c).is_some()) };
+        ends.extend((1..=digits).rev().map(|k| e + 1 + k));
+    }
+    ends.push(e);
+    ends
+}
+
 /// Up to `max` numeral tokens (Arabic numbers or Chinese numeral characters), greedily.
 fn tokens_end(t: &[char], pos: usize, max: usize) -> Option<usize> {
     let (mut p, mut count) = (pos, 0);

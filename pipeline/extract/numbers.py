@@ -26,6 +26,10 @@ CN_CHARS = "".join(DIGITS) + "".join(SMALL_UNITS) + "".join(BIG_UNITS) + "".join
 ARABIC = r"(?>[0-9]{1,3}(?:,[0-9]{3}){1,6}(?:\.[0-9]{1,12})?(?![0-9])|[0-9]{1,24}(?:\.[0-9]{1,12})?(?![0-9]))"
 # A numeral without groups, for composing larger patterns (lexicon templates).
 NUMBER_PATTERN = rf"(?>(?:{ARABIC}|[{CN_CHARS}]){{1,40}})(?:点(?:[0-9]{{1,12}}|[{''.join(DIGITS)}]{{1,12}}))?"
+# What {NUMBER} stands for in targets.yaml. The lookahead lets a pattern that starts with a
+# number fail at once where none starts (the atomic group alone is tried at every position:
+# 3× slower over the seeds).
+NUMBER_TEMPLATE = f"(?=[0-9{CN_CHARS}])(?:{NUMBER_PATTERN})"
 # One numeral: runs of Arabic numbers and Chinese numeral characters, a decimal point
 # written 点 between digits, an optional sign.
 NUMERAL = regex.compile(

@@ -34,7 +34,7 @@ from ..lexicons import Lexicons, TargetLexicon, alternation, derived
 from ..model import Clause, Segmented, Target
 from .deadlines import DATE_ONE, YEAR_SPAN, ClauseTimes, Deadline, clause_times, find_dates
 from .indicator_tables import table_targets
-from .numbers import ANY_NUMERAL, CN_CHARS, HAN, NUMERAL
+from .numbers import ANY_NUMERAL, CN_CHARS, HAN, NUMBER_TEMPLATE, NUMERAL
 from .quantities import ADJACENT, Quantity, clause_quantities
 
 TARGET_KINDS = {"count", "percentage", "multiple", "area", "money", "length", "duration", "frequency"}
@@ -406,7 +406,7 @@ def _exclusions_of(text: str, clauses: list[Clause], quantities: dict[int, list[
         return {c.seq: _exclusions(text, c, quantities[c.seq], tl) for c in clauses}
     finder = derived(tl, "core_exclusions", lambda: core.Exclusions(
         [core.source(p) for p in (YEAR_SPAN, DATE_ONE, QUOTED, tl.coverage_pattern, NUMERAL_RUN, ADJACENT)],
-        sorted(tl.names.names), sorted(tl.places.names), tl.numbered_places, tl.full_places,
+        sorted(tl.names.names), sorted(tl.places.names), tl.numbered_places, tl.full_places, _after_numbers(tl),
         NEAR, PLACE_REACH, "".join(sorted(PLACE_NUMERALS)), PLACE_LIST, RANGE_JOINERS))
     qs = [(i, q) for i, c in enumerate(clauses) for q in quantities[c.seq]]
     index, starts, ends = finder.find(text, [c.start for c in clauses], [c.end for c in clauses],
@@ -416,6 +416,15 @@ def _exclusions_of(text: str, clauses: list[Clause], quantities: dict[int, list[
     for i, start, end in zip(index, starts, ends, strict=True):
         out[clauses[i].seq].append((start, end))
     return out
+
+
+def _after_numbers(tl: TargetLexicon) -> list[str] | None:
+    """The not-targets that start with {NUMBER}, without it (the core reads the number once
+    at each place); None if one does not start with it."""
+    sources = tl.not_targets_at_numbers.sources
+    if not all(s.startswith(NUMBER_TEMPLATE) for s in sources):
+        return None
+    return [core.source(s[len(NUMBER_TEMPLATE):]) for s in sources]
 
 
 def _exclusions(text, clause: Clause, quantities, tl: TargetLexicon) -> list[tuple[int, int]]:
