@@ -202,6 +202,16 @@ class PatternList:
             return [m.span() if (m := p.search(text, pos, endpos)) else None for p in self._python()]
         return self._compiled.firsts(_held(text), pos, endpos)
 
+    def first_at_each(self, text: str, starts: list[int], ends: list[int]) -> list[tuple[int, int] | None]:
+        """For each text[starts[i]:ends[i]]: (the first pattern that matches right at its
+        start, where that match ends), or None where none does."""
+        if not enabled():
+            found = [next(((k, m.end()) for k, p in enumerate(self._python()) if (m := p.match(text, a, b))), None)
+                     for a, b in zip(starts, ends, strict=True)]
+            return found
+        which, match_ends = self._compiled.first_at_each(_held(text), starts, ends)
+        return [None if k < 0 else (k, e) for k, e in zip(which, match_ends, strict=True)]
+
     def match_spans(self, text: str, starts: list[int], endpos: int) -> list[tuple[int, int]]:
         """For each pattern, then each start: the (start, end) of the pattern matched right at
         that start in text[:endpos], where it matches."""

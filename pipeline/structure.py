@@ -16,6 +16,7 @@ from datetime import date
 
 import regex
 
+from .core import PatternList
 from .extract.numbers import DIGITS, parse_number
 from .lexicons import Lexicons, Region, derived
 from .model import Heading, Metadata, Normalized, Paragraph, Structured
@@ -63,20 +64,30 @@ def structure(norm: Normalized, lex: Lexicons) -> Structured:
 
 def find_heading(text: str, start: int, end: int, lex: Lexicons) -> Heading | None:
     """The heading that opens the paragraph text[start:end], if any."""
-    for family in lex.headings:
-        m = family.pattern.match(text, start, end)
-        if not m:
-            continue
-        sentence_end = _SENTENCE_END.search(text, m.end(), end)
-        stop = sentence_end.start() if sentence_end else end
-        if stop - start > MAX_HEADING_CHARS or stop == m.end():
-            # A numbered paragraph: the marker names the section, the text is body.
-            clause_end = _PUNCT.search(text, m.end(), min(end, m.end() + 30))
-            label_end = clause_end.start() if clause_end else min(end, m.end() + 20)
-            title = text[start:label_end].strip()
-            return Heading(marker=m.group(), rank=family.rank, title=title, start=start, end=m.end())
-        return Heading(marker=m.group(), rank=family.rank, title=text[start:stop].strip(), start=start, end=stop)
-    return None
+    return _headings(text, [(start, end)], lex)[0]
+
+
+def _headings(text: str, lines: list[tuple[int, int]], lex: Lexicons) -> list[Heading | None]:
+    """The heading that opens each paragraph text[start:end], if any: the first family whose
+    marker starts it (one call to the compiled core for a notice's lines)."""
+    markers = derived(lex, "heading_markers", lambda: PatternList([f.pattern.pattern for f in lex.headings]))
+    found = markers.first_at_each(text, [a for a, _ in lines], [b for _, b in lines])
+    return [None if at is None else _heading(text, start, end, lex.headings[at[0]].rank, at[1])
+            for (start, end), at in zip(lines, found, strict=True)]
+
+
+def _heading(text: str, start: int, end: int, rank: int, marker_end: int) -> Heading:
+    """The heading whose marker is text[start:marker_end], in the paragraph text[start:end]."""
+    marker = text[start:marker_end]
+    sentence_end = _SENTENCE_END.search(text, marker_end, end)
+    stop = sentence_end.start() if sentence_end else end
+    if stop - start > MAX_HEADING_CHARS or stop == marker_end:
+        # A numbered paragraph: the marker names the section, the text is body.
+        clause_end = _PUNCT.search(text, marker_end, min(end, marker_end + 30))
+        label_end = clause_end.start() if clause_end else min(end, marker_end + 20)
+        title = text[start:label_end].strip()
+        return Heading(marker=marker, rank=rank, title=title, start=start, end=marker_end)
+    return Heading(marker=marker, rank=rank, title=text[start:stop].strip(), start=start, end=stop)
 
 
 # A Word heading style's outline level 0 ranks with `一、`, level 1 with `(一)` …
@@ -106,11 +117,12 @@ def _paragraphs(text: str, lex: Lexicons, styled: dict[int, int] | None = None) 
     Word heading style marks is one too when it has no marker (`总体要求`)."""
     out: list[Paragraph] = []
     stack: list[Heading] = []
-    pos = 0
-    for seq, line in enumerate(text.split("\n")):
-        start, end = pos, pos + len(line)
-        pos = end + 1
-        heading = find_heading(text, start, end, lex)
+    lines = text.split("\n")
+    spans, pos = [], 0
+    for line in lines:
+        spans.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    for seq, (line, (start, end), heading) in enumerate(zip(lines, spans, _headings(text, spans, lex), strict=True)):
         if heading is None and styled and start in styled and line.strip() and not _title_like(line, lex):
             heading = Heading(marker="", rank=STYLED_RANK + styled[start], title=line.strip(), start=start, end=end)
         if heading is not None:

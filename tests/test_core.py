@@ -30,6 +30,7 @@ from pipeline.normalize import FOLD_IN_CORE, fold_punctuation
 from pipeline.read import MAX_ONE_CHAR_SHARE, _most_common
 from pipeline.run import STAGES, document_columns
 from pipeline.segment import segment
+from pipeline.structure import _headings
 
 DEVSET = ROOT.parent / "shared" / "devset"
 needs_core = pytest.mark.skipif(core._core is None, reason="the compiled core is not built")
@@ -442,6 +443,24 @@ def test_random_subjects_name_the_same_units(lex, texts):
 
 
 CHARACTER_PIECES = [*"教育局陜西,，。：；（）！？ＡＢ１２　\u00a0\u2003﹐﹑｡､ ab\n\t", "\U00020000", "𠀀字", "ゥ" * 30]
+
+
+HEADING_PIECES = ["一、", "二、", "十一、", "(一)", "(十二)", "1.", "12.", "1.1", "(1)", "1)", "①", "第一章",
+                  "第三条", "第二部分", "附件", "附件1", "一", "二", "3", "、", ".", "(", ")", " ", "　", "总体要求",
+                  "工作目标", "。", ",", ":", "\n"]
+
+
+@needs_core
+@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.lists(st.sampled_from(HEADING_PIECES), max_size=12).map("".join))
+def test_random_lines_open_with_the_same_headings(lex, text):
+    """Which heading family's marker opens each line, and where it ends."""
+    spans, pos = [], 0
+    for line in text.split("\n"):
+        spans.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    fast, slow = _both(lambda: _headings(text, spans, lex))
+    assert fast == slow
 
 
 @needs_core

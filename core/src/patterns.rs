@@ -237,6 +237,35 @@ impl Patterns {
         })
     }
 
+    /// For each text[starts[i]:ends[i]]: the first pattern (in the list's order) that matches
+    /// right at its start, and where that match ends; -1 and -1 where none does.
+    fn first_at_each(
+        &self,
+        py: Python<'_>,
+        text: &Text,
+        starts: Vec<usize>,
+        ends: Vec<usize>,
+    ) -> PyResult<(Vec<i64>, Vec<i64>)> {
+        if starts.len() != ends.len() {
+            return Err(PyValueError::new_err("columns of different lengths"));
+        }
+        py.allow_threads(|| {
+            let (mut which, mut match_ends) = (Vec::with_capacity(starts.len()), Vec::with_capacity(starts.len()));
+            for (&start, &end) in starts.iter().zip(&ends) {
+                let mut found = (-1, -1);
+                for k in 0..self.regexes.len() {
+                    if let Some((_, e)) = self.match_span(k, text, start, end)? {
+                        found = (k as i64, e);
+                        break;
+                    }
+                }
+                which.push(found.0);
+                match_ends.push(found.1);
+            }
+            Ok((which, match_ends))
+        })
+    }
+
     /// The group spans of the first match of pattern `k` in text[pos:endpos], if there is one.
     fn search(&self, py: Python<'_>, k: usize, text: &Text, pos: usize, endpos: usize) -> PyResult<Option<Vec<i64>>> {
         py.allow_threads(|| self.first(k, text, pos, endpos, false))
