@@ -28,14 +28,17 @@ const ADJACENT: usize = 5; // 一两, 两三: a range without a joiner
 const PATTERNS: usize = 6;
 
 /// Distances (characters) and the characters the rules look at.
-pub struct Reach {
-    pub near: usize,        // around a quantity, where patterns about it can match
-    pub place_reach: usize, // around a number, where a region name holding it is looked for
-    pub place_numerals: Vec<char>,
-    pub place_list: Vec<char>,
-    pub range_joiners: Vec<char>,
+struct Reach {
+    near: usize,        // around a quantity, where patterns about it can match
+    place_reach: usize, // around a number, where a region name holding it is looked for
+    place_numerals: Vec<char>,
+    place_list: Vec<char>,
+    range_joiners: Vec<char>,
 }
 
+/// Where clauses' numbers are no commitments, compiled from targets.py's, deadlines.py's and
+/// targets.yaml's patterns and names.
+#[pyclass(frozen, module = "pipeline._core")]
 pub struct Exclusions {
     patterns: Patterns,
     groups: [usize; 4], // YEAR_SPAN's ay and by, DATE's pre and ay
@@ -88,18 +91,30 @@ fn union(mut spans: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
     out
 }
 
+#[pymethods]
 impl Exclusions {
-    /// `patterns` in the order of the constants above; `places` with which of them hold a
-    /// numeral and which are full names; `after_numbers` the number-first not-targets with
-    /// their number (NUMBER_PATTERN) cut off, when each starts with it.
-    pub fn new(
+    /// `patterns`: year spans, dates, quoted names, coverage words, numeral runs, adjacent
+    /// numerals (in the order of the constants above); `names` the lexicon's names; `places`
+    /// the region names, with those that hold a numeral and the full ones; `after_numbers`
+    /// the number-first not-targets with their number (NUMBER_PATTERN) cut off, when each
+    /// starts with it (None: `find` runs them whole); then the distances and characters the
+    /// rules look at.
+    #[new]
+    #[pyo3(signature = (patterns, names, places, numbered, full, after_numbers, near, place_reach, place_numerals,
+                        place_list, range_joiners))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
         patterns: Vec<String>,
         names: Vec<String>,
         places: Vec<String>,
         numbered: HashSet<String>,
         full: HashSet<String>,
         after_numbers: Option<Vec<String>>,
-        reach: Reach,
+        near: usize,
+        place_reach: usize,
+        place_numerals: &str,
+        place_list: &str,
+        range_joiners: &str,
     ) -> PyResult<Exclusions> {
         if patterns.len() != PATTERNS {
             return Err(PyValueError::new_err(format!("{PATTERNS} patterns expected")));
@@ -119,57 +134,73 @@ impl Exclusions {
             full: places.iter().map(|p| full.contains(p)).collect(),
             after_numbers: after_numbers.map(Patterns::new).transpose()?,
             patterns,
-            reach,
+            reach: Reach {
+                near,
+                place_reach,
+                place_numerals: place_numerals.chars().collect(),
+                place_list: place_list.chars().collect(),
+                range_joiners: range_joiners.chars().collect(),
+            },
         })
     }
 
-    /// The excluded spans of each clause text[starts[i]:ends[i]], given its quantities (each:
-    /// its clause's index, start, end).
+    /// The spans of each clause text[starts[i]:ends[i]] whose numbers are no commitments, as
+    /// columns (clause index, start, end), given the clauses' quantities (each: its clause's
+    /// index, start, end); `not_targets` are tried over the stretches around the quantities
+    /// and coverage words, the number-first ones where a run of numerals starts in them.
     #[allow(clippy::too_many_arguments)]
-    pub fn find(
+    fn find(
         &self,
+        py: Python<'_>,
         text: &Text,
-        starts: &[usize],
-        ends: &[usize],
-        quantity_clause: &[usize],
-        quantity_starts: &[usize],
-        quantity_ends: &[usize],
+        starts: Vec<usize>,
+        ends: Vec<usize>,
+        quantity_clause: Vec<usize>,
+        quantity_starts: Vec<usize>,
+        quantity_ends: Vec<usize>,
         not_targets: &Patterns,
         at_numbers: &Patterns,
     ) -> PyResult<SpanColumns> {
+        if starts.len() != ends.len()
+            || quantity_clause.len() != quantity_starts.len()
+            || quantity_starts.len() != quantity_ends.len()
+        {
+            return Err(PyValueError::new_err("columns of different lengths"));
+        }
         let mut quantities: Vec<Vec<(usize, usize)>> = vec![Vec::new(); starts.len()];
-        for ((&c, &a), &b) in quantity_clause.iter().zip(quantity_starts).zip(quantity_ends) {
+        for ((&c, &a), &b) in quantity_clause.iter().zip(&quantity_starts).zip(&quantity_ends) {
             let clause = quantities.get_mut(c).ok_or_else(|| PyValueError::new_err("a quantity of no clause"))?;
             clause.push((a, b));
         }
-        let mut cols = SpanColumns::default();
-        for (i, ((&start, &end), qs)) in starts.iter().zip(ends).zip(&quantities).enumerate() {
-            let mut coverage = Vec::new();
-            self.patterns.each_match(COVERAGE, text, start, end, |caps| {
-                let m = caps.get(0).expect("group 0 of a match");
-                coverage.push((text.char(m.start()) as usize, text.char(m.end()) as usize));
-            })?;
-            let spans = self.clause(text, start, end, qs, &coverage, not_targets, at_numbers)?;
-            for (a, b) in spans {
-                cols.0.push(i as u32);
-                cols.1.push(a);
-                cols.2.push(b);
+        py.allow_threads(|| {
+            let mut cols = SpanColumns::default();
+            for (i, ((&start, &end), qs)) in starts.iter().zip(&ends).zip(&quantities).enumerate() {
+                for (a, b) in self.clause(text, start, end, qs, not_targets, at_numbers)? {
+                    cols.0.push(i as u32);
+                    cols.1.push(a);
+                    cols.2.push(b);
+                }
             }
-        }
-        Ok(cols)
+            Ok(cols)
+        })
     }
+}
 
-    #[allow(clippy::too_many_arguments)]
+impl Exclusions {
     fn clause(
         &self,
         text: &Text,
         start: usize,
         end: usize,
         quantities: &[(usize, usize)],
-        coverage: &[(usize, usize)],
         not_targets: &Patterns,
         at_numbers: &Patterns,
     ) -> PyResult<Vec<(i64, i64)>> {
+        let mut coverage = Vec::new(); // 全覆盖, 翻倍: no numeral, yet patterns about them apply
+        self.patterns.each_match(COVERAGE, text, start, end, |caps| {
+            let m = caps.get(0).expect("group 0 of a match");
+            coverage.push((text.char(m.start()) as usize, text.char(m.end()) as usize));
+        })?;
         let piece = text.slice(start, end);
         let at = |i: usize| text.slice(i, i + 1).chars().next(); // the character at offset i, if any
         let mut out = self.dates(text, start, end)?;
@@ -209,7 +240,7 @@ impl Exclusions {
         }
         let near = self.reach.near;
         let stretches =
-            quantities.iter().chain(coverage).map(|&(a, b)| (a.saturating_sub(near).max(start), (b + near).min(end)));
+            quantities.iter().chain(&coverage).map(|&(a, b)| (a.saturating_sub(near).max(start), (b + near).min(end)));
         for (lo, hi) in union(stretches.collect()) {
             for k in 0..not_targets.len() {
                 not_targets.each_match(k, text, lo, hi, |caps| {

@@ -16,7 +16,7 @@ mod split;
 mod times;
 mod trie;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -240,127 +240,6 @@ impl Actors {
     }
 }
 
-/// Where clauses' numbers are no commitments (see exclusions.rs), compiled from targets.py's,
-/// deadlines.py's and targets.yaml's patterns and names.
-#[pyclass(frozen, module = "pipeline._core")]
-struct Exclusions {
-    exclusions: exclusions::Exclusions,
-}
-
-#[pymethods]
-impl Exclusions {
-    /// `patterns`: year spans, dates, quoted names, coverage words, numeral runs, adjacent
-    /// numerals (in that order); `names` the lexicon's names; `places` the region names, with
-    /// those that hold a numeral and the full ones; `after_numbers` the number-first
-    /// not-targets without their number (None: `find` runs them whole); then the distances
-    /// and characters the rules look at.
-    #[new]
-    #[pyo3(signature = (patterns, names, places, numbered, full, after_numbers, near, place_reach, place_numerals,
-                        place_list, range_joiners))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        patterns: Vec<String>,
-        names: Vec<String>,
-        places: Vec<String>,
-        numbered: HashSet<String>,
-        full: HashSet<String>,
-        after_numbers: Option<Vec<String>>,
-        near: usize,
-        place_reach: usize,
-        place_numerals: &str,
-        place_list: &str,
-        range_joiners: &str,
-    ) -> PyResult<Exclusions> {
-        let reach = exclusions::Reach {
-            near,
-            place_reach,
-            place_numerals: place_numerals.chars().collect(),
-            place_list: place_list.chars().collect(),
-            range_joiners: range_joiners.chars().collect(),
-        };
-        Ok(Exclusions {
-            exclusions: exclusions::Exclusions::new(patterns, names, places, numbered, full, after_numbers, reach)?,
-        })
-    }
-
-    /// The spans of each clause text[starts[i]:ends[i]] whose numbers are no commitments, as
-    /// columns (clause index, start, end), for the clauses with quantities (each given by its
-    /// clause's index, start and end) or a coverage word; `not_targets` are tried over the
-    /// stretches around them, `at_numbers` where a run of numerals starts in them.
-    #[allow(clippy::too_many_arguments)]
-    fn find(
-        &self,
-        py: Python<'_>,
-        text: &patterns::Text,
-        starts: Vec<usize>,
-        ends: Vec<usize>,
-        quantity_clause: Vec<usize>,
-        quantity_starts: Vec<usize>,
-        quantity_ends: Vec<usize>,
-        not_targets: &patterns::Patterns,
-        at_numbers: &patterns::Patterns,
-    ) -> PyResult<exclusions::SpanColumns> {
-        if starts.len() != ends.len()
-            || quantity_clause.len() != quantity_starts.len()
-            || quantity_starts.len() != quantity_ends.len()
-        {
-            return Err(PyValueError::new_err("columns of different lengths"));
-        }
-        py.allow_threads(|| {
-            self.exclusions.find(
-                text,
-                &starts,
-                &ends,
-                &quantity_clause,
-                &quantity_starts,
-                &quantity_ends,
-                not_targets,
-                at_numbers,
-            )
-        })
-    }
-}
-
-/// The time phrases of clauses (deadlines, bare years, periods), compiled from targets.yaml.
-#[pyclass(frozen, module = "pipeline._core")]
-struct Times {
-    times: times::Times,
-}
-
-#[pymethods]
-impl Times {
-    /// `deadlines` and `bare_year`: the lexicon's patterns (each with a group y, the year);
-    /// `every`: the pattern of 每隔3天 (groups n and u); `unit_names`: a unit as `per` names it;
-    /// `periods`: each period word with its unit. ValueError(index, message) for a deadline
-    /// pattern that does not compile.
-    #[new]
-    fn new(
-        deadlines: Vec<String>,
-        bare_year: String,
-        every: String,
-        unit_names: Vec<(String, String)>,
-        periods: Vec<(String, String)>,
-    ) -> PyResult<Times> {
-        Ok(Times { times: times::Times::new(deadlines, bare_year, every, unit_names, periods)? })
-    }
-
-    /// The time phrases of each clause text[starts[i]:ends[i]] as columns: clause index, kind
-    /// (0 a deadline phrase, 1 a bare year opening the clause, 2 a period), start, end, the
-    /// year or the period's value, the period's unit.
-    fn clauses(
-        &self,
-        py: Python<'_>,
-        text: &patterns::Text,
-        starts: Vec<usize>,
-        ends: Vec<usize>,
-    ) -> PyResult<times::TimeColumns> {
-        if starts.len() != ends.len() {
-            return Err(PyValueError::new_err("clause columns of different lengths"));
-        }
-        py.allow_threads(|| self.times.clauses(text, &starts, &ends))
-    }
-}
-
 /// How paragraphs are cut into sentences and clauses: the connectives that join the clause
 /// after them, and the characters Python's str.isdigit() calls digits.
 #[pyclass(frozen, module = "pipeline._core")]
@@ -482,8 +361,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Codebook>()?;
     m.add_class::<Splitter>()?;
     m.add_class::<Actors>()?;
-    m.add_class::<Times>()?;
-    m.add_class::<Exclusions>()?;
+    m.add_class::<times::Times>()?;
+    m.add_class::<exclusions::Exclusions>()?;
     m.add_class::<patterns::Text>()?;
     m.add_class::<patterns::Patterns>()?;
     m.add_function(wrap_pyfunction!(parse_number, m)?)?;

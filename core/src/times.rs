@@ -25,6 +25,9 @@ pub type TimeColumns = (Vec<u32>, Vec<u8>, Vec<i64>, Vec<i64>, Vec<f64>, Vec<Str
 /// A period found: its span, its value, its unit.
 type Period = ((i64, i64), f64, String);
 
+/// The time phrases of clauses, compiled from targets.yaml (its deadlines and bare year)
+/// and deadlines.py (每隔3天, the period words' units).
+#[pyclass(frozen, module = "pipeline._core")]
 pub struct Times {
     deadlines: Patterns,
     deadline_year: Vec<usize>, // each deadline pattern's group `y`
@@ -42,17 +45,23 @@ fn group(patterns: &Patterns, k: usize, name: &str) -> PyResult<usize> {
     patterns.group(k, name).ok_or_else(|| PyValueError::new_err((k, format!("the pattern has no group {name}"))))
 }
 
+#[pymethods]
 impl Times {
-    pub fn new(
+    /// `deadlines` and `bare_year`: the lexicon's patterns (each with a group y, the year);
+    /// `every`: the pattern of 每隔3天 (groups n and u); `unit_names`: a unit as `per` names it;
+    /// `periods`: each period word with its unit. ValueError(index, message) for a deadline
+    /// pattern that does not compile.
+    #[new]
+    fn new(
         deadlines: Vec<String>,
-        bare: String,
+        bare_year: String,
         every: String,
         unit_names: Vec<(String, String)>,
         periods: Vec<(String, String)>,
     ) -> PyResult<Times> {
         let deadlines = Patterns::new(deadlines)?;
         let deadline_year = (0..deadlines.len()).map(|k| group(&deadlines, k, "y")).collect::<PyResult<_>>()?;
-        let bare = Patterns::new(vec![bare])?;
+        let bare = Patterns::new(vec![bare_year])?;
         let every = Patterns::new(vec![every])?;
         let words = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
@@ -72,32 +81,41 @@ impl Times {
         })
     }
 
-    /// The time phrases of each clause text[starts[i]:ends[i]]: its deadline phrases in order
-    /// of start, then a bare year opening it, then its periods in order of start.
-    pub fn clauses(&self, text: &Text, starts: &[usize], ends: &[usize]) -> PyResult<TimeColumns> {
-        let mut cols = TimeColumns::default();
-        for (i, (&start, &end)) in starts.iter().zip(ends).enumerate() {
-            let mut push = |kind: u8, (a, b): (i64, i64), number: f64, unit: &str| {
-                cols.0.push(i as u32);
-                cols.1.push(kind);
-                cols.2.push(a);
-                cols.3.push(b);
-                cols.4.push(number);
-                cols.5.push(unit.to_owned());
-            };
-            for (span, year) in self.deadlines_in(text, start, end)? {
-                push(DEADLINE, span, year as f64, "");
-            }
-            if let Some((span, year)) = self.bare_year_at(text, start, end + 1)? {
-                push(BARE_YEAR, span, year as f64, "");
-            }
-            for (span, value, unit) in self.periods_in(text, start, end)? {
-                push(PERIOD, span, value, &unit);
-            }
+    /// The time phrases of each clause text[starts[i]:ends[i]] as columns: clause index, kind
+    /// (0 a deadline phrase, 1 a bare year opening the clause, 2 a period), start, end, the
+    /// year or the period's value, the period's unit. A clause's deadline phrases come in
+    /// order of start, then its bare year, then its periods in order of start.
+    fn clauses(&self, py: Python<'_>, text: &Text, starts: Vec<usize>, ends: Vec<usize>) -> PyResult<TimeColumns> {
+        if starts.len() != ends.len() {
+            return Err(PyValueError::new_err("clause columns of different lengths"));
         }
-        Ok(cols)
+        py.allow_threads(|| {
+            let mut cols = TimeColumns::default();
+            for (i, (&start, &end)) in starts.iter().zip(&ends).enumerate() {
+                let mut push = |kind: u8, (a, b): (i64, i64), number: f64, unit: &str| {
+                    cols.0.push(i as u32);
+                    cols.1.push(kind);
+                    cols.2.push(a);
+                    cols.3.push(b);
+                    cols.4.push(number);
+                    cols.5.push(unit.to_owned());
+                };
+                for (span, year) in self.deadlines_in(text, start, end)? {
+                    push(DEADLINE, span, year as f64, "");
+                }
+                if let Some((span, year)) = self.bare_year_at(text, start, end + 1)? {
+                    push(BARE_YEAR, span, year as f64, "");
+                }
+                for (span, value, unit) in self.periods_in(text, start, end)? {
+                    push(PERIOD, span, value, &unit);
+                }
+            }
+            Ok(cols)
+        })
     }
+}
 
+impl Times {
     /// `find_deadlines`: pattern by pattern, each match that sets a year and overlaps none
     /// found before it; sorted by start.
     fn deadlines_in(&self, text: &Text, start: usize, end: usize) -> PyResult<Vec<((i64, i64), i64)>> {
