@@ -130,8 +130,8 @@ def time_phrases(tl: TargetLexicon, every: str, unit_names: dict[str, str], text
     extract/deadlines.py's `clause_times`): the lexicon's deadlines and bare year, `every`
     (每隔3天) and its period words, compiled into the core once per loaded lexicon."""
     times = derived(tl, "core_times", lambda: _core.Times(
-        [_dollar_as_python_reads_it(p) for p in tl.deadlines.sources], _dollar_as_python_reads_it(tl.bare_year.pattern),
-        _dollar_as_python_reads_it(every), list(unit_names.items()), list(tl.periods.items())))
+        [source(p) for p in tl.deadlines.sources], source(tl.bare_year), source(every), list(unit_names.items()),
+        list(tl.periods.items())))
     return times.clauses(_held(text), starts, ends)
 
 
@@ -206,9 +206,8 @@ class PatternList:
         """For each text[starts[i]:ends[i]]: (the first pattern that matches right at its
         start, where that match ends), or None where none does."""
         if not enabled():
-            found = [next(((k, m.end()) for k, p in enumerate(self._python()) if (m := p.match(text, a, b))), None)
-                     for a, b in zip(starts, ends, strict=True)]
-            return found
+            return [next(((k, m.end()) for k, p in enumerate(self._python()) if (m := p.match(text, a, b))), None)
+                    for a, b in zip(starts, ends, strict=True)]
         which, match_ends = self._compiled.first_at_each(_held(text), starts, ends)
         return [None if k < 0 else (k, e) for k, e in zip(which, match_ends, strict=True)]
 

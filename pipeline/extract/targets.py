@@ -97,8 +97,9 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
     plan_end = doc.structured.metadata.plan_end_year
     body = _body_clauses(doc)
     sentences = _sentences(body)
-    # Most sentences hold no number, year or coverage word, so no target or milestone; the
-    # time phrases of the others' clauses, and of each paragraph's first, are read in one call.
+    # A sentence commits to nothing under a heading that reports the past (一、实施背景
+    # (一)发展基础), or without a number, year or coverage word (most sentences). The time
+    # phrases of the others' clauses, and of each paragraph's first, are read in one call.
     read = [not _in_past_section(s.clauses[0], lex) and _may_commit(text, s, tl) for s in sentences]
     firsts = _paragraph_firsts(sentences)
     timed = {c.seq: c for s, r in zip(sentences, read, strict=True) if r for c in s.clauses}
@@ -391,7 +392,7 @@ def _near(clause: Clause, q: Quantity) -> tuple[int, int]:
     return max(clause.start, q.start - NEAR), min(clause.end, q.end + NEAR)
 
 
-def _excluded(clause: Clause, deadlines, periods, windows, exclusions: list[tuple[int, int]]) -> list[tuple]:
+def _excluded(deadlines, periods, windows, exclusions: list[tuple[int, int]]) -> list[tuple]:
     """Spans whose numbers are no commitments: the clause's time phrases and its exclusions."""
     spans = [(d.start, d.end) for d in deadlines] + [(p.start, p.end) for p in periods]
     return spans + [(w[0], w[2]) for w in windows] + exclusions
@@ -506,7 +507,7 @@ def _clause_targets(text, clause, sentence, index, quantities, deadlines, period
                     tl: TargetLexicon) -> list[Target]:
     if exclusions is None:
         return []  # most clauses: no quantity or coverage word, nothing to exclude, no noun phrase to find
-    excluded = _Spans(_excluded(clause, deadlines, periods, windows, exclusions))
+    excluded = _Spans(_excluded(deadlines, periods, windows, exclusions))
     quantities = [q for q in quantities if not excluded.overlaps(q.start, q.end)]
     quantities = [q for q in quantities if q.kind in TARGET_KINDS or _is_coverage(text, q, clause, tl)]
     out: list[Target] = []
