@@ -13,8 +13,10 @@ lines are kept as the document header: metadata (发文字号, 发布日期 …)
 from __future__ import annotations
 
 import html
+import sys
 from array import array
 from dataclasses import dataclass
+from functools import cache
 
 import regex
 
@@ -442,7 +444,29 @@ def fold_spaces(text: str) -> str:
 
 def _assemble(raw: str, simp: str, paragraphs: list[list[_Line]]) -> tuple[str, str, array]:
     """The body text, its Simplified twin (the t2s of the raw text, character for character:
-    normalize need not convert again) and the raw offset of each character."""
+    normalize need not convert again) and the raw offset of each character: one call to
+    the compiled core, or the Python rules below."""
+    if not core.enabled():
+        return _assemble_lines(raw, simp, paragraphs)
+    assembler = _assembler()
+    lines = [line for lines in paragraphs for line in lines]
+    opens = [i == 0 for lines in paragraphs for i in range(len(lines))]
+    text, simplified, packed = assembler.assemble(raw, simp, [ln.start for ln in lines], [ln.end for ln in lines],
+                                                  opens)
+    offsets = array("q")
+    offsets.frombytes(packed)
+    if sys.byteorder != "little":
+        offsets.byteswap()  # the core writes them little-endian
+    return text, simplified, offsets
+
+
+@cache
+def _assembler():
+    return core.Assembler(core.source(_SPACE_NEAR_WIDE), core.source(_NOISE))
+
+
+def _assemble_lines(raw: str, simp: str, paragraphs: list[list[_Line]]) -> tuple[str, str, array]:
+    """`_assemble` in Python, line by line (the core's reference)."""
     chars: list[str] = []
     simplified: list[str] = []
     offsets = array("q")  # 8 bytes a character; a list of ints took ~40 (a 20 MB notice: 1 GB)

@@ -109,6 +109,11 @@ class Exclusions:
                                      not_targets._compiled, at_numbers._compiled)
 
 
+def Assembler(near_wide: str, noise: str):  # noqa: N802 - the core's class
+    """A notice's body put together from its kept lines, in the core (see clean.py)."""
+    return _core.Assembler(near_wide, noise)
+
+
 def Fold(pairs: list[tuple[str, str]]):  # noqa: N802 - the core's class
     """`str.translate` with a table of single characters, in the core (see normalize.py)."""
     return _core.Fold(pairs)

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import pipeline
 from pipeline import core
-from pipeline.clean import _han_counts, _Line
+from pipeline.clean import _assemble, _han_counts, _Line
 from pipeline.conformance import load_cases
 from pipeline.extract import extract
 from pipeline.extract.deadlines import clause_times
@@ -443,6 +443,34 @@ def test_random_subjects_name_the_same_units(lex, texts):
 
 
 CHARACTER_PIECES = [*"教育局陜西,，。：；（）！？ＡＢ１２　\u00a0\u2003﹐﹑｡､ ab\n\t", "\U00020000", "𠀀字", "ゥ" * 30]
+
+
+LINE_PIECES = ["萬人", "园区", "發展", "abc", " ", "  ", "\t", "\u3000", "\xa0", "\x1c", "(wàn)", "（fā zhǎn）", "(ok)",
+               "[繁体:園]", "【繁體：發】", "(", ")", "“", "”", "。", ",", "、", "2025", "年", "-"]
+
+
+@needs_core
+@settings(max_examples=600, deadline=None)
+@given(data=st.data())
+def test_random_lines_are_assembled_alike(data):
+    """A body put together from kept lines: whitespace near Chinese text and glosses
+    dropped, other whitespace folded, the Simplified twin and every raw offset."""
+    chunks = data.draw(st.lists(st.lists(st.sampled_from(LINE_PIECES), min_size=1, max_size=5).map("".join),
+                                max_size=6))
+    raw = "\n".join(chunks)  # a line break between lines: it is no part of either
+    simp = raw.translate(str.maketrans("萬園發體", "万园发体"))  # the twin: the same length
+    lines, at = [], 0
+    for chunk in chunks:
+        lines.append(_Line(at, at + len(chunk), simp[at:at + len(chunk)]))
+        at += len(chunk) + 1
+    sizes = data.draw(st.lists(st.integers(1, 3), min_size=len(lines), max_size=len(lines)))
+    paragraphs, at = [], 0
+    for size in sizes:
+        if at < len(lines):
+            paragraphs.append(lines[at:at + size])
+            at += size
+    fast, slow = _both(lambda: _assemble(raw, simp, paragraphs))
+    assert fast == slow
 
 
 HEADING_PIECES = ["一、", "二、", "十一、", "(一)", "(十二)", "1.", "12.", "1.1", "(1)", "1)", "①", "第一章",

@@ -6,6 +6,7 @@
 //! candidate found, never per character or clause.
 
 mod actors;
+mod assemble;
 mod chars;
 mod codebooks;
 mod exclusions;
@@ -362,6 +363,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Splitter>()?;
     m.add_class::<Actors>()?;
     m.add_class::<times::Times>()?;
+    m.add_class::<assemble::Assembler>()?;
     m.add_class::<exclusions::Exclusions>()?;
     m.add_class::<patterns::Text>()?;
     m.add_class::<patterns::Patterns>()?;
