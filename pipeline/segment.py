@@ -89,8 +89,7 @@ def segment(doc: Structured, lex: Lexicons) -> Segmented:
     if orphan_tags and pending:
         pending[-1][-1] += tuple(orphan_tags)
     numbered = tuple(
-        Clause(seq=i, paragraph_seq=para.seq, sentence_seq=n, start=s, end=e, is_heading=hd,
-               section_path=para.section_path, section_level=para.section_level, tags=tags)
+        Clause.of(i, para.seq, n, s, e, hd, para.section_path, para.section_level, tags)
         for i, (s, e, n, hd, para, tags) in enumerate(pending)
     )
     return Segmented(structured=doc, clauses=numbered)

@@ -3,6 +3,9 @@ text, normalization preserves length, and every offset points at its text."""
 
 from __future__ import annotations
 
+import dataclasses
+
+import pytest
 import regex
 from conftest import decoded, process_text
 from hypothesis import HealthCheck, given, settings
@@ -11,6 +14,7 @@ from hypothesis import strategies as st
 from pipeline import core
 from pipeline.clean import clean
 from pipeline.errors import InputError
+from pipeline.model import Clause, Tag
 from pipeline.normalize import fold_punctuation, t2s
 from pipeline.read import decode
 
@@ -167,8 +171,6 @@ def test_target_work_grows_linearly_with_clause_length(lex, noun, unit, separato
     not 64× (a search from the clause start for every target was quadratic). Counted on the
     Python rules: the core makes the same scans in Rust, where a pattern cannot be wrapped
     to count them, and tests/test_core.py holds the two engines to the same rows."""
-    import dataclasses
-
     from pipeline.extract.targets import extract_targets
 
     targets = dataclasses.replace(lex.targets, **{f.name: _counting(getattr(lex.targets, f.name))
@@ -186,3 +188,17 @@ def test_target_work_grows_linearly_with_clause_length(lex, noun, unit, separato
     small, large = scanned(300), scanned(2400)
     assert small > 0
     assert large <= small * 8 * 1.25, f"300 items: {small} characters scanned, 2400 items: {large}"
+
+
+@given(st.tuples(st.integers(0, 10**6), st.integers(0, 10**6), st.integers(0, 10**6), st.integers(0, 10**7),
+                 st.integers(0, 10**7), st.booleans(), st.text(max_size=20), st.integers(0, 9),
+                 st.lists(st.builds(Tag, st.text(max_size=5), st.integers(0, 99), st.integers(0, 99)),
+                          max_size=2).map(tuple)))
+def test_a_clause_made_quickly_is_the_same_record(fields):
+    """segment makes its clauses with Clause.of (no generated __init__): equal, hashed,
+    printed and replaced as Clause(…) is, and as frozen."""
+    quick, made = Clause.of(*fields), Clause(*fields)
+    assert quick == made and hash(quick) == hash(made) and repr(quick) == repr(made)
+    assert dataclasses.replace(quick, start=1) == dataclasses.replace(made, start=1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        quick.start = 0
