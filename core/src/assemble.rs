@@ -104,8 +104,14 @@ impl Assembler {
             offsets.push(ends.last().map_or(0, |&e| e as i64));
             Ok((text, simplified, offsets))
         })?;
-        let bytes: Vec<u8> = offsets.iter().flat_map(|o| o.to_le_bytes()).collect();
-        Ok((text, simplified, PyBytes::new(py, &bytes)))
+        // Written straight into the bytes object: a long notice's offsets are tens of MB.
+        let bytes = PyBytes::new_with(py, 8 * offsets.len(), |buffer| {
+            for (slot, offset) in buffer.chunks_exact_mut(8).zip(&offsets) {
+                slot.copy_from_slice(&offset.to_le_bytes());
+            }
+            Ok(())
+        })?;
+        Ok((text, simplified, bytes))
     }
 }
 
