@@ -5,11 +5,12 @@
 //! the raw offset of each of its characters. The two patterns come from clean.py.
 
 use fancy_regex::{Regex, RegexBuilder};
-use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use crate::chars::{is_py_space, Offsets};
+use crate::patterns::failed;
 
 #[pyclass(frozen, module = "pipeline._core")]
 pub struct Assembler {
@@ -27,7 +28,7 @@ fn compiled(source: &str) -> PyResult<Regex> {
 fn mark(regex: &Regex, piece: &str, drop: &mut [bool]) -> PyResult<()> {
     let starts: Vec<usize> = piece.char_indices().map(|(b, _)| b).collect();
     for m in regex.find_iter(piece) {
-        let m = m.map_err(|e| PyRuntimeError::new_err(format!("pattern failed: {e}")))?;
+        let m = m.map_err(failed)?;
         let (a, b) = (starts.partition_point(|&s| s < m.start()), starts.partition_point(|&s| s < m.end()));
         drop[a..b].fill(true);
     }
@@ -113,8 +114,4 @@ impl Assembler {
         })?;
         Ok((text, simplified, bytes))
     }
-}
-
-fn failed(e: fancy_regex::Error) -> PyErr {
-    PyRuntimeError::new_err(format!("pattern failed: {e}"))
 }

@@ -3,6 +3,10 @@
 
 use std::sync::OnceLock;
 
+use aho_corasick::{AhoCorasick, MatchKind};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
 /// The value of a Chinese digit character.
 pub fn cn_digit(c: char) -> Option<u32> {
     Some(match c {
@@ -40,6 +44,11 @@ pub fn big_unit(c: char) -> Option<f64> {
 /// Any character of a Chinese numeral (`CN_CHARS` of numbers.py).
 pub fn is_cn(c: char) -> bool {
     cn_digit(c).is_some() || small_unit(c).is_some() || big_unit(c).is_some() || c == '廿' || c == '卅'
+}
+
+/// `ANY_NUMERAL` of numbers.py: a character any number, year or amount holds.
+pub fn is_any_numeral(c: char) -> bool {
+    c.is_ascii_digit() || is_cn(c) || c == '半'
 }
 
 pub fn is_ascii_digit(c: char) -> bool {
@@ -220,4 +229,32 @@ impl Offsets {
         let a = self.byte(a);
         &text[a..self.byte(b).max(a)]
     }
+}
+
+/// Literal words found longest first at the leftmost place, as a regex alternation sorted
+/// longest first (and NameIndex.finditer) finds them.
+pub fn leftmost_longest<I, P>(words: I) -> PyResult<AhoCorasick>
+where
+    I: IntoIterator<Item = P>,
+    P: AsRef<[u8]>,
+{
+    AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(words)
+        .map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
+/// (start, end, word) of each match of `automaton` in `piece`, in characters from `offset`
+/// (counted as the matches come: no table of the piece's offsets).
+pub fn char_matches(automaton: &AhoCorasick, piece: &str, offset: usize) -> Vec<(usize, usize, usize)> {
+    let mut out = Vec::new();
+    let (mut chars, mut counted) = (offset, 0);
+    for m in automaton.find_iter(piece) {
+        chars += piece[counted..m.start()].chars().count();
+        let start = chars;
+        chars += piece[m.start()..m.end()].chars().count();
+        counted = m.end();
+        out.push((start, chars, m.pattern().as_usize()));
+    }
+    out
 }

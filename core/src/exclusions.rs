@@ -7,10 +7,11 @@
 
 use std::collections::HashSet;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::AhoCorasick;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
+use crate::chars::{char_matches, leftmost_longest};
 use crate::numbers::number_ends;
 use crate::patterns::{Patterns, Text};
 use crate::times::year_value;
@@ -50,32 +51,6 @@ pub struct Exclusions {
     /// place (its ends found by `number_ends`), not once per pattern in the regex VM.
     after_numbers: Option<Patterns>,
     reach: Reach,
-}
-
-/// Literal names, found longest first at the leftmost place, as NameIndex.finditer finds them.
-fn automaton(names: &[String]) -> PyResult<AhoCorasick> {
-    AhoCorasick::builder()
-        .match_kind(MatchKind::LeftmostLongest)
-        .build(names)
-        .map_err(|e| PyValueError::new_err(e.to_string()))
-}
-
-/// (start, end, pattern) of each match in `piece`, in characters from `offset`.
-fn char_matches(automaton: &AhoCorasick, piece: &str, offset: usize) -> Vec<(usize, usize, usize)> {
-    let mut out = Vec::new();
-    let (mut chars, mut counted) = (offset, 0);
-    for m in automaton.find_iter(piece) {
-        chars += piece[counted..m.start()].chars().count();
-        let start = chars;
-        chars += piece[m.start()..m.end()].chars().count();
-        counted = m.end();
-        out.push((start, chars, m.pattern().as_usize()));
-    }
-    out
-}
-
-fn group(patterns: &Patterns, k: usize, name: &str) -> PyResult<usize> {
-    patterns.group(k, name).ok_or_else(|| PyValueError::new_err((k, format!("the pattern has no group {name}"))))
 }
 
 /// Overlapping or touching spans merged (`_union`).
@@ -121,15 +96,15 @@ impl Exclusions {
         }
         let patterns = Patterns::new(patterns)?;
         let groups = [
-            group(&patterns, YEAR_SPAN, "ay")?,
-            group(&patterns, YEAR_SPAN, "by")?,
-            group(&patterns, DATE, "pre")?,
-            group(&patterns, DATE, "ay")?,
+            patterns.group(YEAR_SPAN, "ay")?,
+            patterns.group(YEAR_SPAN, "by")?,
+            patterns.group(DATE, "pre")?,
+            patterns.group(DATE, "ay")?,
         ];
         Ok(Exclusions {
             groups,
-            names: automaton(&names)?,
-            places: automaton(&places)?,
+            names: leftmost_longest(&names)?,
+            places: leftmost_longest(&places)?,
             numbered: places.iter().map(|p| numbered.contains(p)).collect(),
             full: places.iter().map(|p| full.contains(p)).collect(),
             after_numbers: after_numbers.map(Patterns::new).transpose()?,
@@ -242,12 +217,7 @@ impl Exclusions {
         let stretches =
             quantities.iter().chain(&coverage).map(|&(a, b)| (a.saturating_sub(near).max(start), (b + near).min(end)));
         for (lo, hi) in union(stretches.collect()) {
-            for k in 0..not_targets.len() {
-                not_targets.each_match(k, text, lo, hi, |caps| {
-                    let m = caps.get(0).expect("group 0 of a match");
-                    out.push((text.char(m.start()), text.char(m.end())));
-                })?;
-            }
+            not_targets.spans_into(text, lo, hi, &mut out)?;
             // A pattern that starts with a number can only match where a run of numerals
             // starts (the number is atomic and greedy): tried there, not at every character.
             let mut runs = Vec::new();
@@ -256,13 +226,14 @@ impl Exclusions {
             })?;
             match &self.after_numbers {
                 Some(suffixes) if !runs.is_empty() => {
-                    let chars: Vec<char> = text.slice(start, hi).chars().collect(); // the text ends at hi
+                    // The stretch's characters: a number is read forward only, and the text ends at hi.
+                    let chars: Vec<char> = text.slice(lo, hi).chars().collect();
                     for &s in &runs {
-                        let ends = number_ends(&chars, s - start);
+                        let ends = number_ends(&chars, s - lo);
                         for k in 0..suffixes.len() {
                             // The first end (in the engine's order) the rest of the pattern matches after.
                             for &e in &ends {
-                                if let Some((_, b)) = suffixes.match_span(k, text, start + e, hi)? {
+                                if let Some((_, b)) = suffixes.match_span(k, text, lo + e, hi)? {
                                     out.push((s as i64, b));
                                     break;
                                 }

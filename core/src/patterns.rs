@@ -89,7 +89,7 @@ fn build(source: &str, seek: bool) -> Result<Regex, fancy_regex::Error> {
     RegexBuilder::new(source).backtrack_limit(BACKTRACK_LIMIT).seek(seek).build()
 }
 
-fn failed(e: fancy_regex::Error) -> PyErr {
+pub(crate) fn failed(e: fancy_regex::Error) -> PyErr {
     PyRuntimeError::new_err(format!("pattern failed: {e}"))
 }
 
@@ -152,9 +152,22 @@ impl Patterns {
         Ok(self.regexes[k].find_input(input).map_err(failed)?.map(|m| (text.char(m.start()), text.char(m.end()))))
     }
 
-    /// The number of pattern `k`'s group called `name`, if it has one.
-    pub(crate) fn group(&self, k: usize, name: &str) -> Option<usize> {
-        self.regexes[k].capture_names().position(|n| n == Some(name))
+    /// The number of pattern `k`'s group called `name`; ValueError(k, message) if it has none.
+    pub(crate) fn group(&self, k: usize, name: &str) -> PyResult<usize> {
+        let found = self.regexes[k].capture_names().position(|n| n == Some(name));
+        found.ok_or_else(|| PyValueError::new_err((k, format!("the pattern has no group {name}"))))
+    }
+
+    /// The (start, end) of every match of every pattern in text[pos:endpos], pattern by
+    /// pattern, added to `out`.
+    pub(crate) fn spans_into(&self, text: &Text, pos: usize, endpos: usize, out: &mut Vec<(i64, i64)>) -> PyResult<()> {
+        for k in 0..self.regexes.len() {
+            self.each_match(k, text, pos, endpos, |caps| {
+                let whole = caps.get(0).expect("group 0 of a match");
+                out.push((text.char(whole.start()), text.char(whole.end())));
+            })?;
+        }
+        Ok(())
     }
 
     /// How many patterns the list holds.
@@ -205,12 +218,7 @@ impl Patterns {
     fn spans(&self, py: Python<'_>, text: &Text, pos: usize, endpos: usize) -> PyResult<Vec<(i64, i64)>> {
         py.allow_threads(|| {
             let mut out = Vec::new();
-            for k in 0..self.regexes.len() {
-                self.each_match(k, text, pos, endpos, |caps| {
-                    let whole = caps.get(0).expect("group 0 of a match");
-                    out.push((text.char(whole.start()), text.char(whole.end())));
-                })?;
-            }
+            self.spans_into(text, pos, endpos, &mut out)?;
             Ok(out)
         })
     }

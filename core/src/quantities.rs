@@ -1,7 +1,7 @@
 //! Quantities: number + unit + comparator spans, the grammar of
 //! pipeline/extract/quantities.py (see its docstring) over a notice's clauses.
 
-use crate::chars::{at, is_ascii_digit, is_cn, is_han, is_py_space, is_space, starts_with, trimmed};
+use crate::chars::{at, is_any_numeral, is_ascii_digit, is_han, is_py_space, is_space, starts_with, trimmed};
 use crate::numbers::{find_numbers, numeral_at, parse_number, NumResult, Number};
 use crate::trie::Trie;
 
@@ -229,7 +229,7 @@ struct Num<'a> {
 impl QuantityLexicon {
     /// `find_quantities` on one text (a clause): quantities left to right, non-overlapping.
     pub fn find(&self, t: &[char]) -> NumResult<Vec<Quantity>> {
-        if !t.iter().any(|&c| is_ascii_digit(c) || is_cn(c) || c == '半') {
+        if !t.iter().copied().any(is_any_numeral) {
             return Ok(Vec::new());
         }
         let prefixes = percent_prefixes(t);

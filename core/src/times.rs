@@ -5,11 +5,11 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::AhoCorasick;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use crate::chars::{cn_digit, is_cn, is_py_space, trimmed};
+use crate::chars::{char_matches, cn_digit, is_any_numeral, is_py_space, leftmost_longest, trimmed};
 use crate::numbers::parse_number;
 use crate::patterns::{Patterns, Text};
 
@@ -41,10 +41,6 @@ pub struct Times {
     word_units: Vec<String>,
 }
 
-fn group(patterns: &Patterns, k: usize, name: &str) -> PyResult<usize> {
-    patterns.group(k, name).ok_or_else(|| PyValueError::new_err((k, format!("the pattern has no group {name}"))))
-}
-
 #[pymethods]
 impl Times {
     /// `deadlines` and `bare_year`: the lexicon's patterns (each with a group y, the year);
@@ -60,18 +56,15 @@ impl Times {
         periods: Vec<(String, String)>,
     ) -> PyResult<Times> {
         let deadlines = Patterns::new(deadlines)?;
-        let deadline_year = (0..deadlines.len()).map(|k| group(&deadlines, k, "y")).collect::<PyResult<_>>()?;
+        let deadline_year = (0..deadlines.len()).map(|k| deadlines.group(k, "y")).collect::<PyResult<_>>()?;
         let bare = Patterns::new(vec![bare_year])?;
         let every = Patterns::new(vec![every])?;
-        let words = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(periods.iter().map(|(word, _)| word))
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let words = leftmost_longest(periods.iter().map(|(word, _)| word))?;
         Ok(Times {
             deadline_year,
-            bare_year: group(&bare, 0, "y")?,
-            every_n: group(&every, 0, "n")?,
-            every_u: group(&every, 0, "u")?,
+            bare_year: bare.group(0, "y")?,
+            every_n: every.group(0, "n")?,
+            every_u: every.group(0, "u")?,
             deadlines,
             bare,
             every,
@@ -119,9 +112,8 @@ impl Times {
     /// `find_deadlines`: pattern by pattern, each match that sets a year and overlaps none
     /// found before it; sorted by start.
     fn deadlines_in(&self, text: &Text, start: usize, end: usize) -> PyResult<Vec<((i64, i64), i64)>> {
-        let numeral = |c: char| c.is_ascii_digit() || is_cn(c) || c == '半';
         let mut found: Vec<((i64, i64), i64)> = Vec::new();
-        if !text.slice(start, end).chars().any(numeral) {
+        if !text.slice(start, end).chars().any(is_any_numeral) {
             return Ok(found); // every deadline names a year
         }
         for (k, &y) in self.deadline_year.iter().enumerate() {
@@ -162,17 +154,12 @@ impl Times {
             }
         })?;
         let numbered = out.len();
-        let piece = text.slice(start, end);
-        let (mut chars, mut counted) = (start as i64, 0); // characters before byte `counted` of piece
-        for m in self.words.find_iter(piece) {
-            chars += piece[counted..m.start()].chars().count() as i64;
-            let a = chars;
-            chars += piece[m.start()..m.end()].chars().count() as i64;
-            counted = m.end();
+        for (a, b, word) in char_matches(&self.words, text.slice(start, end), start) {
+            let (a, b) = (a as i64, b as i64);
             if out[..numbered].iter().any(|&((pa, pb), _, _)| pa <= a && a < pb) {
                 continue;
             }
-            out.push(((a, chars), 1.0, self.word_units[m.pattern().as_usize()].clone()));
+            out.push(((a, b), 1.0, self.word_units[word].clone()));
         }
         out.sort_by_key(|&((a, _), _, _)| a);
         Ok(out)
