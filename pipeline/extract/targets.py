@@ -107,9 +107,10 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
     times = dict(zip(timed, clause_times(text, [(c.start, c.end) for c in timed.values()], tl), strict=True))
     paragraph_deadlines = _paragraph_deadlines(text, firsts, times)
     spelt_out = _Spans([m.span() for m in tl.explained_pattern.finditer(text)])  # “11333”…,即:1个…
-    quantities_of = _quantity_lookup(text, sentences, tl)
-    counted = {c.seq: [q for q in quantities_of(c) if not spelt_out.overlaps(q.start, q.end)]
-               for s, r in zip(sentences, read, strict=True) if r for c in s.clauses}
+    candidates = [c for s, r in zip(sentences, read, strict=True) if r for c in s.clauses]
+    found = clause_quantities(text, [(c.start, c.end) for c in candidates], tl)  # the core: one call
+    counted = {c.seq: [q for q in qs if not spelt_out.overlaps(q.start, q.end)]
+               for c, qs in zip(candidates, found, strict=True)}
     exclusions = _exclusions_of(text, [c for c in timed.values() if c.seq in counted], counted, tl)
     targets: list[Target] = []
     milestones: list[Target] = []
@@ -589,17 +590,6 @@ class _Spans:
     def overlaps(self, start: int, end: int) -> bool:
         i = bisect_left(self.starts, end) - 1  # last span starting before `end`
         return i >= 0 and self.max_end[i] > start
-
-
-def _quantity_lookup(text: str, sentences: list[_Sentence], tl: TargetLexicon) -> Callable[[Clause], list[Quantity]]:
-    """clause → its quantities (offsets in `text`). The compiled core reads every clause of
-    the notice in one call; the Python rules read a clause when it is asked for."""
-    if not core.enabled():
-        return lambda clause: clause_quantities(text, [(clause.start, clause.end)], tl)[0]
-    clauses = [c for s in sentences for c in s.clauses]
-    found = clause_quantities(text, [(c.start, c.end) for c in clauses], tl)
-    by_seq = {c.seq: qs for c, qs in zip(clauses, found, strict=True)}
-    return lambda clause: by_seq[clause.seq]
 
 
 def _coverage_after(text: str, q: Quantity, tl: TargetLexicon):
