@@ -207,6 +207,24 @@ class PatternList:
             return [m.span() if (m := p.search(text, pos, endpos)) else None for p in self._python()]
         return self._compiled.firsts(_held(text), pos, endpos)
 
+    def firsts_in_each(self, text: str, starts: list[int], ends: list[int]) -> list[tuple[int, int] | None]:
+        """For each text[starts[i]:ends[i]], then each pattern: the (start, end) of the
+        pattern's first match there, or None; range by range, len(self) values each."""
+        if not enabled():
+            return [m.span() if (m := p.search(text, a, b)) else None
+                    for a, b in zip(starts, ends, strict=True) for p in self._python()]
+        first_starts, first_ends = self._compiled.firsts_in_each(_held(text), starts, ends)
+        return [None if a < 0 else (a, b) for a, b in zip(first_starts, first_ends, strict=True)]
+
+    def spans_in_each(self, text: str, starts: list[int], ends: list[int]) -> list[list[tuple[int, int]]]:
+        """For each text[starts[i]:ends[i]]: `spans` there (every match of every pattern)."""
+        if not enabled():
+            return [self.spans(text, a, b) for a, b in zip(starts, ends, strict=True)]
+        out: list[list[tuple[int, int]]] = [[] for _ in starts]
+        for i, a, b in zip(*self._compiled.spans_in_each(_held(text), starts, ends), strict=True):
+            out[i].append((a, b))
+        return out
+
     def first_at_each(self, text: str, starts: list[int], ends: list[int]) -> list[tuple[int, int] | None]:
         """For each text[starts[i]:ends[i]]: (the first pattern that matches right at its
         start, where that match ends), or None where none does."""

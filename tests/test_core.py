@@ -23,7 +23,7 @@ from pipeline.extract import extract
 from pipeline.extract.deadlines import clause_times
 from pipeline.extract.numbers import NumberError, parse_number
 from pipeline.extract.quantities import clause_quantities, find_quantities
-from pipeline.extract.targets import _exclusions_of
+from pipeline.extract.targets import _exclusions_of, _may_commit, _past_and_conditions, _sentences, _word_ends
 from pipeline.extract.units import _subjects
 from pipeline.model import Clause, Source
 from pipeline.normalize import FOLD_IN_CORE, fold_punctuation
@@ -128,7 +128,7 @@ def test_every_clause_of_the_development_notices(lex):
     """Clause by clause (not only the clauses that reach target extraction)."""
     if not (DEVSET / "docs").is_dir():
         pytest.skip("../shared/devset is not beside this checkout")
-    excluded = 0
+    excluded = words = 0
     for path in _notices():
         doc = process_text(path.read_text(encoding="utf-8"), lex)
         text = doc.structured.normalized.text
@@ -141,7 +141,19 @@ def test_every_clause_of_the_development_notices(lex):
         fast, slow = _both(lambda: _exclusions(text, doc.clauses, quantities, lex.targets))  # noqa: B023
         assert fast == slow, path.name
         excluded += sum(map(len, fast.values()))
-    assert excluded > 1000
+        fast, slow = _both(lambda: _clause_words(text, doc.clauses, lex.targets))  # noqa: B023
+        assert fast == slow, path.name
+        words += sum(map(len, fast[2].values()))
+    assert excluded > 1000 and words > 10_000
+
+
+def _clause_words(text: str, clauses, tl) -> tuple:
+    """What target extraction reads of all a notice's sentences or clauses in one call each:
+    which sentences hold a number or coverage word, which clauses report the past, where
+    conditions start, where the noun phrases' boundary words end."""
+    sentences = _sentences(list(clauses))
+    return (_may_commit(text, sentences, tl), _past_and_conditions(text, sentences, tl),
+            _word_ends(text, list(clauses), tl))
 
 
 # Text made of what quantities are made of: numerals of every script, units, comparator
@@ -285,6 +297,10 @@ def test_a_pattern_list_reads_a_text_as_the_regex_module_does():
             assert patterns.spans(text, 0, 6) == [], engine  # nothing after endpos is seen
             assert patterns.spans(text, 0, 10) == [(3, 8), (8, 9)], engine  # $: before the final newline
             assert patterns.match_spans(text, [2, 3], 10) == [(3, 8)], engine
+            # range by range, then pattern by pattern; a range ending at the text's end sees the final $
+            assert patterns.firsts_in_each(text, [0, 3, 8], [6, 10, 10]) == [
+                None, None, None, (3, 8), (8, 9), None, None, (8, 9), None], engine
+            assert patterns.spans_in_each(text, [0, 2, 9], [10, 8, 10]) == [[(3, 8), (8, 9)], [(3, 8)], []], engine
 
 
 @pytest.fixture(scope="session")
@@ -368,6 +384,29 @@ def test_random_text_excludes_the_same_numbers(lex, exclusion_pieces, data):
         found = clause_quantities(text, [(c.start, c.end) for c in clauses], lex.targets)
     quantities = {c.seq: qs for c, qs in zip(clauses, found, strict=True)}
     fast, slow = _both(lambda: _exclusions(text, clauses, quantities, lex.targets))
+    assert fast == slow
+
+
+@pytest.fixture(scope="session")
+def word_pieces(lex, pattern_pieces):
+    """What the sentence and clause words are made of: verbs, comparators, periods, words of
+    the past and of conditions, coverage words, numerals and punctuation."""
+    tl = lex.targets
+    sources = [tl.verb_pattern, tl.comparator_patterns["before"], tl.period_pattern, tl.past_pattern,
+               tl.condition_pattern, tl.coverage_pattern]
+    words = sorted({w for p in sources for w in regex.findall(r"[^|()?:\\]+", p.pattern) if len(w) < 8})
+    return words[::3] + pattern_pieces[::4] + list(",:;。,的")
+
+
+@needs_core
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_random_sentences_and_clauses_hold_the_same_words(lex, word_pieces, data):
+    text = "".join(data.draw(st.lists(st.sampled_from(word_pieces), max_size=16)))
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=4)))
+    spans = zip([0, *cuts], [*cuts, len(text)], strict=True)
+    clauses = [Clause(i, 0, i // 2, a, b, False, "", 0) for i, (a, b) in enumerate(spans)]
+    fast, slow = _both(lambda: _clause_words(text, clauses, lex.targets))
     assert fast == slow
 
 

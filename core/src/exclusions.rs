@@ -172,17 +172,13 @@ impl Exclusions {
         at_numbers: &Patterns,
     ) -> PyResult<Vec<(i64, i64)>> {
         let mut coverage = Vec::new(); // 全覆盖, 翻倍: no numeral, yet patterns about them apply
-        self.patterns.each_match(COVERAGE, text, start, end, |caps| {
-            let m = caps.get(0).expect("group 0 of a match");
-            coverage.push((text.char(m.start()) as usize, text.char(m.end()) as usize));
+        self.patterns.each_span(COVERAGE, text, start, end, |a, b| {
+            coverage.push((text.char(a) as usize, text.char(b) as usize));
         })?;
         let piece = text.slice(start, end);
         let at = |i: usize| text.slice(i, i + 1).chars().next(); // the character at offset i, if any
         let mut out = self.dates(text, start, end)?;
-        self.patterns.each_match(QUOTED, text, start, end, |caps| {
-            let m = caps.get(0).expect("group 0 of a match");
-            out.push((text.char(m.start()), text.char(m.end())));
-        })?;
+        self.patterns.each_span(QUOTED, text, start, end, |a, b| out.push((text.char(a), text.char(b))))?;
         // A name is not read inside a range: 两项 in 一至两项 or 一两项 is the range's upper end.
         for (a, b, _) in char_matches(&self.names, piece, start) {
             let in_range = a > start
@@ -221,9 +217,7 @@ impl Exclusions {
             // A pattern that starts with a number can only match where a run of numerals
             // starts (the number is atomic and greedy): tried there, not at every character.
             let mut runs = Vec::new();
-            self.patterns.each_match(NUMERAL_RUN, text, lo, hi, |caps| {
-                runs.push(text.char(caps.get(0).expect("group 0 of a match").start()) as usize);
-            })?;
+            self.patterns.each_span(NUMERAL_RUN, text, lo, hi, |a, _| runs.push(text.char(a) as usize))?;
             match &self.after_numbers {
                 Some(suffixes) if !runs.is_empty() => {
                     // The stretch's characters: a number is read forward only, and the text ends at hi.

@@ -122,6 +122,44 @@ impl Patterns {
         Ok(())
     }
 
+    /// `each_match` for callers that need only where each match starts and ends (byte
+    /// offsets): no groups are captured, so a pattern without look-around is searched by the
+    /// regex crate alone.
+    pub(crate) fn each_span(
+        &self,
+        k: usize,
+        text: &Text,
+        pos: usize,
+        endpos: usize,
+        mut found: impl FnMut(usize, usize),
+    ) -> PyResult<()> {
+        let end = text.byte(endpos);
+        let haystack = &text.text[..end];
+        let mut at = text.byte(pos).min(end);
+        let regex = self.seeking(k);
+        while at <= end {
+            let input = RegexInput::new(haystack).from_pos(at);
+            let Some(m) = regex.find_input(input).map_err(failed)? else { break };
+            found(m.start(), m.end());
+            at = if m.end() > m.start() {
+                m.end()
+            } else {
+                haystack[m.end()..].chars().next().map_or(end + 1, |c| m.end() + c.len_utf8())
+            };
+        }
+        Ok(())
+    }
+
+    /// The (start, end) of the first match of pattern `k` in text[pos:endpos], in characters.
+    pub(crate) fn first_span(&self, k: usize, text: &Text, pos: usize, endpos: usize) -> PyResult<Option<(i64, i64)>> {
+        let (at, end) = (text.byte(pos), text.byte(endpos));
+        if at > end {
+            return Ok(None);
+        }
+        let input = RegexInput::new(&text.text[..end]).from_pos(at);
+        Ok(self.seeking(k).find_input(input).map_err(failed)?.map(|m| (text.char(m.start()), text.char(m.end()))))
+    }
+
     /// The group spans of the first match of pattern `k` in text[pos:endpos] (`anchored`: one
     /// that starts at pos).
     pub(crate) fn first(
@@ -162,10 +200,7 @@ impl Patterns {
     /// pattern, added to `out`.
     pub(crate) fn spans_into(&self, text: &Text, pos: usize, endpos: usize, out: &mut Vec<(i64, i64)>) -> PyResult<()> {
         for k in 0..self.regexes.len() {
-            self.each_match(k, text, pos, endpos, |caps| {
-                let whole = caps.get(0).expect("group 0 of a match");
-                out.push((text.char(whole.start()), text.char(whole.end())));
-            })?;
+            self.each_span(k, text, pos, endpos, |a, b| out.push((text.char(a), text.char(b))))?;
         }
         Ok(())
     }
@@ -225,10 +260,7 @@ impl Patterns {
 
     /// The (start, end) of each pattern's first match in text[pos:endpos] (None: it has none).
     fn firsts(&self, py: Python<'_>, text: &Text, pos: usize, endpos: usize) -> PyResult<Vec<Option<(i64, i64)>>> {
-        py.allow_threads(|| {
-            let spans = (0..self.regexes.len()).map(|k| self.first(k, text, pos, endpos, false));
-            spans.map(|found| Ok(found?.map(|s| (s[0], s[1])))).collect()
-        })
+        py.allow_threads(|| (0..self.regexes.len()).map(|k| self.first_span(k, text, pos, endpos)).collect())
     }
 
     /// For each pattern, then each of `starts`: the (start, end) of the pattern matched right
@@ -271,6 +303,59 @@ impl Patterns {
                 match_ends.push(found.1);
             }
             Ok((which, match_ends))
+        })
+    }
+
+    /// For each text[starts[i]:ends[i]], then each pattern: the (start, end) of the pattern's
+    /// first match there, (-1, -1) where it has none. One call for many clauses or sentences
+    /// (the columns hold ranges × patterns values, range by range).
+    fn firsts_in_each(
+        &self,
+        py: Python<'_>,
+        text: &Text,
+        starts: Vec<usize>,
+        ends: Vec<usize>,
+    ) -> PyResult<(Vec<i64>, Vec<i64>)> {
+        if starts.len() != ends.len() {
+            return Err(PyValueError::new_err("columns of different lengths"));
+        }
+        py.allow_threads(|| {
+            let n = starts.len() * self.regexes.len();
+            let (mut first_starts, mut first_ends) = (Vec::with_capacity(n), Vec::with_capacity(n));
+            for (&start, &end) in starts.iter().zip(&ends) {
+                for k in 0..self.regexes.len() {
+                    let (a, b) = self.first_span(k, text, start, end)?.unwrap_or((-1, -1));
+                    first_starts.push(a);
+                    first_ends.push(b);
+                }
+            }
+            Ok((first_starts, first_ends))
+        })
+    }
+
+    /// For each text[starts[i]:ends[i]]: every match of every pattern there (as `spans`), as
+    /// columns: range index, start, end.
+    fn spans_in_each(
+        &self,
+        py: Python<'_>,
+        text: &Text,
+        starts: Vec<usize>,
+        ends: Vec<usize>,
+    ) -> PyResult<(Vec<u32>, Vec<i64>, Vec<i64>)> {
+        if starts.len() != ends.len() {
+            return Err(PyValueError::new_err("columns of different lengths"));
+        }
+        py.allow_threads(|| {
+            let (mut which, mut span_starts, mut span_ends) = (Vec::new(), Vec::new(), Vec::new());
+            let mut spans = Vec::new();
+            for (i, (&start, &end)) in starts.iter().zip(&ends).enumerate() {
+                spans.clear();
+                self.spans_into(text, start, end, &mut spans)?;
+                which.extend(std::iter::repeat_n(i as u32, spans.len()));
+                span_starts.extend(spans.iter().map(|s| s.0));
+                span_ends.extend(spans.iter().map(|s| s.1));
+            }
+            Ok((which, span_starts, span_ends))
         })
     }
 

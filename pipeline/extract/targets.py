@@ -100,7 +100,8 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
     # A sentence commits to nothing under a heading that reports the past (一、实施背景
     # (一)发展基础), or without a number, year or coverage word (most sentences). The time
     # phrases of the others' clauses, and of each paragraph's first, are read in one call.
-    read = [not _in_past_section(s.clauses[0], lex) and _may_commit(text, s, tl) for s in sentences]
+    read = [may and not _in_past_section(s.clauses[0], lex)
+            for s, may in zip(sentences, _may_commit(text, sentences, tl), strict=True)]
     firsts = _paragraph_firsts(sentences)
     timed = {c.seq: c for s, r in zip(sentences, read, strict=True) if r for c in s.clauses}
     timed.update((c.seq, c) for c in firsts.values())
@@ -112,6 +113,8 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
     counted = {c.seq: [q for q in qs if not spelt_out.overlaps(q.start, q.end)]
                for c, qs in zip(candidates, found, strict=True)}
     exclusions = _exclusions_of(text, [c for c in timed.values() if c.seq in counted], counted, tl)
+    words = _word_ends(text, [c for c in timed.values() if c.seq in exclusions], tl)
+    past, conditions = _past_and_conditions(text, [s for s, r in zip(sentences, read, strict=True) if r], tl)
     targets: list[Target] = []
     milestones: list[Target] = []
     # 到2023年,全市遴选…;力争创建60所…: a deadline opening a sentence that ends in `;`
@@ -119,7 +122,7 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
     carried: Deadline | None = None
     previous: _Sentence | None = None
     for sentence, may_commit in zip(sentences, read, strict=True):
-        start, end = sentence.clauses[0].start, sentence.clauses[-1].end
+        start = sentence.clauses[0].start
         if previous is None or previous.paragraph_seq != sentence.paragraph_seq or \
                 not SEMICOLON.match(text, previous.clauses[-1].end):
             carried = None
@@ -131,12 +134,12 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
         carried_periods, carried_windows = [], []  # from earlier clauses that hold no target
         sentence_targets: list[Target] = []
         # 2001年以来…累计投入65亿多元,新建校舍20万平方米: the whole sentence reports the past.
-        past = any(tl.past_pattern.search(text, c.start, c.end) for c in sentence.clauses)
+        reported = any(c.seq in past for c in sentence.clauses)
         # …达到1000人次…的,给予…: the amounts before the condition's end say who qualifies.
-        condition = tl.condition_pattern.search(text, start, end)
-        granted_from = condition.start() + 1 if condition else start
+        condition = conditions.get((sentence.paragraph_seq, sentence.sentence_seq))
+        granted_from = condition + 1 if condition is not None else start
         # 对获得市级…基地认定的,一次性给予20万元: the recipient's level the condition names.
-        recipient = _level(text[start:granted_from], tl) if condition else None
+        recipient = _level(text[start:granted_from], tl) if condition is not None else None
         for i, clause in enumerate(sentence.clauses):
             deadlines, bare, periods = times[clause.seq]
             phrase_deadlines += [(i, d) for d in deadlines]
@@ -148,10 +151,11 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
                 opener_deadlines.append((i, opener))
             quantities = counted[clause.seq]
             clause_windows = _windows(text, clause, quantities, tl)
-            found = [] if past else [_at_level(t, recipient)
-                                     for t in _clause_targets(text, clause, sentence, i, quantities, deadlines,
-                                                              periods, clause_windows, exclusions.get(clause.seq), tl)
-                                     if t.start >= granted_from]
+            found = [] if reported else [_at_level(t, recipient)
+                                         for t in _clause_targets(text, clause, sentence, i, quantities, deadlines,
+                                                                  periods, clause_windows, exclusions.get(clause.seq),
+                                                                  words.get(clause.seq, ()), tl)
+                                         if t.start >= granted_from]
             scope = _scope_finder(text, sentence, i, tl) if found else None
             for target in found:
                 target = _with_context(target, carried_periods + periods, carried_windows + clause_windows,
@@ -360,10 +364,30 @@ def _opens(text: str, clause_start: int, pos: int) -> bool:
     return OPENING_WORDS.fullmatch(text, clause_start, pos) is not None
 
 
-def _may_commit(text: str, sentence: _Sentence, tl: TargetLexicon) -> bool:
-    """Whether a sentence holds a number, a year or a coverage word (全覆盖, 翻番)."""
-    start, end = sentence.clauses[0].start, sentence.clauses[-1].end
-    return bool(ANY_NUMERAL.search(text, start, end) or tl.coverage_pattern.search(text, start, end))
+def _may_commit(text: str, sentences: list[_Sentence], tl: TargetLexicon) -> list[bool]:
+    """Whether each sentence holds a number, a year or a coverage word (全覆盖, 翻番): one
+    call for the notice."""
+    marks = derived(tl, "commit_marks", lambda: core.PatternList([core.source(ANY_NUMERAL),
+                                                                  core.source(tl.coverage_pattern)]))
+    found = marks.firsts_in_each(text, [s.clauses[0].start for s in sentences], [s.clauses[-1].end for s in sentences])
+    return [number is not None or coverage is not None
+            for number, coverage in zip(found[::2], found[1::2], strict=True)]
+
+
+def _past_and_conditions(text: str, sentences: list[_Sentence],
+                         tl: TargetLexicon) -> tuple[set[int], dict[tuple[int, int], int]]:
+    """The clauses of `sentences` that report the past (2001年以来…), and where the first
+    condition of each sentence that has one starts (…达到1000人次…的,给予…): two calls."""
+    past = derived(tl, "past_list", lambda: core.PatternList([core.source(tl.past_pattern)]))
+    clauses = [c for s in sentences for c in s.clauses]
+    reported = {c.seq for c, found in zip(clauses, past.firsts_in_each(text, [c.start for c in clauses],
+                                                                       [c.end for c in clauses]), strict=True)
+                if found is not None}
+    condition = derived(tl, "condition_list", lambda: core.PatternList([core.source(tl.condition_pattern)]))
+    found = condition.firsts_in_each(text, [s.clauses[0].start for s in sentences],
+                                     [s.clauses[-1].end for s in sentences])
+    return reported, {(s.paragraph_seq, s.sentence_seq): f[0] for s, f in zip(sentences, found, strict=True)
+                      if f is not None}
 
 
 def _paragraph_firsts(sentences: list[_Sentence]) -> dict[int, Clause]:
@@ -403,7 +427,12 @@ def _exclusions_of(text: str, clauses: list[Clause], quantities: dict[int, list[
                    tl: TargetLexicon) -> dict[int, list[tuple[int, int]]]:
     """clause seq → `_exclusions` of each clause with quantities or a coverage word (no
     number of another can be a target): the compiled core reads them all in one call."""
-    clauses = [c for c in clauses if quantities[c.seq] or tl.coverage_pattern.search(text, c.start, c.end)]
+    coverage = derived(tl, "coverage_list", lambda: core.PatternList([core.source(tl.coverage_pattern)]))
+    without = [c for c in clauses if not quantities[c.seq]]
+    covered = {c.seq for c, found in zip(without, coverage.firsts_in_each(text, [c.start for c in without],
+                                                                          [c.end for c in without]), strict=True)
+               if found is not None}
+    clauses = [c for c in clauses if quantities[c.seq] or c.seq in covered]
     if not core.enabled():
         return {c.seq: _exclusions(text, c, quantities[c.seq], tl) for c in clauses}
     finder = derived(tl, "core_exclusions", lambda: core.Exclusions(
@@ -504,7 +533,7 @@ def _service_limit(text: str, clause: Clause, window: regex.Match, tl: TargetLex
 
 # --- one clause ----------------------------------------------------------------------
 
-def _clause_targets(text, clause, sentence, index, quantities, deadlines, periods, windows, exclusions,
+def _clause_targets(text, clause, sentence, index, quantities, deadlines, periods, windows, exclusions, words,
                     tl: TargetLexicon) -> list[Target]:
     if exclusions is None:
         return []  # most clauses: no quantity or coverage word, nothing to exclude, no noun phrase to find
@@ -515,7 +544,7 @@ def _clause_targets(text, clause, sentence, index, quantities, deadlines, period
     previous_end = None
     previous_level: tuple[str, str] | None = None
     previous_comparator: str | None = None
-    boundaries = _boundaries(text, clause, quantities, deadlines, windows, tl)
+    boundaries = _boundaries(clause, quantities, deadlines, windows, words)
     for q in quantities:
         kind = "coverage" if _is_coverage(text, q, clause, tl) else q.kind
         comparator, gap_start = _comparator(text, clause, q, previous_end, tl)
@@ -646,15 +675,22 @@ def _comparator(text, clause, q: Quantity, previous_end, tl: TargetLexicon) -> t
     return tl.comparators["before"][best.group()], best.start()
 
 
-def _boundaries(text, clause, quantities, deadlines, windows, tl: TargetLexicon) -> list[int]:
-    """Positions after which a noun phrase may start: after verbs, comparators, periods,
-    windows, deadlines and other target quantities of the clause."""
-    ends = [clause.start]
-    for pattern in (tl.verb_pattern, tl.comparator_patterns["before"], tl.period_pattern):
-        ends += [m.end() for m in pattern.finditer(text, clause.start, clause.end)]
+def _boundaries(clause, quantities, deadlines, windows, words: Iterable[int]) -> list[int]:
+    """Positions after which a noun phrase may start: after verbs, comparators, periods and
+    punctuation (`words`, from `_word_ends`), windows, deadlines and other target quantities
+    of the clause."""
+    ends = [clause.start, *words]
     ends += [d.end for d in deadlines] + [w[1] for w in windows] + [q.end for q in quantities]
-    ends += [m.end() for m in CLAUSE_PUNCT.finditer(text, clause.start, clause.end)]
     return sorted(set(ends))
+
+
+def _word_ends(text: str, clauses: list[Clause], tl: TargetLexicon) -> dict[int, list[int]]:
+    """clause seq → where the verbs, comparators before an amount, periods and punctuation
+    of the clause end (noun phrase boundaries): one call for the notice."""
+    words = derived(tl, "boundary_words", lambda: core.PatternList(
+        [core.source(p) for p in (tl.verb_pattern, tl.comparator_patterns["before"], tl.period_pattern, CLAUSE_PUNCT)]))
+    found = words.spans_in_each(text, [c.start for c in clauses], [c.end for c in clauses])
+    return {c.seq: [end for _, end in spans] for c, spans in zip(clauses, found, strict=True)}
 
 
 def _indicator(text, clause, q: Quantity, seg_start, gap_start, boundaries, tl) -> tuple[str | None, str]:
