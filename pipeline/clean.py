@@ -15,8 +15,8 @@ from __future__ import annotations
 import html
 import sys
 from array import array
-from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 import regex
 
@@ -46,7 +46,12 @@ _NOISE = regex.compile(
 _DATE_END = regex.compile(r"(\d{1,2}日|\d{8}|印发|[〇零一二三四五六七八九十]日)$")
 MIN_BROKEN_LINE = 40  # a shorter line without final punctuation is a title, not a broken paragraph
 MAX_LABEL_VALUE = 60
+_LABEL_VALUE_END = "。；;"  # a line ending so is a sentence, not the value of a label above it
 MAX_ISLAND = 10
+# What ends a line (the breaks of str.splitlines): a raw text is cut into lines at each.
+LINE_BREAKS = "\r\n\u2028\u2029\x0b\x0c\x1c\x1d\x1e\x85"
+_LINE = regex.compile(f"[^{regex.escape(LINE_BREAKS)}]+")
+GLUED_TABLE = "属性"  # a line holding it may hold an indicator table glued into it
 MIN_REPEAT_CHARS = 30  # a repeated run this long is a second copy, not a heading used twice
 # A line this long holds several paragraphs: a notice stored without line breaks.
 # (The longest real paragraph of the seeds and the development notices is ~760 chars.)
@@ -79,8 +84,7 @@ _ENTITY = regex.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0
 MAX_ESCAPE_DEPTH = 3
 
 
-@dataclass(frozen=True)
-class _Line:
+class _Line(NamedTuple):
     start: int  # raw offsets of the trimmed content
     end: int
     simp: str  # trimmed content in Simplified script, for matching
@@ -91,7 +95,7 @@ def clean(decoded: Decoded, lex: Lexicons) -> Cleaned:
     raw, back = resolve_entities(decoded.text)
     simp = t2s(raw)
     lines = _split_lines(raw, simp, lex)
-    kinds = _classify(lines, lex)
+    kinds = _classify(simp, lines, lex)
     han = _han_counts(simp, lines)
     if decoded.media_type == "html":
         kinds = _outside_main_block(lines, kinds, han)
@@ -175,20 +179,48 @@ def _check_loss(han: list[int], kinds: list[str]) -> None:
 
 
 def _split_lines(raw: str, simp: str, lex: Lexicons) -> list[_Line]:
+    """The lines of the text, trimmed (`_trimmed`); a line that holds a whole notice or a
+    glued table is cut into its paragraphs or rows. The compiled core cuts and trims the
+    lines in one call and hands back those two kinds; `_python_lines` is the reference."""
+    if not core.enabled():
+        return _python_lines(raw, simp, lex)
     out = []
-    for m in regex.finditer(r"[^\r\n\u2028\u2029\x0b\x0c\x1c-\x1e\x85]+", raw):
-        if m.end() - m.start() >= LONG_LINE:
-            out.extend(_trimmed(raw, simp, a, b, cut=True) for a, b in _break_long_line(simp, *m.span(), lex))
-            continue
-        line = simp[m.start():m.end()]
-        rows = indicator_rows(fold_punctuation(line), lex) if "属性" in line else []  # a table glued into a line
-        if rows:
-            bounds = sorted(c for c in set(rows) if 0 < c < len(line))
-            out.extend(_trimmed(raw, simp, m.start() + a, m.start() + b, cut=True)
-                       for a, b in zip([0, *bounds], [*bounds, len(line)], strict=True))
+    for start, end, kind in zip(*_core_lines(lex).split(raw, simp), strict=True):
+        if kind:
+            out += _whole_line(raw, simp, start, end, lex)
         else:
-            out.append(_trimmed(raw, simp, *m.span()))
-    return [ln for ln in out if ln is not None]
+            out.append(_Line(start, end, simp[start:end]))
+    return out
+
+
+def _python_lines(raw: str, simp: str, lex: Lexicons) -> list[_Line]:
+    out = []
+    for m in _LINE.finditer(raw):
+        if m.end() - m.start() >= LONG_LINE or GLUED_TABLE in simp[m.start():m.end()]:
+            out += _whole_line(raw, simp, m.start(), m.end(), lex)
+        elif line := _trimmed(raw, simp, *m.span()):
+            out.append(line)
+    return out
+
+
+def _whole_line(raw: str, simp: str, start: int, end: int, lex: Lexicons) -> list[_Line]:
+    """The line raw[start:end] cut into paragraphs if it holds a whole notice, into rows if
+    it holds an indicator table, else trimmed."""
+    if end - start >= LONG_LINE:
+        found = [_trimmed(raw, simp, a, b, cut=True) for a, b in _break_long_line(simp, start, end, lex)]
+    elif rows := indicator_rows(fold_punctuation(simp[start:end]), lex):  # a table glued into a line
+        bounds = sorted(c for c in set(rows) if 0 < c < end - start)
+        found = [_trimmed(raw, simp, start + a, start + b, cut=True)
+                 for a, b in zip([0, *bounds], [*bounds, end - start], strict=True)]
+    else:
+        found = [_trimmed(raw, simp, start, end)]
+    return [ln for ln in found if ln is not None]
+
+
+def _core_lines(lex: Lexicons):
+    return derived(lex, "core_lines", lambda: core.Lines(
+        LINE_BREAKS, core.source(_BULLET), LONG_LINE, GLUED_TABLE, core.source(lex.chrome_label, one_line=True),
+        core.source(lex.chrome_line, one_line=True), MAX_LABEL_VALUE, MAX_ISLAND, _LABEL_VALUE_END))
 
 
 def _trimmed(raw: str, simp: str, start: int, end: int, cut: bool = False) -> _Line | None:
@@ -349,7 +381,17 @@ def _marker_number(marker: str) -> int | None:
         return None
 
 
-def _classify(lines: list[_Line], lex: Lexicons) -> list[str]:
+_KINDS = ("body", "chrome")  # as the core numbers them
+
+
+def _classify(simp: str, lines: list[_Line], lex: Lexicons) -> list[str]:
+    """Each line's kind, body or chrome: in the core in one call, or by `_python_kinds`."""
+    if core.enabled():
+        return [_KINDS[k] for k in _core_lines(lex).kinds(simp, [ln.start for ln in lines], [ln.end for ln in lines])]
+    return _python_kinds(lines, lex)
+
+
+def _python_kinds(lines: list[_Line], lex: Lexicons) -> list[str]:
     kinds = []
     expect_value = False
     for line in lines:
@@ -361,7 +403,7 @@ def _classify(lines: list[_Line], lex: Lexicons) -> list[str]:
             continue
         if lex.chrome_line.search(text):
             kinds.append("chrome")
-        elif expect_value and len(text) <= MAX_LABEL_VALUE and text[-1] not in "。；;":
+        elif expect_value and len(text) <= MAX_LABEL_VALUE and text[-1] not in _LABEL_VALUE_END:
             kinds.append("chrome")  # the value of a label that stood alone on its line
         else:
             kinds.append("body")

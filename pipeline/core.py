@@ -114,6 +114,11 @@ def Assembler(near_wide: str, noise: str):  # noqa: N802 - the core's class
     return _core.Assembler(near_wide, noise)
 
 
+def Lines(*compiled):  # noqa: N802 - the core's class
+    """A page's lines cut, trimmed and read as chrome or body, in the core (see clean.py)."""
+    return _core.Lines(*compiled)
+
+
 def Fold(pairs: list[tuple[str, str]]):  # noqa: N802 - the core's class
     """`str.translate` with a table of single characters, in the core (see normalize.py)."""
     return _core.Fold(pairs)
@@ -295,13 +300,16 @@ def _dollar_as_python_reads_it(pattern: str) -> str:
     return "".join(out)
 
 
-def source(pattern: regex.Pattern | str) -> str:
+def source(pattern: regex.Pattern | str, one_line: bool = False) -> str:
     """A pattern (compiled by the regex module, or its text) written for the core: `$` as the
     regex module reads it, the verbose flag inline (fancy-regex, too, ignores whitespace in a
-    class)."""
+    class). `one_line`: the pattern only reads texts without a line break, where `$` is the
+    end in both (kept: the look-ahead written for it would put the pattern on fancy-regex's
+    backtracking VM)."""
+    dollar = (lambda p: p) if one_line else _dollar_as_python_reads_it
     if isinstance(pattern, str):
-        return _dollar_as_python_reads_it(pattern)
-    return ("(?x)" if pattern.flags & regex.X else "") + _dollar_as_python_reads_it(pattern.pattern)
+        return dollar(pattern)
+    return ("(?x)" if pattern.flags & regex.X else "") + dollar(pattern.pattern)
 
 
 class Found:

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import pipeline
-from pipeline import core
+from pipeline import clean, core
 from pipeline.clean import _assemble, _han_counts, _Line
 from pipeline.conformance import load_cases
 from pipeline.extract import extract
@@ -26,7 +26,7 @@ from pipeline.extract.quantities import clause_quantities, find_quantities
 from pipeline.extract.targets import _exclusions_of, _may_commit, _past_and_conditions, _sentences, _word_ends
 from pipeline.extract.units import _subjects
 from pipeline.model import Clause, Source
-from pipeline.normalize import FOLD_IN_CORE, fold_punctuation
+from pipeline.normalize import FOLD_IN_CORE, fold_punctuation, t2s
 from pipeline.read import MAX_ONE_CHAR_SHARE, _most_common
 from pipeline.run import STAGES, document_columns
 from pipeline.segment import segment
@@ -510,6 +510,46 @@ def test_random_lines_are_assembled_alike(data):
             at += size
     fast, slow = _both(lambda: _assemble(raw, simp, paragraphs))
     assert fast == slow
+
+
+# What page lines are made of: every line break, spaces (\x1f is one to str.isspace and
+# breaks no line), bullets, the chrome lexicon's labels, widgets and footers, a glued
+# table's word, sentence ends, and stretches long enough to make a line of a whole notice.
+PAGE_PIECES = [*clean.LINE_BREAKS, "\r\n", " ", "\t", "\u3000", "\xa0", "\x1f", "-", "•", "* ", "● ", "索引号",
+               "索 引 号", "发布日期", ":", "：", "2025年5月", "打印本页", "返回", "【", "】", "关闭", "×", "字体",
+               "大", "版权所有", "联系电话", "首页>", "属性", "序号", "指标", "1", "预期性", "各学校要加强管理", "。",
+               ";", "教育局", "学" * 480, "各地" * 260]
+
+
+def _page_lines(raw: str, lex) -> tuple:
+    """Both engines' lines of a page and their kinds."""
+    simp = t2s(raw)
+    return _both(lambda: [(lines := clean._split_lines(raw, simp, lex)), clean._classify(simp, lines, lex)])
+
+
+@needs_core
+@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_random_pages_are_cut_into_the_same_lines(lex, data):
+    """Lines cut at every break, trimmed of spaces and bullets, read as chrome (labels, a
+    label's value on the next line, widgets, islands between chrome) or body; lines of a
+    whole notice or a glued table handed to the Python rules."""
+    fast, slow = _page_lines("".join(data.draw(st.lists(st.sampled_from(PAGE_PIECES), max_size=24))), lex)
+    assert fast == slow
+
+
+@needs_core
+@pytest.mark.parametrize(("page", "kinds"), [
+    ("打印本页\n十个字的一行文字内容\n返回", ["chrome"] * 3),  # an island of MAX_ISLAND characters
+    ("打印本页\n十一个字的一行文字内容\n返回", ["chrome", "body", "chrome"]),
+    ("索引号:\n教育局2025年\n各学校要加强管理", ["chrome", "chrome", "body"]),  # the value of a label alone
+    ("索引号:\n各学校要切实加强美育工作管理。\n返回", ["chrome", "body", "chrome"]),  # a sentence: no value
+    ("索引号:11\n教育局\n各学校要加强管理", ["chrome", "body", "body"]),  # the label had its value
+    ("• 各学校要加强管理\n- \n●", ["body", "chrome", "chrome"]),  # a bullet trimmed; a lone one is chrome
+])
+def test_page_lines_are_read_alike(lex, page, kinds):
+    fast, slow = _page_lines(page, lex)
+    assert fast == slow and fast[1] == kinds
 
 
 HEADING_PIECES = ["一、", "二、", "十一、", "(一)", "(十二)", "1.", "12.", "1.1", "(1)", "1)", "①", "第一章",

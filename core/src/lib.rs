@@ -10,6 +10,7 @@ mod assemble;
 mod chars;
 mod codebooks;
 mod exclusions;
+mod lines;
 mod numbers;
 mod patterns;
 mod quantities;
@@ -364,6 +365,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Actors>()?;
     m.add_class::<times::Times>()?;
     m.add_class::<assemble::Assembler>()?;
+    m.add_class::<lines::Lines>()?;
     m.add_class::<exclusions::Exclusions>()?;
     m.add_class::<patterns::Text>()?;
     m.add_class::<patterns::Patterns>()?;
