@@ -48,15 +48,20 @@ def segment(doc: Structured, lex: Lexicons) -> Segmented:
     row_cell = derived(lex, "row_cell_pattern", lambda: row_cell_pattern(lex))
     header = next(table_headers(text, lex), None)
     first_table = header.end() if header else len(text) + 1
-    column_cells = column_table_cells(text, doc.paragraphs, lex)
+    # Most paragraphs hold no tag, closing or cell bar: one call finds those that do.
+    marks = derived(lex, "segment_marks", lambda: core.PatternList([core.source(tag_start), core.source(closing),
+                                                                    core.source(CELL_BAR)]))
+    found = marks.firsts_in_each(text, [p.start for p in doc.paragraphs], [p.end for p in doc.paragraphs])
+    tagged, closed, barred = found[::3], found[1::3], found[2::3]
+    column_cells = column_table_cells(text, doc.paragraphs, lex, barred)
     paragraphs: list[_Paragraph] = []
-    for para in doc.paragraphs:
+    for para, has_tag, has_closing in zip(doc.paragraphs, tagged, closed, strict=True):
         row: list[Tag] = column_cells.get(para.seq, [])
         if row:
             tags = list(row)
         else:
-            tags = find_tags(text, para.start, para.end, tag_start)
-            tags += find_closings(text, para.start, para.end, closing, tags)
+            tags = find_tags(text, para.start, para.end, tag_start) if has_tag else []
+            tags += find_closings(text, para.start, para.end, closing, tags) if has_closing else []
             if para.start >= first_table and not tags:
                 row = row_units(text, para.start, para.end, row_cell)
                 tags += row
@@ -285,16 +290,16 @@ def column_role(cell: str, lex: Lexicons) -> str:
     return "text"
 
 
-def column_table_cells(text: str, paragraphs, lex: Lexicons) -> dict[int, list[Tag]]:
+def column_table_cells(text: str, paragraphs, lex: Lexicons, barred: list | None = None) -> dict[int, list[Tag]]:
     """The unit and time cells of the rows of tables whose cells are kept apart (`|`, one row
     a line: HTML, Word and PDF tables), by paragraph seq. A header row naming a unit column
     (牵头单位, 配合单位, 责任单位) starts a table; a second header row under merged cells
     (`责任单位` over `牵头`|`配合`) refines it; each following line with as many cells is a
-    row, until a line without cells."""
+    row, until a line without cells. `barred`: per paragraph, None if it has no cell bar."""
     out: dict[int, list[Tag]] = {}
     roles: list[str] | None = None
-    for para in paragraphs:
-        cells = table_cells(text, para.start, para.end)
+    for i, para in enumerate(paragraphs):
+        cells = table_cells(text, para.start, para.end) if barred is None or barred[i] is not None else []
         if len(cells) < 2:
             roles = None
             continue
