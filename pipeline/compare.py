@@ -10,6 +10,7 @@ commitments on one canonical indicator side by side, one row per target.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -75,14 +76,60 @@ def write_region_indicator(targets: Path, directory: Path, run_key: str | None =
     canonical indicator, sorted by indicator, region and target id (Arrow sorts UTF-8
     bytes, which is code point order).
 
-    Memory does not grow with the corpus: the indicators are taken in order, as many at a
-    time as hold about SORT_ROWS targets; for each such group the targets file is read a
-    row group at a time keeping only its rows, sorted, and written a row group at a time."""
+    Memory does not grow with the corpus: the targets file is read a row group at a time
+    keeping only the rows that map to an indicator; when more than SORT_ROWS do, the
+    indicators are taken in order, as many at a time as hold about SORT_ROWS targets, and
+    the file is read again for each such group. Each group is sorted and written a row
+    group at a time."""
     import pyarrow.compute as pc  # 50 ms to import: only when the tables are written
 
-    from .tables import ROW_GROUP_SIZE, TableWriter, open_parquet, release_memory
+    from .tables import ROW_GROUP_SIZE, TableWriter, open_parquet
 
     source = open_parquet(targets, read_dictionary=_REPEATED)
+    writer = TableWriter(directory, "region_indicator", run_key)
+    rows = 0
+    try:
+        for table in _indicator_groups(source, pc):
+            region = pc.fill_null(table.column("region").cast(pa.string()), UNKNOWN_REGION)
+            table = table.set_column(1, "region", region)
+            order = pc.sort_indices(pa.table({"i": table.column("indicator_id"), "r": region,
+                                              "t": table.column("target_id")}),
+                                    sort_keys=[("i", "ascending"), ("r", "ascending"), ("t", "ascending")])
+            for start in range(0, len(order), ROW_GROUP_SIZE):
+                writer.add(table.take(order[start:start + ROW_GROUP_SIZE]))
+            rows += len(order)
+        writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    writer.commit()
+    return rows
+
+
+def _indicator_groups(source, pc) -> Iterator[pa.Table]:
+    """The targets of `source` that map to an indicator (unless a reviewer rejected them), in
+    groups of whole indicators of about SORT_ROWS rows at most: read in one pass when they
+    all fit in one (a re-run reads every part of a dataset, so a pass is worth saving)."""
+    from .tables import release_memory
+
+    def mapped(group: int, wanted: pa.Array | None = None) -> pa.Table:
+        part = source.read_row_group(group, columns=[*INDICATOR_COLUMNS, "review_status"], use_threads=False)
+        ids = part.column("indicator_id")
+        kept = pc.and_(pc.is_valid(ids) if wanted is None else pc.is_in(ids, value_set=wanted),
+                       pc.not_equal(pc.fill_null(part.column("review_status"), ""), "rejected"))
+        return part.filter(kept).drop_columns(["review_status"])
+
+    parts, size = [], 0
+    for group in range(source.num_row_groups):
+        parts.append(mapped(group))
+        size += parts[-1].num_rows
+        if size > SORT_ROWS:
+            break
+    else:
+        if size:
+            yield pa.concat_tables(parts)
+        return
+    del parts
     counts: dict[str, int] = {}
     for group in range(source.num_row_groups):
         for item in source.read_row_group(group, columns=["indicator_id"]).column(0).value_counts().to_pylist():
@@ -96,34 +143,10 @@ def write_region_indicator(targets: Path, directory: Path, run_key: str | None =
             size = 0
         batches[-1].append(indicator)
         size += counts[indicator]
-    writer = TableWriter(directory, "region_indicator", run_key)
-    rows = 0
-    try:
-        for batch in batches:
-            wanted = pa.array(batch, pa.string())
-            parts = []
-            for group in range(source.num_row_groups):
-                part = source.read_row_group(group, columns=[*INDICATOR_COLUMNS, "review_status"], use_threads=False)
-                kept = pc.and_(pc.is_in(part.column("indicator_id"), value_set=wanted),
-                               pc.not_equal(pc.fill_null(part.column("review_status"), ""), "rejected"))
-                parts.append(part.filter(kept).drop_columns(["review_status"]))
-            table = pa.concat_tables(parts)
-            region = pc.fill_null(table.column("region").cast(pa.string()), UNKNOWN_REGION)
-            table = table.set_column(1, "region", region)
-            order = pc.sort_indices(pa.table({"i": table.column("indicator_id"), "r": region,
-                                              "t": table.column("target_id")}),
-                                    sort_keys=[("i", "ascending"), ("r", "ascending"), ("t", "ascending")])
-            for start in range(0, len(order), ROW_GROUP_SIZE):
-                writer.add(table.take(order[start:start + ROW_GROUP_SIZE]))
-            rows += len(order)
-            del parts, table, region, order
-            release_memory()  # the next group's reads reuse nothing of this one's
-        writer.close()
-    except BaseException:
-        writer.abort()
-        raise
-    writer.commit()
-    return rows
+    for batch in batches:
+        wanted = pa.array(batch, pa.string())
+        yield pa.concat_tables([mapped(group, wanted) for group in range(source.num_row_groups)])
+        release_memory()  # the next group's reads reuse nothing of this one's
 
 
 def region_matrix(region_category: list[dict], codebook: str, measure: str, names: dict[str, str],

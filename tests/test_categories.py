@@ -72,6 +72,24 @@ def test_comparison_shows_every_region_and_category(tables, corpus_run):
     assert set(indicators.target_id) <= set(tables["targets"].target_id)
 
 
+def test_region_indicator_is_the_same_read_in_one_pass_or_in_groups(corpus_run, tmp_path, monkeypatch):
+    """The targets that map to an indicator, sorted by indicator, region and target id:
+    read in one pass, or (more than SORT_ROWS of them) an indicator group at a time."""
+    from pipeline import compare
+
+    (tmp_path / "one").mkdir()
+    (tmp_path / "groups").mkdir()
+    rows = compare.write_region_indicator(corpus_run / "targets.parquet", tmp_path / "one")
+    monkeypatch.setattr(compare, "SORT_ROWS", 3)
+    assert compare.write_region_indicator(corpus_run / "targets.parquet", tmp_path / "groups") == rows
+    one, groups = (pq.read_table(tmp_path / d / "region_indicator.parquet").to_pylist() for d in ("one", "groups"))
+    targets = pq.read_table(corpus_run / "targets.parquet").to_pylist()
+    expected = sorted((t["indicator_id"], t["region"] or compare.UNKNOWN_REGION, t["target_id"]) for t in targets
+                       if t["indicator_id"] and t["review_status"] != "rejected")
+    assert one == groups and [(r["indicator_id"], r["region"], r["target_id"]) for r in one] == expected
+    assert len({r["indicator_id"] for r in one}) > 3  # the groups were several
+
+
 def test_clauses_and_targets_carry_action_categories(tables):
     clauses = tables["clauses"]
     assert clauses.categories.map(len).gt(0).mean() > 0.5
