@@ -161,3 +161,42 @@ def test_a_glued_task_tables_time_cell_is_the_deadline_of_its_rows_task(lex):
     milestones = [t for t in run(text, lex) if t.quantity_kind == "milestone"]
     assert [t.indicator for t in milestones] == tasks
     assert {t.deadline_year for t in milestones} == {2017}
+
+
+def _trim_each_word(phrase: str, tl) -> str:
+    """`_trim` as its rule is written: every trim word tried in order, at the start then the
+    end, pass after pass (the reference `_trim`'s shortcut is held to)."""
+    phrase = phrase.strip(" ,、:;")
+    if phrase in tl.trim_words:
+        return ""
+    changed = True
+    while changed and phrase:
+        changed = False
+        for word in tl.trim_words:
+            if phrase.startswith(word) and len(phrase) > len(word) and not phrase.startswith(tl.trim_keep):
+                phrase, changed = phrase[len(word):], True
+            if phrase.endswith(word) and len(phrase) > len(word) and not phrase.endswith(tl.trim_keep):
+                phrase, changed = phrase[: -len(word)], True
+        phrase = phrase.strip(" ,、:;")
+    return phrase
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_phrase_is_trimmed_as_the_rule_says(lex, data):
+    from pipeline.extract.targets import _trim
+
+    tl = lex.targets
+    pieces = [*tl.trim_words, *tl.trim_keep, "学校", "覆盖率", "教师", "水", "平", " ", ",", "、", ":", ";"]
+    phrase = "".join(data.draw(st.lists(st.sampled_from(pieces), max_size=8)))
+    assert _trim(phrase, tl) == _trim_each_word(phrase, tl)
+
+
+@pytest.mark.parametrize(("phrase", "trimmed"), [
+    ("不断提高教师水平", "提高教师水平"), ("确保达标", "达标"), ("进一步完善的", "完善"), ("人均", "人均"),
+    ("达到,", ""), ("积极稳妥推进和", "稳妥推进"),
+])
+def test_trim_words_are_cut_from_a_phrase(lex, phrase, trimmed):
+    from pipeline.extract.targets import _trim
+
+    assert _trim(phrase, lex.targets) == trimmed == _trim_each_word(phrase, lex.targets)
