@@ -1032,11 +1032,28 @@ def _with_indicator_id(t: Target, clause_text: str, lex: Lexicons) -> Target:
     """The first canonical indicator whose terms name the target (else whose context the
     clause holds) and whose one unit is the target's: values of one indicator are always
     comparable. A milestone has no amount and takes the indicator its terms name."""
-    fits = [i for i in lex.targets.indicators if t.value is None or i.unit == t.unit]
-    for indicator in fits:
-        if t.indicator and indicator.terms.search(t.indicator):
-            return replace(t, indicator_id=indicator.id)
-    for indicator in fits:
-        if indicator.context is not None and indicator.context.search(clause_text):
-            return replace(t, indicator_id=indicator.id)
+    indicators = lex.targets.indicators
+    terms, contexts, of, by_unit = derived(lex.targets, "indicator_patterns", lambda: _indicator_patterns(indicators))
+    fits = range(len(indicators)) if t.value is None else by_unit.get(t.unit, ())
+    if not fits:
+        return t
+    named = terms.firsts(t.indicator) if t.indicator else []  # one call reads every indicator's terms
+    for k in fits:
+        if named and named[k] is not None:
+            return replace(t, indicator_id=indicators[k].id)
+    placed = dict(zip(of, contexts.firsts(clause_text), strict=True))
+    for k in fits:
+        if placed.get(k) is not None:
+            return replace(t, indicator_id=indicators[k].id)
     return t
+
+
+def _indicator_patterns(indicators) -> tuple[core.PatternList, core.PatternList, list[int], dict[str, list[int]]]:
+    """The indicators' terms as one list; the contexts of those that have one, with their
+    indicators' numbers; the numbers of the indicators of each unit, in order."""
+    of = [k for k, i in enumerate(indicators) if i.context is not None]
+    by_unit: dict[str, list[int]] = {}
+    for k, indicator in enumerate(indicators):
+        by_unit.setdefault(indicator.unit, []).append(k)
+    return (core.PatternList([i.terms.pattern for i in indicators]),
+            core.PatternList([indicators[k].context.pattern for k in of]), of, by_unit)
