@@ -72,3 +72,22 @@ NAME = st.from_regex(r"[县市]?[\u4e00-\u9fa5]{1,4}(局|部|委)(\([\u4e00-\u9f
 def test_unit_lists_never_split_inside_brackets(names, separators):
     text = "".join(name + (separators[i] if i < len(names) - 1 else "") for i, name in enumerate(names))
     assert [raw for raw, _ in split_units(text)] == names
+
+
+@pytest.mark.parametrize(("raw", "previous", "region", "level", "expected"), [
+    ("教育局", None, "西吉县", "county", ("县教育局", "county")),
+    ("教育局", None, "江门市", "prefecture", ("市教育局", "prefectural")),  # the same name, another notice
+    ("宣传部", "县委", "西吉县", "county", ("县委宣传部", "county")),  # 县委宣传部、统战部: the prefix carries
+    ("各乡镇人民政府", None, "西吉县", "county", ("各乡镇人民政府", "township")),
+])
+def test_a_unit_name_is_read_for_its_notice_each_time(lex, raw, previous, region, level, expected):
+    """normalize_unit keeps its answers: the notice's region and level, and the prefix the
+    list carries, are part of what is kept, so a name is read again for another notice."""
+    from pipeline.extract.units import _normalized, normalize_unit
+    from pipeline.model import Metadata
+
+    meta = Metadata(region=region, admin_level=level)
+    for _ in range(2):  # the second answer is the kept one
+        found = normalize_unit(raw, meta, lex.units, previous)
+        assert found == _normalized(raw, meta, lex.units, previous)
+        assert (found[0], found[2]) == expected

@@ -289,7 +289,20 @@ BELOW = {"province": "prefectural", "prefecture": "county", "county": "township"
 
 def normalize_unit(raw: str, meta: Metadata, units: UnitLexicon,
                    previous_prefix: str | None = None) -> tuple[str, UnitType | None, str | None, str | None]:
-    """(expanded unit, type, level, prefix to carry to the next unit of a list)."""
+    """(expanded unit, type, level, prefix to carry to the next unit of a list). It reads
+    only the notice's region and level of the metadata: the answer for a name is kept
+    (the same few dozen units lead every task of a notice)."""
+    known = derived(units, "normalized", dict)
+    key = (raw, previous_prefix, meta.region, meta.admin_level)
+    if key not in known:
+        if len(known) > MAX_KNOWN_NAMES:
+            known.clear()
+        known[key] = _normalized(raw, meta, units, previous_prefix)
+    return known[key]
+
+
+def _normalized(raw: str, meta: Metadata, units: UnitLexicon,
+                previous_prefix: str | None) -> tuple[str, UnitType | None, str | None, str | None]:
     name = raw.translate(_NAME_BRACKETS)  # 市〔州〕人民政府 → 市(州)人民政府: one spelling per unit
     alias = ALIAS.fullmatch(name)
     if alias:  # 市委组织部(市人才办): one office under two names; the first is the unit (CODEBOOKS N4)
