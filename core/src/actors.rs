@@ -111,7 +111,7 @@ pub struct UnitTypes<'a> {
 
 /// The (start, end) of pattern `k`'s first match in `text`.
 fn first(patterns: &Patterns, k: usize, text: &Text) -> PyResult<Option<(i64, i64)>> {
-    Ok(patterns.first(k, text, 0, usize::MAX, false)?.map(|s| (s[0], s[1])))
+    patterns.first_span(k, text, 0, usize::MAX)
 }
 
 impl UnitTypes<'_> {
