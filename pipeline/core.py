@@ -303,9 +303,9 @@ def _dollar_as_python_reads_it(pattern: str) -> str:
 def source(pattern: regex.Pattern | str, one_line: bool = False) -> str:
     """A pattern (compiled by the regex module, or its text) written for the core: `$` as the
     regex module reads it, the verbose and multi-line flags inline (fancy-regex, too, ignores
-    whitespace in a class). `one_line`: the pattern only reads texts without a line break, where `$` is the
-    end in both (kept: the look-ahead written for it would put the pattern on fancy-regex's
-    backtracking VM)."""
+    whitespace in a class). `one_line`: the pattern only reads texts without a line break,
+    where `$` is the end in both; it is kept, as the look-ahead written for it would put the
+    pattern on fancy-regex's backtracking VM."""
     text, flags = (pattern, 0) if isinstance(pattern, str) else (pattern.pattern, pattern.flags)
     inline = ("x" if flags & regex.X else "") + ("m" if flags & regex.M else "")
     # Multi-line, `$` is the end or before any newline in both.
