@@ -93,6 +93,14 @@ pub(crate) fn failed(e: fancy_regex::Error) -> PyErr {
     PyRuntimeError::new_err(format!("pattern failed: {e}"))
 }
 
+/// The ranges text[starts[i]:ends[i]] of a call over many clauses, sentences or lines.
+fn ranges<'a>(starts: &'a [usize], ends: &'a [usize]) -> PyResult<impl Iterator<Item = (usize, usize)> + 'a> {
+    if starts.len() != ends.len() {
+        return Err(PyValueError::new_err("columns of different lengths"));
+    }
+    Ok(starts.iter().copied().zip(ends.iter().copied()))
+}
+
 impl Patterns {
     /// Every match of pattern `k` in text[pos:endpos] (character offsets), in order, each
     /// search going on after the end of the one before (after the next character if empty).
@@ -286,12 +294,10 @@ impl Patterns {
         starts: Vec<usize>,
         ends: Vec<usize>,
     ) -> PyResult<(Vec<i64>, Vec<i64>)> {
-        if starts.len() != ends.len() {
-            return Err(PyValueError::new_err("columns of different lengths"));
-        }
+        let each = ranges(&starts, &ends)?;
         py.allow_threads(|| {
             let (mut which, mut match_ends) = (Vec::with_capacity(starts.len()), Vec::with_capacity(starts.len()));
-            for (&start, &end) in starts.iter().zip(&ends) {
+            for (start, end) in each {
                 let mut found = (-1, -1);
                 for k in 0..self.regexes.len() {
                     if let Some((_, e)) = self.match_span(k, text, start, end)? {
@@ -316,13 +322,11 @@ impl Patterns {
         starts: Vec<usize>,
         ends: Vec<usize>,
     ) -> PyResult<(Vec<i64>, Vec<i64>)> {
-        if starts.len() != ends.len() {
-            return Err(PyValueError::new_err("columns of different lengths"));
-        }
+        let each = ranges(&starts, &ends)?;
         py.allow_threads(|| {
             let n = starts.len() * self.regexes.len();
             let (mut first_starts, mut first_ends) = (Vec::with_capacity(n), Vec::with_capacity(n));
-            for (&start, &end) in starts.iter().zip(&ends) {
+            for (start, end) in each {
                 for k in 0..self.regexes.len() {
                     let (a, b) = self.first_span(k, text, start, end)?.unwrap_or((-1, -1));
                     first_starts.push(a);
@@ -342,13 +346,11 @@ impl Patterns {
         starts: Vec<usize>,
         ends: Vec<usize>,
     ) -> PyResult<(Vec<u32>, Vec<i64>, Vec<i64>)> {
-        if starts.len() != ends.len() {
-            return Err(PyValueError::new_err("columns of different lengths"));
-        }
+        let each = ranges(&starts, &ends)?;
         py.allow_threads(|| {
             let (mut which, mut span_starts, mut span_ends) = (Vec::new(), Vec::new(), Vec::new());
             let mut spans = Vec::new();
-            for (i, (&start, &end)) in starts.iter().zip(&ends).enumerate() {
+            for (i, (start, end)) in each.enumerate() {
                 spans.clear();
                 self.spans_into(text, start, end, &mut spans)?;
                 which.extend(std::iter::repeat_n(i as u32, spans.len()));
