@@ -4,24 +4,18 @@
 //! dropped, other whitespace folded to one space; with the Simplified twin of the body and
 //! the raw offset of each of its characters. The two patterns come from clean.py.
 
-use fancy_regex::{Regex, RegexBuilder};
+use fancy_regex::Regex;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use crate::chars::{is_py_space, Offsets};
-use crate::patterns::failed;
+use crate::patterns::{compiled, failed};
 
 #[pyclass(frozen, module = "pipeline._core")]
 pub struct Assembler {
     near_wide: Regex, // whitespace next to Chinese text
     noise: Regex,     // a pinyin gloss, a [繁体:X] insert
-}
-
-/// With seek (see patterns.rs): a line is scanned for where a match can start, not tried at
-/// every character by the backtracking VM.
-fn compiled(source: &str) -> PyResult<Regex> {
-    RegexBuilder::new(source).seek(true).build().map_err(|e| PyValueError::new_err(e.to_string()))
 }
 
 /// Mark the characters of `piece` that a match of `regex` covers.
@@ -39,7 +33,9 @@ fn mark(regex: &Regex, piece: &str, drop: &mut [bool]) -> PyResult<()> {
 impl Assembler {
     #[new]
     fn new(near_wide: &str, noise: &str) -> PyResult<Assembler> {
-        Ok(Assembler { near_wide: compiled(near_wide)?, noise: compiled(noise)? })
+        // With seek: a line is scanned for where a match can start, not tried at every
+        // character by the backtracking VM.
+        Ok(Assembler { near_wide: compiled(near_wide, true)?, noise: compiled(noise, true)? })
     }
 
     /// The body of the lines raw[starts[i]:ends[i]] (`opens[i]`: the line opens a paragraph

@@ -5,12 +5,12 @@
 //! need more than trimming (a whole notice on one line, a table glued into a line) are
 //! handed back to Python.
 
-use fancy_regex::{Regex, RegexBuilder, RegexInput};
+use fancy_regex::{Regex, RegexInput};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use crate::chars::{is_py_space, Offsets};
-use crate::patterns::failed;
+use crate::patterns::{compiled, failed, ranges};
 
 /// What `split` says of a line.
 const PLAIN: u8 = 0; // trimmed: a line as it is kept
@@ -32,10 +32,6 @@ pub struct Lines {
     max_label_value: usize,
     max_island: usize,
     sentence_ends: Vec<char>,
-}
-
-fn compiled(source: &str) -> PyResult<Regex> {
-    RegexBuilder::new(source).build().map_err(|e| PyValueError::new_err(e.to_string()))
 }
 
 impl Lines {
@@ -91,11 +87,11 @@ impl Lines {
         Ok(Lines {
             breaks: breaks.chars().collect(),
             last_break: breaks.chars().max().unwrap_or('\0'),
-            bullet: compiled(bullet)?,
+            bullet: compiled(bullet, false)?,
             long,
             glued: glued.to_owned(),
-            label: compiled(label)?,
-            chrome: compiled(chrome)?,
+            label: compiled(label, false)?,
+            chrome: compiled(chrome, false)?,
             max_label_value,
             max_island,
             sentence_ends: sentence_ends.chars().collect(),
@@ -150,15 +146,13 @@ impl Lines {
     /// and a chrome line are chrome; so is the value of a label that stood alone on its line,
     /// and a short line stranded between chrome lines.
     fn kinds(&self, py: Python<'_>, simp: &str, starts: Vec<usize>, ends: Vec<usize>) -> PyResult<Vec<u8>> {
-        if starts.len() != ends.len() {
-            return Err(PyValueError::new_err("columns of different lengths"));
-        }
+        let each = ranges(&starts, &ends)?;
         let simp_at = Offsets::of(simp).ok_or_else(|| PyValueError::new_err("a text of 4 GB or more"))?;
         py.allow_threads(|| {
             let mut kinds = Vec::with_capacity(starts.len());
             let mut lengths = Vec::with_capacity(starts.len());
             let mut expect_value = false;
-            for (&start, &end) in starts.iter().zip(&ends) {
+            for (start, end) in each {
                 let line = simp_at.slice(simp, start, end);
                 let length = end.saturating_sub(start);
                 lengths.push(length);

@@ -93,8 +93,27 @@ pub(crate) fn failed(e: fancy_regex::Error) -> PyErr {
     PyRuntimeError::new_err(format!("pattern failed: {e}"))
 }
 
+/// A pattern of the core's own passes (clean.py's lines and body), compiled once per run
+/// with fancy-regex's default bound; `seek` as for a lexicon list (see `build`).
+pub(crate) fn compiled(source: &str, seek: bool) -> PyResult<Regex> {
+    RegexBuilder::new(source).seek(seek).build().map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
+/// Where a scan for the next match goes on after one that spans haystack[start..end]: at
+/// its end, or after the next character if it is empty (past `limit` at the text's end).
+fn after_match(haystack: &str, start: usize, end: usize, limit: usize) -> usize {
+    if end > start {
+        end
+    } else {
+        haystack[end..].chars().next().map_or(limit + 1, |c| end + c.len_utf8())
+    }
+}
+
 /// The ranges text[starts[i]:ends[i]] of a call over many clauses, sentences or lines.
-fn ranges<'a>(starts: &'a [usize], ends: &'a [usize]) -> PyResult<impl Iterator<Item = (usize, usize)> + 'a> {
+pub(crate) fn ranges<'a>(
+    starts: &'a [usize],
+    ends: &'a [usize],
+) -> PyResult<impl Iterator<Item = (usize, usize)> + 'a> {
     if starts.len() != ends.len() {
         return Err(PyValueError::new_err("columns of different lengths"));
     }
@@ -121,11 +140,7 @@ impl Patterns {
             let Some(caps) = regex.captures_input(input).map_err(failed)? else { break };
             let whole = caps.get(0).expect("group 0 of a match");
             found(&caps);
-            at = if whole.end() > whole.start() {
-                whole.end()
-            } else {
-                haystack[whole.end()..].chars().next().map_or(end + 1, |c| whole.end() + c.len_utf8())
-            };
+            at = after_match(haystack, whole.start(), whole.end(), end);
         }
         Ok(())
     }
@@ -149,11 +164,7 @@ impl Patterns {
             let input = RegexInput::new(haystack).from_pos(at);
             let Some(m) = regex.find_input(input).map_err(failed)? else { break };
             found(m.start(), m.end());
-            at = if m.end() > m.start() {
-                m.end()
-            } else {
-                haystack[m.end()..].chars().next().map_or(end + 1, |c| m.end() + c.len_utf8())
-            };
+            at = after_match(haystack, m.start(), m.end(), end);
         }
         Ok(())
     }
