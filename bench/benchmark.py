@@ -117,7 +117,9 @@ def startup_seconds(runs: int = 3) -> float:
     """Wall seconds to import the pipeline and compile the lexicons in a fresh interpreter,
     best of `runs`. Python's bytecode cache is allowed and warmed first, as an installed
     package has it (pip compiles it; PYTHONDONTWRITEBYTECODE, set on some machines, would
-    add compiling every module to each start)."""
+    add compiling every module to each start), and so is the cache of compiled regular
+    expressions in the user's cache directory (pipeline/regexes.py), which the first run
+    writes too."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     times = []
     for _ in range(runs + 1):  # the first run writes the bytecode cache

@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import regex
 
-from . import core
+from . import core, regexes
 from .errors import InputError
 from .extract.numbers import parse_number
 from .lexicons import Lexicons, alternation, derived
@@ -28,29 +28,29 @@ from .model import Cleaned, Decoded
 from .normalize import fold_punctuation, t2s
 from .segment import table_headers
 
-_SPACES = regex.compile(r"\s+")
-_ANY_SPACE = regex.compile(r"[\s\x1c-\x1f]")  # what regex \s or str.isspace() call whitespace
+_SPACES = regexes.compile(r"\s+")
+_ANY_SPACE = regexes.compile(r"[\s\x1c-\x1f]")  # what regex \s or str.isspace() call whitespace
 # Terminal punctuation: a line ending in one of these is a complete paragraph.
 _TERMINAL = set("。！？!?；;：:…」』”\"）)】]〕》>")
 # A line ending in these is certainly continued on the next line.
 _CONTINUED = set(",，、(（[［【〔《“‘-—")
-_BULLET = regex.compile(r"[-–•·●▪■◆*]\s*(?=\S)")  # used with .match(pos): anchored there
+_BULLET = regexes.compile(r"[-–•·●▪■◆*]\s*(?=\S)")  # used with .match(pos): anchored there
 _WIDE = r"\p{Han}\p{Ps}\p{Pe}\u3000-\u303f\uff00-\uffef“”‘’、。，：；！？"
 # Whitespace with Chinese text on at least one side is an artefact (PDF, web layout).
-_SPACE_NEAR_WIDE = regex.compile(rf"(?<=[{_WIDE}])[^\S\n]+|[^\S\n]+(?=[{_WIDE}])")
+_SPACE_NEAR_WIDE = regexes.compile(rf"(?<=[{_WIDE}])[^\S\n]+|[^\S\n]+(?=[{_WIDE}])")
 # Text noise inside words (SPEC §6.1): a pinyin gloss with a tone mark, a [繁体:X] insert.
 _TONE = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
-_NOISE = regex.compile(
+_NOISE = regexes.compile(
     rf"[(（](?=[a-zü{_TONE}\s]*[{_TONE}])[a-zü{_TONE}\s]{{1,20}}[)）]"
     r"|[\[［【]繁[体體][:：][^\]］】]{1,4}[\]］】]")
-_DATE_END = regex.compile(r"(\d{1,2}日|\d{8}|印发|[〇零一二三四五六七八九十]日)$")
+_DATE_END = regexes.compile(r"(\d{1,2}日|\d{8}|印发|[〇零一二三四五六七八九十]日)$")
 MIN_BROKEN_LINE = 40  # a shorter line without final punctuation is a title, not a broken paragraph
 MAX_LABEL_VALUE = 60
 _LABEL_VALUE_END = "。；;"  # a line ending so is a sentence, not the value of a label above it
 MAX_ISLAND = 10
 # What ends a line (the breaks of str.splitlines): a raw text is cut into lines at each.
 LINE_BREAKS = "\r\n\u2028\u2029\x0b\x0c\x1c\x1d\x1e\x85"
-_LINE = regex.compile(f"[^{regex.escape(LINE_BREAKS)}]+")
+_LINE = regexes.compile(f"[^{regex.escape(LINE_BREAKS)}]+")
 GLUED_TABLE = "属性"  # a line holding it may hold an indicator table glued into it
 MIN_REPEAT_CHARS = 30  # a repeated run this long is a second copy, not a heading used twice
 # A line this long holds several paragraphs: a notice stored without line breaks.
@@ -58,29 +58,29 @@ MIN_REPEAT_CHARS = 30  # a repeated run this long is a second copy, not a headin
 LONG_LINE = 1000
 PROSE_LINE = 15  # a line of this many Chinese characters reads as prose even without punctuation
 MENU_PENALTY = 3  # what a short menu item or link costs the stretch of page it sits in
-_SENTENCE_MARK = regex.compile(r"[。；;，,：:]")
+_SENTENCE_MARK = regexes.compile(r"[。；;，,：:]")
 MAX_CHROME_SHARE = 0.6  # more of the text than this dropped as chrome is an error, not a document
 MIN_JUDGED_HAN = 500  # a shorter text may be mostly a page's furniture around a short notice
-_NOT_HAN = regex.compile(r"[^\p{Han}]+")  # counted by runs: 3× faster than counting each Chinese character
+_NOT_HAN = regexes.compile(r"[^\p{Han}]+")  # counted by runs: 3× faster than counting each Chinese character
 MAX_RUN_IN_TITLE = 30  # `一、总体要求(一)指导思想。`: a heading title before the next marker
 # Where a paragraph may start inside a long line: after a sentence, a closed tag, a colon.
 _PARAGRAPH_BEFORE = set("。;!?)】〕:")
-_MARKER_NUMBER = regex.compile(r"[一二三四五六七八九十百零〇\d]+|[①-⑳]")
-_SIGNATURE_DATE = regex.compile(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日")
-_NOT_IN_ORG = regex.compile(r"[,。;:!?()《》“”]")
+_MARKER_NUMBER = regexes.compile(r"[一二三四五六七八九十百零〇\d]+|[①-⑳]")
+_SIGNATURE_DATE = regexes.compile(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日")
+_NOT_IN_ORG = regexes.compile(r"[,。;:!?()《》“”]")
 MAX_ORG = 40
-_CITED_TITLE = regex.compile(r"《(?P<t>[^《》]{4,100})》")
-_PUNCT_RUN = regex.compile(r"[,。;:!?]")
-_EMPTY_CELL = regex.compile(r"[-—–－]+")
+_CITED_TITLE = regexes.compile(r"《(?P<t>[^《》]{4,100})》")
+_PUNCT_RUN = regexes.compile(r"[,。;:!?]")
+_EMPTY_CELL = regexes.compile(r"[-—–－]+")
 # A row number in a flattened table, before the row's text.
-_ROW_START = regex.compile(r"(?<![0-9.])(?P<n>[0-9]{1,3})(?![0-9.])\s*\|?\s*(?=\p{Han})")
+_ROW_START = regexes.compile(r"(?<![0-9.])(?P<n>[0-9]{1,3})(?![0-9.])\s*\|?\s*(?=\p{Han})")
 MAX_ROWS = 500
 # 序号|主要指标|2025年|属性 before row 1: the header of an indicator table (its cells may be glued).
-_INDICATOR_HEADER = regex.compile(r"序号\s*\|?\s*[^。;,|]{0,12}?指标[^。;,]{0,40}?属性\s*\|?\s*(?=1)")
+_INDICATOR_HEADER = regexes.compile(r"序号\s*\|?\s*[^。;,|]{0,12}?指标[^。;,]{0,40}?属性\s*\|?\s*(?=1)")
 MAX_INDICATOR_ROW = 120  # characters from a row's number to its attribute cell
 # Character references left in text copied out of web pages (`“走教&quot;`, double-escaped
 # `1920&amp;times;1080`, `&nbsp;`): resolved before anything else reads the text.
-_ENTITY = regex.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_ENTITY = regexes.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 MAX_ESCAPE_DEPTH = 3
 
 
@@ -236,7 +236,7 @@ def _trimmed(raw: str, simp: str, start: int, end: int, cut: bool = False) -> _L
 
 
 MIN_RUN_ON_TITLE, MAX_RUN_ON_TITLE = 4, 24  # characters of a heading title run on into its sentence
-_TITLE_STOP = regex.compile(r"[\p{P}\s]")
+_TITLE_STOP = regexes.compile(r"[\p{P}\s]")
 
 
 def _break_long_line(simp: str, start: int, end: int, lex: Lexicons) -> list[tuple[int, int]]:
@@ -323,7 +323,7 @@ def indicator_rows(text: str, lex: Lexicons) -> list[int]:
     also tells row 11 from the 65 it is glued to (`1165周岁及以上老年人健康管理率`)."""
     if not lex.indicator_attributes or "属性" not in text:
         return []
-    attribute = derived(lex, "indicator_attribute", lambda: regex.compile(alternation(lex.indicator_attributes)))
+    attribute = derived(lex, "indicator_attribute", lambda: regexes.compile(alternation(lex.indicator_attributes)))
     cuts: list[int] = []
     for header in _INDICATOR_HEADER.finditer(text):
         pos, number, rows = header.end(), 1, [header.start()]
@@ -449,14 +449,14 @@ def _drop_repeated_run(body: list[_Line]) -> list[_Line]:
 
 def _heading_start(lex: Lexicons) -> regex.Pattern:
     return derived(lex, "heading_start",
-                   lambda: regex.compile("|".join(f"(?:{h.pattern.pattern})" for h in lex.headings)))
+                   lambda: regexes.compile("|".join(f"(?:{h.pattern.pattern})" for h in lex.headings)))
 
 
 def _join_broken_lines(body: list[_Line], lex: Lexicons) -> list[list[_Line]]:
     """Group lines into paragraphs, rejoining lines that PDF extraction split."""
     heading = _heading_start(lex)
     title_end = derived(lex, "title_end",
-                        lambda: regex.compile(f"(?:{'|'.join(map(regex.escape, lex.doc_types))}|年\\)|年）)$"))
+                        lambda: regexes.compile(f"(?:{'|'.join(map(regex.escape, lex.doc_types))}|年\\)|年）)$"))
     paragraphs: list[list[_Line]] = []
     for line in body:
         if paragraphs and _continues(paragraphs[-1][-1], line, heading, title_end):

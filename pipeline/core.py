@@ -18,6 +18,7 @@ from contextlib import contextmanager
 
 import regex
 
+from . import regexes
 from .lexicons import TargetLexicon, derived
 
 try:
@@ -187,7 +188,7 @@ class PatternList:
             compiled = []
             for i, source in enumerate(self.sources):
                 try:
-                    compiled.append(regex.compile(source))
+                    compiled.append(regexes.compile(source))
                 except regex.error as exc:
                     raise ValueError(i, str(exc)) from None
             self._regexes = tuple(compiled)

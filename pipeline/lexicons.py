@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import regex
 import yaml
 
+from . import regexes
 from .errors import LexiconError
 
 if TYPE_CHECKING:
@@ -138,7 +139,7 @@ class TargetLexicon:
 UNIT_KINDS = {"count", "frequency", "percentage", "multiple", "area", "money", "length", "duration",
               "weight", "volume", "energy", "qualifier"}
 COMPARATORS = {"eq", "ge", "gt", "le", "lt", "approx", "none"}  # none: a word that is not one (通过)
-_HAS_NUMERAL = regex.compile(r"[〇一二两三四五六七八九十百千万]")
+_HAS_NUMERAL = regexes.compile(r"[〇一二两三四五六七八九十百千万]")
 YEAR = r"(?:19|20)\d{2}|[一二][〇零○九][〇零○一二三四五六七八九]{2}"
 
 
@@ -325,9 +326,9 @@ def _circumstance(openers: list[str], frames: list[str]) -> regex.Pattern:
     """A clause that opens a circumstance (`围绕养老服务体系建设`) and does not close it to go
     on with its own commitment (`围绕…等方面做好信息公开`, `以用户体验为中心深化…`)."""
     if not openers:
-        return regex.compile("(?!)")
+        return regexes.compile("(?!)")
     closed = rf"(?![^,;。]*?(?:{alternation(frames)})\p{{Han}})" if frames else ""
-    return regex.compile(rf"^(?:{alternation(openers)}){closed}")
+    return regexes.compile(rf"^(?:{alternation(openers)}){closed}")
 
 
 def alternation(words: list[str] | tuple[str, ...]) -> str:
@@ -397,7 +398,7 @@ def _patterns(root, key, path, problems) -> list[str]:
 
 def _any_of(patterns: list[str]) -> regex.Pattern:
     """One pattern matching any of `patterns`; one that never matches when there are none."""
-    return regex.compile("|".join(f"(?:{p})" for p in patterns) if patterns else r"(?!)")
+    return regexes.compile("|".join(f"(?:{p})" for p in patterns) if patterns else r"(?!)")
 
 
 def _any_of_checked(patterns: list[str], path: Path, problems: _Problems) -> regex.Pattern | None:
@@ -433,7 +434,7 @@ def _pattern_list(sources: list[str], lines: list[int], path: Path, problems: _P
 
 def _compile(pattern: str, path: Path, line: int, problems: _Problems) -> regex.Pattern | None:
     try:
-        return regex.compile(pattern)
+        return regexes.compile(pattern)
     except regex.error as exc:
         problems.add(path, line, f"bad pattern {pattern!r}: {exc}")
         return None
@@ -465,7 +466,7 @@ def load_tsv(path: Path, columns: list[str], problems: _Problems) -> list[tuple[
     return rows
 
 
-_SIX_DIGITS = regex.compile(r"\d{6}")
+_SIX_DIGITS = regexes.compile(r"\d{6}")
 
 
 def _load_regions(path: Path, problems: _Problems) -> dict[str, Region]:
@@ -578,10 +579,10 @@ def load_lexicons(directory: Path | str = DEFAULT_DIR, extra_codebooks: tuple[st
         region_names=region_names,
         chrome_line=_any_of(chrome),
         line_breaks=_any_of(breaks),
-        section_titles=regex.compile(rf"(?:{alternation(optional['section_titles'])})(?=[^\p{{P}}\s])")
-        if optional["section_titles"] else regex.compile("(?!)"),
+        section_titles=regexes.compile(rf"(?:{alternation(optional['section_titles'])})(?=[^\p{{P}}\s])")
+        if optional["section_titles"] else regexes.compile("(?!)"),
         heading_body_opener=_any_of(body_openers),
-        chrome_label=regex.compile(rf"^(?P<label>{spaced})\s*[:：]\s*(?P<value>.*)$"),
+        chrome_label=regexes.compile(rf"^(?P<label>{spaced})\s*[:：]\s*(?P<value>.*)$"),
         meta_labels=meta_labels,
         doc_types=tuple(doc_types),
         org_suffixes=tuple(orgs),
@@ -716,20 +717,20 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
     not_kept = f"(?!{alternation(kept)})" if kept else ""
     return TargetLexicon(
         units=units,
-        unit_pattern=regex.compile(unit_alt),
+        unit_pattern=regexes.compile(unit_alt),
         comparators=comparators,
-        comparator_patterns={pos: regex.compile(alternation(list(words)) or "(?!)")
+        comparator_patterns={pos: regexes.compile(alternation(list(words)) or "(?!)")
                              for pos, words in comparators.items()},
         periods=periods,
-        period_pattern=regex.compile(alternation(list(periods)) or "(?!)"),
+        period_pattern=regexes.compile(alternation(list(periods)) or "(?!)"),
         levels=levels,
-        level_pattern=regex.compile(alternation(list(levels)) or "(?!)"),
-        verb_pattern=regex.compile(f"{not_kept}(?:{alternation(verbs)})" if verbs else "(?!)"),
-        np_stop_pattern=regex.compile(f"{not_kept}(?:{alternation(verbs + np_stops)})"),
+        level_pattern=regexes.compile(alternation(list(levels)) or "(?!)"),
+        verb_pattern=regexes.compile(f"{not_kept}(?:{alternation(verbs)})" if verbs else "(?!)"),
+        np_stop_pattern=regexes.compile(f"{not_kept}(?:{alternation(verbs + np_stops)})"),
         trim_words=tuple(sorted(set(trim), key=lambda w: (-len(w), w))),  # ties by word: same order in every process
         trim_keep=tuple(keep),
         windows=windows,
-        coverage_pattern=regex.compile(alternation([*coverage, *multiples]) or "(?!)"),
+        coverage_pattern=regexes.compile(alternation([*coverage, *multiples]) or "(?!)"),
         multiples=multiples,
         self_naming_units=frozenset(self_naming),
         names=NameIndex(names),
@@ -746,7 +747,7 @@ def _load_targets(directory: Path, problems: _Problems) -> TargetLexicon | None:
         past_sections=tuple(past_sections),
         circumstance=_circumstance(openers, frames),
         # 5个工作日内办结; 30日内将登记信息…与卫生健康部门共享 (the verb after its object)
-        service_limit=regex.compile(rf"[^,;。]{{0,12}}?(?:{alternation(service)})|将[^,;。]{{2,40}}?"
+        service_limit=regexes.compile(rf"[^,;。]{{0,12}}?(?:{alternation(service)})|将[^,;。]{{2,40}}?"
                                     rf"(?:{alternation(service)})(?=[,;。]|$)" if service else "(?!)"),
     )
 

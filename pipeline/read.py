@@ -22,7 +22,7 @@ from pathlib import Path
 
 import regex
 
-from . import core
+from . import core, regexes
 from .errors import InputError
 from .model import Decoded, Source
 from .normalize import t2s
@@ -49,15 +49,15 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
-_CHARSET = regex.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_\-]{2,20})""", regex.I)
-_LOOKS_HTML = regex.compile(rb"^\s*(<!doctype html|<html|<head|<body|<meta|<div|<p[\s>])", regex.I)
-_HAN = regex.compile(r"\p{Han}")
-_ASCII_WORD = regex.compile(r"[A-Za-z]{2,}")
+_CHARSET = regexes.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_\-]{2,20})""", regex.I)
+_LOOKS_HTML = regexes.compile(rb"^\s*(<!doctype html|<html|<head|<body|<meta|<div|<p[\s>])", regex.I)
+_HAN = regexes.compile(r"\p{Han}")
+_ASCII_WORD = regexes.compile(r"[A-Za-z]{2,}")
 MAX_SAMPLE = 20_000  # characters looked at to tell text from binary
 MIN_RUN_CHECK = 100
 MAX_ONE_CHAR_SHARE = 0.9
 WINDOW = round(MAX_SAMPLE * (1 - MAX_ONE_CHAR_SHARE))  # 2,000
-_WEIRD = regex.compile(r"[\p{Co}\p{Cn}\p{So}\p{Cs}\ufffd]")
+_WEIRD = regexes.compile(r"[\p{Co}\p{Cn}\p{So}\p{Cs}\ufffd]")
 
 
 def load_source(path: Path, display: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Source:

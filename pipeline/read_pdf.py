@@ -27,9 +27,10 @@ from dataclasses import dataclass
 
 import regex
 
+from . import regexes
 from .errors import InputError
 
-PAGE_NUMBER = regex.compile(
+PAGE_NUMBER = regexes.compile(
     r"^[\s\-—–－―_·•]*(?:第\s*)?[0-9]{1,4}(?:\s*页)?(?:\s*[/／]\s*[0-9]{1,4}|\s*共\s*[0-9]{1,4}\s*页)?[\s\-—–－―_·•]*$")
 OPENING = "(（《“‘〔【[\"'"
 MAX_PAGES = 2000  # the longest notices with annexes run to a few hundred pages

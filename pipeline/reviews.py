@@ -24,15 +24,14 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import regex
-
+from . import regexes
 from .errors import PipelineError
 from .extract.units import lead_and_units
 from .tables import SCHEMAS
 
 STATUSES = ("confirmed", "corrected", "rejected", "added")
-ROW_KEY = regex.compile(r"t:(?P<start>[0-9]+):(?P<end>[0-9]+)")
-UNIT_KEY = regex.compile(r"u:(?P<start>[0-9]+):(?P<end>[0-9]+):(?P<rank>[0-9]+)")
+ROW_KEY = regexes.compile(r"t:(?P<start>[0-9]+):(?P<end>[0-9]+)")
+UNIT_KEY = regexes.compile(r"u:(?P<start>[0-9]+):(?P<end>[0-9]+):(?P<rank>[0-9]+)")
 UNIT_FIELDS = ("unit", "role")
 ROLES = ("lead", "co", "actor")
 FLOAT_FIELDS = ("value", "value_max")

@@ -30,9 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import regex
-
-from . import __version__, compare, dataset, storage
+from . import __version__, compare, dataset, regexes, storage
 from .clean import clean
 from .cluster import TASK_DOCUMENTS, dask_map
 from .errors import InputError, PipelineError, check_stop
@@ -504,7 +502,7 @@ def _display(path: Path) -> str:
     return printable(path.as_posix() if path.is_absolute() else Path(os.path.normpath(path)).as_posix())
 
 
-_UNPRINTABLE = regex.compile(r"[\p{Cc}\p{Cs}\u2028\u2029]")
+_UNPRINTABLE = regexes.compile(r"[\p{Cc}\p{Cs}\u2028\u2029]")
 
 
 def printable(name: str) -> str:

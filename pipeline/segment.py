@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import regex
 
-from . import core
+from . import core, regexes
 from .lexicons import Lexicons, derived
 from .model import Clause, Paragraph, Segmented, Structured, Tag
 
@@ -27,18 +27,18 @@ PAIRS = {"(": ")", "[": "]", "〔": "〕", "【": "】", "《": "》", "〈": "�
 CLOSERS = {v: k for k, v in PAIRS.items()}
 TAG_OPENERS = "(〔[【"
 TAG_CLOSERS = ")〕]】"
-SENTENCE_DELIMITERS = regex.compile("[。！？；!?;]")
+SENTENCE_DELIMITERS = regexes.compile("[。！？；!?;]")
 # A comma or colon between digits is part of a number or a time (10,000, 17:00), not a clause break.
-CLAUSE_DELIMITERS = regex.compile("(?<![0-9])[,，:：]|[,，:：](?![0-9])")
+CLAUSE_DELIMITERS = regexes.compile("(?<![0-9])[,，:：]|[,，:：](?![0-9])")
 # Only these characters change the bracket stack: the scan jumps from one to the next.
-_BRACKETS = regex.compile("[" + regex.escape("".join(PAIRS) + "".join(CLOSERS) + '"') + "]")
+_BRACKETS = regexes.compile("[" + regex.escape("".join(PAIRS) + "".join(CLOSERS) + '"') + "]")
 MAX_PROTECTED_SPAN = 300  # a "pair" wider than this is two unrelated brackets
 MAX_CLAUSE = 1000
 # `依职责分别负责落实`, `按职责分工负责`: how the units named share a task.
 DUTY = r"(?:依|按|按照|根据)(?:各自)?职责(?:分工)?"
 # 序号|工作任务|责任单位|时间进度 (cells glued or joined with |) before the first row 1.
-TABLE_HEADER = regex.compile(r"序号\s*\|?(?P<cols>[\p{Han}|\s]{4,40}?)(?=\|?\s*1\s*\|?\s*\p{Han})")
-ROW_NUMBER = regex.compile(r"[0-9]{1,3}\s*\|?\s*(?=\p{Han})")
+TABLE_HEADER = regexes.compile(r"序号\s*\|?(?P<cols>[\p{Han}|\s]{4,40}?)(?=\|?\s*1\s*\|?\s*\p{Han})")
+ROW_NUMBER = regexes.compile(r"[0-9]{1,3}\s*\|?\s*(?=\p{Han})")
 
 
 def segment(doc: Structured, lex: Lexicons) -> Segmented:
@@ -218,7 +218,7 @@ def protected_mask(text: str, start: int, end: int) -> bytearray:
 
 def _tag_start_pattern(lex: Lexicons) -> regex.Pattern:
     keywords = "|".join(map(regex.escape, lex.tag_keywords))
-    return regex.compile(
+    return regexes.compile(
         rf"(?P<open>[{regex.escape(TAG_OPENERS)}])\s*(?:{keywords})\s*[:：]"
         rf"|(?:(?<=^|[。;；])\s*)(?:{keywords})\s*[:：]",
         regex.M,
@@ -237,7 +237,7 @@ def closing_pattern(lex: Lexicons) -> regex.Pattern:
     `(省商务厅牵头,合肥海关配合)`, `(由市科技局牵头实施)` (verbs, unit-name endings and
     deadline labels from lexicons/structure.yaml). `body` is the text inside the brackets."""
     if not lex.closing_verbs or not lex.unit_final_chars:
-        return regex.compile(r"(?!)")
+        return regexes.compile(r"(?!)")
     verbs = "|".join(map(regex.escape, lex.closing_verbs))
     name = unit_name_pattern(lex, r"[^\s,;:。()\[\]、]")
     units = rf"{name}(?:[、,]{name})*(?:等(?:有关)?(?:部门|单位)?)?"
@@ -245,7 +245,7 @@ def closing_pattern(lex: Lexicons) -> regex.Pattern:
     labels = "|".join(map(regex.escape, lex.deadline_labels)) or "(?!)"
     deadline = rf"(?:{labels})\s*:?\s*[^()\[\]]{{1,30}}"
     body = rf"{part}(?:\s*[,;]\s*{part})*(?:\s*[,;]\s*{deadline})?|{deadline}"
-    return regex.compile(rf"[(〔\[【]\s*(?P<body>{body})\s*[)〕\]】]")
+    return regexes.compile(rf"[(〔\[【]\s*(?P<body>{body})\s*[)〕\]】]")
 
 
 def table_headers(text: str, lex: Lexicons) -> Iterator[regex.Match]:
@@ -259,18 +259,18 @@ def row_cell_pattern(lex: Lexicons) -> regex.Pattern:
     `…方式。市民政局、市财政局2017年6月底前出台实施意见`, `…。市民政局持续实施`,
     `…。市民政局、市金融工作局省级政策出台后启动试点` (a condition, not a date)."""
     if not lex.unit_final_chars:
-        return regex.compile(r"(?!)")
+        return regexes.compile(r"(?!)")
     name = unit_name_pattern(lex, r"[^\s,;:。()\[\]、|]")
     cells = "|".join(map(regex.escape, lex.time_cells)) or "(?!)"
     conditions = "".join(f"|(?:{p})" for p in lex.time_cell_patterns)
     time = rf"(?:19|20)[0-9]{{2}}\s*年[^,;。|]{{0,24}}|{cells}{conditions}"
-    return regex.compile(rf"(?<=[。;!?)|])\s*(?P<units>{name}(?:[、,]{name})*)(?=\s*\|?\s*(?:{time})\s*\|?\s*$)")
+    return regexes.compile(rf"(?<=[。;!?)|])\s*(?P<units>{name}(?:[、,]{name})*)(?=\s*\|?\s*(?:{time})\s*\|?\s*$)")
 
 
-CELL_BAR = regex.compile(r"\s*\|\s*")
-_DEADLINE_COLUMN = regex.compile(r"时间|时限|进度|期限|时间节点")
-_CO_COLUMN = regex.compile(r"配合|协办|参与|协同|协助")
-_UNIT_COLUMN = regex.compile(r"(?:单位|部门|主体)$")
+CELL_BAR = regexes.compile(r"\s*\|\s*")
+_DEADLINE_COLUMN = regexes.compile(r"时间|时限|进度|期限|时间节点")
+_CO_COLUMN = regexes.compile(r"配合|协办|参与|协同|协助")
+_UNIT_COLUMN = regexes.compile(r"(?:单位|部门|主体)$")
 
 
 def column_role(cell: str, lex: Lexicons) -> str:

@@ -16,6 +16,7 @@ from datetime import date
 
 import regex
 
+from . import regexes
 from .core import PatternList
 from .extract.numbers import DIGITS, parse_number
 from .lexicons import Lexicons, Region, derived
@@ -28,30 +29,31 @@ SECTION_SEPARATOR = " > "
 
 _YEAR_DIGIT = DIGITS | {"O": 0}  # 二O二四: a Latin O typed for 〇 (full-width Ｏ is folded to it)
 _CN_Y = "[〇零○O一二三四五六七八九]"
-_DATE = regex.compile(
+_DATE = regexes.compile(
     rf"""(?P<y>(?:19|20)[0-9]{{2}})\s*(?:年\s*(?P<m>[0-9]{{1,2}})\s*月\s*(?P<d>[0-9]{{1,2}})\s*日
          |[-/.](?P<m2>[0-9]{{1,2}})[-/.](?P<d2>[0-9]{{1,2}})(?![0-9])
          |(?P<m3>(?:0[1-9]|1[0-2]))(?P<d3>(?:0[1-9]|[12][0-9]|3[01]))(?![0-9]))
        |(?P<cy>{_CN_Y}{{4}})年(?P<cm>十[一二]?|[一二三四五六七八九])月(?P<cd>三十[一]?|二?十[一二三四五六七八九]?|[一二三四五六七八九])日""",
     regex.X,
 )
-_DOC_NUMBER = regex.compile(
+_DOC_NUMBER = regexes.compile(
     r"(?P<org>\p{Han}{1,12}?)\s*[〔\[(【]\s*(?P<year>(?:19|20)[0-9]{2})\s*[〕\])】]\s*(?P<num>[0-9]{1,5})\s*号"
 )
-_PERIOD = regex.compile(r"(?P<a>(?:19|20)[0-9]{2})\s*年?\s*[-—–~至到]+\s*(?P<b>(?:19|20)[0-9]{2})\s*年")
+_PERIOD = regexes.compile(r"(?P<a>(?:19|20)[0-9]{2})\s*年?\s*[-—–~至到]+\s*(?P<b>(?:19|20)[0-9]{2})\s*年")
 # A single year in a title (2024年…工作要点); not an edition (2025年版) or a date (2024年3月).
-_YEAR = regex.compile(r"(?<![0-9])(?P<y>(?:19|20)[0-9]{2})\s*年(?!\s*[-—–~至到]?\s*[0-9]{1,2}\s*月|\s*版|\s*修订)")
-_DEADLINE = regex.compile(r"到\s*(?P<y>(?:19|20)[0-9]{2})\s*年")
-_COVER_TITLE = regex.compile(r"《(?P<t>[^《》\n]{4,120})》")
+_YEAR = regexes.compile(r"(?<![0-9])(?P<y>(?:19|20)[0-9]{2})\s*年(?!\s*[-—–~至到]?\s*[0-9]{1,2}\s*月|\s*版|\s*修订)")
+_DEADLINE = regexes.compile(r"到\s*(?P<y>(?:19|20)[0-9]{2})\s*年")
+_COVER_TITLE = regexes.compile(r"《(?P<t>[^《》\n]{4,120})》")
 # The cover letter of a forwarding notice (not `住房城乡建设部印发《…》` in a background paragraph).
-_COVER_CUE = regex.compile(r"印发给你们|发给你们|现将|已经.{0,20}(?:同意|通过)|(?:现|特)予(?:印发|转发)")
-_YEAR_ONLY = regex.compile(r"\s*(?:(?:19|20)[0-9]{2}\s*年)?\s*")  # 泉政办〔2017〕106号 2017年
-_BRACKET_LABEL = regex.compile(r"[\[【](?P<label>\p{Han}{2,8})[\]】](?P<value>[^\[【]*)")
-_NOTICE_TITLE = regex.compile(r"关于|印发|转发")
-_LIST_NUMBER = regex.compile(r"(?:[0-9]{1,3}|[IVX]{1,4})?\s*(?=\p{Han})|")  # `22 …`, `II浙江省…`: list or page numbers
-_FIVE_YEAR_PLAN = regex.compile(r"十(?P<n>[一二三四五六七八九])五")
-_SENTENCE_END = regex.compile(r"[。!?;！？；]")
-_PUNCT = regex.compile(r"[,，。:：;；!！?？]")
+_COVER_CUE = regexes.compile(r"印发给你们|发给你们|现将|已经.{0,20}(?:同意|通过)|(?:现|特)予(?:印发|转发)")
+_YEAR_ONLY = regexes.compile(r"\s*(?:(?:19|20)[0-9]{2}\s*年)?\s*")  # 泉政办〔2017〕106号 2017年
+_BRACKET_LABEL = regexes.compile(r"[\[【](?P<label>\p{Han}{2,8})[\]】](?P<value>[^\[【]*)")
+_NOTICE_TITLE = regexes.compile(r"关于|印发|转发")
+# `22 …`, `II浙江省…`: list or page numbers
+_LIST_NUMBER = regexes.compile(r"(?:[0-9]{1,3}|[IVX]{1,4})?\s*(?=\p{Han})|")
+_FIVE_YEAR_PLAN = regexes.compile(r"十(?P<n>[一二三四五六七八九])五")
+_SENTENCE_END = regexes.compile(r"[。!?;！？；]")
+_PUNCT = regexes.compile(r"[,，。:：;；!！?？]")
 
 
 def structure(norm: Normalized, lex: Lexicons) -> Structured:
@@ -205,9 +207,9 @@ def _field(fields: dict[str, str], lex: Lexicons, key: str) -> str | None:
 
 def _org_suffix_patterns(lex: Lexicons) -> tuple[regex.Pattern, regex.Pattern, regex.Pattern]:
     strong = [s for s in lex.org_suffixes if len(s) >= 2 or s in ("局", "厅", "院", "部")]
-    return (regex.compile(f"(?:{'|'.join(map(regex.escape, sorted(strong, key=len, reverse=True)))})"),
-            regex.compile(f"(?:{'|'.join(map(regex.escape, lex.org_suffixes))})$"),
-            regex.compile(f"^(?:{'|'.join(map(regex.escape, lex.org_suffixes))})"))
+    return (regexes.compile(f"(?:{'|'.join(map(regex.escape, sorted(strong, key=len, reverse=True)))})"),
+            regexes.compile(f"(?:{'|'.join(map(regex.escape, lex.org_suffixes))})$"),
+            regexes.compile(f"^(?:{'|'.join(map(regex.escape, lex.org_suffixes))})"))
 
 
 def split_orgs(line: str, lex: Lexicons) -> list[str]:

@@ -29,16 +29,15 @@ from __future__ import annotations
 from bisect import bisect_right
 
 import ahocorasick
-import regex
 
-from .. import core
+from .. import core, regexes
 from ..lexicons import Codebook, Lexicons, derived
 from ..model import CategoryCode, CategoryCodes, Segmented
 
 MASK = "□"
 # Programme and document names: “十百千培育工程”, 《…行动方案》. Words inside them say what the
 # name is called, not what the clause does — unless the whole name is a term (“三所学校”).
-QUOTED_NAME = regex.compile(r"“([^”\n]{1,40})”|《([^》\n]{1,60})》|\"([^\"\n]{1,40})\"")
+QUOTED_NAME = regexes.compile(r"“([^”\n]{1,40})”|《([^》\n]{1,60})》|\"([^\"\n]{1,40})\"")
 INHERITED_SCORE = 0.5
 GRANT_WITHIN = 14  # characters at the start of a clause where its grant verb may stand
 

@@ -19,17 +19,17 @@ from typing import NamedTuple
 
 import regex
 
-from .. import core
+from .. import core, regexes
 from ..lexicons import TargetLexicon
 from .numbers import ANY_NUMERAL, DIGITS, NUMBER_PATTERN, NumberError, parse_number
 
 CN_YEAR = r"[一二][〇零○一二三四五六七八九]{3}"
-_CN_YEAR = regex.compile(CN_YEAR)
+_CN_YEAR = regexes.compile(CN_YEAR)
 YEAR_WORDS = rf"(?:19|20)[0-9]{{2}}|{CN_YEAR}|[两二一]千零?[一二三四五六七八九十]{{1,4}}"
 MONTH = r"[0-9]{1,2}|十[一二]?|[一二三四五六七八九]"
 DAY = r"[0-9]{1,2}|三十一?|二?十[一二三四五六七八九]?|[一二三四五六七八九]"
 DATE = rf"""(?P<@y>{YEAR_WORDS})\s*年(?:\s*(?P<@m>{MONTH})\s*月(?:\s*(?P<@d>{DAY})\s*[日号])?)?"""
-DATE_ONE = regex.compile(
+DATE_ONE = regexes.compile(
     rf"""(?P<pre>截止到?|截至|到|至|从|在|公元|于)?\s*{DATE.replace('@', 'a')}
         (?:\s*(?P<sep>至|到|——|—|-|~)\s*(?:(?:{DATE.replace('@', 'b')})|(?P<bm>{MONTH})\s*月))?
         (?:(?:上|下)半年)?
@@ -39,18 +39,18 @@ DATE_ONE = regex.compile(
 )
 DURATION_UNITS = ("个工作日|工作日|个交易日|交易日|个星期|星期|个季度|季度|个学期|学期|个月|年|天|日|周|小时"
                   "|个小时|分钟|月")
-YEAR_SPAN = regex.compile(
+YEAR_SPAN = regexes.compile(
     rf"(?P<ay>{YEAR_WORDS})\s*年?\s*(?:至|到|——|—|-|~)\s*(?P<by>{YEAR_WORDS})\s*年(?:前|以前|之前)?")
-_WINDOW = regex.compile(
+_WINDOW = regexes.compile(
     rf"""(?P<pre>未来|今后|下|近)?\s*(?P<n>{NUMBER_PATTERN})\s*(?P<half1>个半)?(?P<u>{DURATION_UNITS})(?P<half2>半)?
          \s*(?P<post>以内|之内|内)?""",
     regex.X,
 )
-_EVERY_N = regex.compile(
+_EVERY_N = regexes.compile(
     rf"(?:每?隔|每)\s*(?P<n>{NUMBER_PATTERN})\s*(?P<u>分钟|小时|个小时|天|日|周|个星期|星期|个月|月|年|学年|学期)")
 _PERIOD_UNIT = {"半年": (0.5, "年"), "学期": (1, "学期"), "学年": (1, "学年"), "季度": (1, "季度"),
                 "月": (1, "月"), "周": (1, "周"), "天": (1, "天"), "年": (1, "年")}
-FOUR_DIGITS = regex.compile(r"[0-9]{4}")
+FOUR_DIGITS = regexes.compile(r"[0-9]{4}")
 _UNIT_NAMES = {"个星期": "星期", "个季度": "季度", "个学期": "学期", "个工作日": "工作日", "个交易日": "交易日",
                "个小时": "小时"}
 

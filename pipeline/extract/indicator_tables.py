@@ -26,27 +26,26 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import regex
-
+from .. import regexes
 from ..lexicons import Lexicons
 from ..model import Clause, Paragraph, Target
 from ..segment import CELL_BAR, table_cells
 from .numbers import HAN
 from .quantities import find_quantities
 
-YEAR_CELL = regex.compile(r"(?:19|20)[0-9]{2}(?=\s*年)")
-TARGET_COLUMN = regex.compile(r"目标|规划值|预期值")
-VALUE_COLUMN = regex.compile(r"目标|现状|基期|基数|基准|规划值|预期值")
-INDICATOR_COLUMN = regex.compile(r"指标(?!属性)|项目")
-VALUE_CELL = regex.compile(
+YEAR_CELL = regexes.compile(r"(?:19|20)[0-9]{2}(?=\s*年)")
+TARGET_COLUMN = regexes.compile(r"目标|规划值|预期值")
+VALUE_COLUMN = regexes.compile(r"目标|现状|基期|基数|基准|规划值|预期值")
+INDICATOR_COLUMN = regexes.compile(r"指标(?!属性)|项目")
+VALUE_CELL = regexes.compile(
     r"(?P<qualifier>\p{Han}{0,8}?)\s*(?:≥|≤|>|<|不低于|不少于|不高于|不超过|达到|约)?\s*[0-9]+(?:\.[0-9]+)?"
     r"\s*(?:%|‰|\p{Han}{1,3})?\s*(?:以上|以下|左右)?")
-NO_VALUE = regex.compile(r"—+|-+|－+|/|／|无|\s*")
-UNIT_LABEL = regex.compile(r"\s*\((?P<unit>[^()0-9]{1,6})\)\s*$")
-PROGRESS_COLUMN = regex.compile(r"完成|实际|实绩")
-UNIT_COLUMN = regex.compile(r"(?:计量)?单位")
-ROW_NUMBER = regex.compile(r"[0-9]{1,3}")
-SENTENCE_MARK = regex.compile(r"[。;:]")
+NO_VALUE = regexes.compile(r"—+|-+|－+|/|／|无|\s*")
+UNIT_LABEL = regexes.compile(r"\s*\((?P<unit>[^()0-9]{1,6})\)\s*$")
+PROGRESS_COLUMN = regexes.compile(r"完成|实际|实绩")
+UNIT_COLUMN = regexes.compile(r"(?:计量)?单位")
+ROW_NUMBER = regexes.compile(r"[0-9]{1,3}")
+SENTENCE_MARK = regexes.compile(r"[。;:]")
 TOTALS = ("合计", "小计", "总计")
 MAX_CELL = 40  # a longer line is prose after the table, not a cell
 MAX_HEADER = 12  # header cells, one a line

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import regex
 
+from .. import regexes
+
 DIGITS = {"零": 0, "〇": 0, "○": 0, "Ｏ": 0, "一": 1, "幺": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
           "六": 6, "七": 7, "八": 8, "九": 9, "壹": 1, "贰": 2, "叁": 3, "参": 3, "肆": 4, "伍": 5,
           "陆": 6, "柒": 7, "捌": 8, "玖": 9}
@@ -32,7 +34,7 @@ NUMBER_PATTERN = rf"(?>(?:{ARABIC}|[{CN_CHARS}]){{1,40}})(?:点(?:[0-9]{{1,12}}|
 NUMBER_TEMPLATE = f"(?=[0-9{CN_CHARS}])(?:{NUMBER_PATTERN})"
 # One numeral: runs of Arabic numbers and Chinese numeral characters, a decimal point
 # written 点 between digits, an optional sign.
-NUMERAL = regex.compile(
+NUMERAL = regexes.compile(
     # a dash after a number, a dash or a bracket is a range separator, not a minus
     rf"""(?P<sign>(?:负的?|(?<![\w{CN_CHARS}\-—~－)）\]]\s{{0,2}})[-－])\s?)?
         (?:(?!(?:百|千|万|仟)分之)(?P<den>(?>(?:{ARABIC}|[{CN_CHARS}]){{1,40}}))分之(?=[0-9{CN_CHARS}]))?   # 三分之一
@@ -41,8 +43,8 @@ NUMERAL = regex.compile(
 )
 # Every number, year and quantity holds one of these characters (半: 半年, 一半): a
 # stretch of text without any holds none, and the full patterns need not run on it.
-ANY_NUMERAL = regex.compile(f"[0-9{CN_CHARS}半]")
-_TOKEN = regex.compile(rf"{ARABIC}|[{CN_CHARS}]|点")
+ANY_NUMERAL = regexes.compile(f"[0-9{CN_CHARS}半]")
+_TOKEN = regexes.compile(rf"{ARABIC}|[{CN_CHARS}]|点")
 
 
 class NumberError(ValueError):
@@ -182,13 +184,13 @@ class Number:
 
 # Numeral characters that are also ordinary words unless a measure or unit follows.
 MAX_NUMERAL_CHARS = 40
-_ARABIC_DIGIT = regex.compile(r"[0-9]")
-HAN = regex.compile(r"\p{Han}")
-_VAGUE = regex.compile(r"几|多少|数")
+_ARABIC_DIGIT = regexes.compile(r"[0-9]")
+HAN = regexes.compile(r"\p{Han}")
+_VAGUE = regexes.compile(r"几|多少|数")
 # 百日草, 千亿级, 亿元以上项目, 百万扩招: magnitudes without a digit name a kind or a programme;
 # an amount of a hundred is written 一百 or 100.
-_MAGNITUDES_ONLY = regex.compile(r"[百佰千仟万亿]+")
-_RANGE_NEXT = regex.compile(rf"\s*(?:至|到|-|~|—)\s*[0-9{CN_CHARS}]")
+_MAGNITUDES_ONLY = regexes.compile(r"[百佰千仟万亿]+")
+_RANGE_NEXT = regexes.compile(rf"\s*(?:至|到|-|~|—)\s*[0-9{CN_CHARS}]")
 
 
 def find_numbers(text: str, units: regex.Pattern | None = None) -> list[Number]:  # noqa: C901

@@ -20,23 +20,23 @@ from dataclasses import dataclass
 
 import regex
 
-from .. import core
+from .. import core, regexes
 from ..lexicons import TargetLexicon, Unit, derived
 from .numbers import ANY_NUMERAL, NUMERAL, Number, NumberError, find_numbers, parse_number
 
-RANGE_SEP = regex.compile(r"\s*(?:\(含\))?\s*(?:至|到|——|--|—|–|-|~|－)\s*")
-BETWEEN = regex.compile(r"\s*(?:与|和|到)\s*")
-BETWEEN_END = regex.compile(r"\s*(?:之间|间)")
-FILLER = regex.compile(r"(?:了|为|是|有|达|在)?\s*$")
-PERCENT_PREFIX = regex.compile(
+RANGE_SEP = regexes.compile(r"\s*(?:\(含\))?\s*(?:至|到|——|--|—|–|-|~|－)\s*")
+BETWEEN = regexes.compile(r"\s*(?:与|和|到)\s*")
+BETWEEN_END = regexes.compile(r"\s*(?:之间|间)")
+FILLER = regexes.compile(r"(?:了|为|是|有|达|在)?\s*$")
+PERCENT_PREFIX = regexes.compile(
     r"(?P<neg>负的?)?(?P<p>百|千|万|仟)分之?(?=负?[0-9零〇一二两三四五六七八九十百壹贰叁肆伍陆柒捌玖拾佰])")
-HALF_UNIT = regex.compile(r"(?<!每|[上下]|[0-9]|[一二三四五六七八九十])半(?=\S)")
-ADJACENT = regex.compile(r"(?P<a>[一两二三四五六七八九])(?P<b>[两二三四五六七八九])(?P<m>[十百千万亿]*)")
+HALF_UNIT = regexes.compile(r"(?<!每|[上下]|[0-9]|[一二三四五六七八九十])半(?=\S)")
+ADJACENT = regexes.compile(r"(?P<a>[一两二三四五六七八九])(?P<b>[两二三四五六七八九])(?P<m>[十百千万亿]*)")
 _ADJACENT_VALUE = {c: i + 1 for i, c in enumerate("一二三四五六七八九")} | {"两": 2}  # 一两项, 两三个: 1–2, 2–3
-BOUND_JOIN = regex.compile(r"\s*(?:的同时|并且|并|且|而且|而|同时|,|，|、)?\s*")
-HALF = regex.compile(r"半")
-MONEY_TAIL = regex.compile(r"(?P<jiao>[0-9一二三四五六七八九])\s*[角毛](?:(?P<fen>[0-9一二三四五六七八九])\s*分)?")
-CHENG_WORD = regex.compile(r"[为立功长果绩员本就熟效型才年人绩品]")  # 成为, 成立 … are verbs, not tenths
+BOUND_JOIN = regexes.compile(r"\s*(?:的同时|并且|并|且|而且|而|同时|,|，|、)?\s*")
+HALF = regexes.compile(r"半")
+MONEY_TAIL = regexes.compile(r"(?P<jiao>[0-9一二三四五六七八九])\s*[角毛](?:(?P<fen>[0-9一二三四五六七八九])\s*分)?")
+CHENG_WORD = regexes.compile(r"[为立功长果绩员本就熟效型才年人绩品]")  # 成为, 成立 … are verbs, not tenths
 
 
 @dataclass(frozen=True)
@@ -150,7 +150,7 @@ def _find_quantities(text: str, lex: TargetLexicon) -> list[Quantity]:
 def _followers(lex: TargetLexicon) -> regex.Pattern:
     """What may follow a lone numeral character: a unit, or 成 (tenths: 九成)."""
     return derived(lex, "followers",
-                   lambda: regex.compile(f"(?:{lex.unit_pattern.pattern})|成(?!{CHENG_WORD.pattern})"))
+                   lambda: regexes.compile(f"(?:{lex.unit_pattern.pattern})|成(?!{CHENG_WORD.pattern})"))
 
 
 def _adjacent_ok(m: regex.Match, numbers: list[Number], starts: list[int]) -> bool:
@@ -307,8 +307,8 @@ def _unit_label_before(text: str, start: int, lex: TargetLexicon) -> tuple[Unit,
     return (unit, _LABEL_MULTIPLIER[m["m"] or ""]) if unit is not None and unit.kind == "count" else None
 
 
-_UNIT_LABEL = regex.compile(r"\((?P<m>万|千|百|亿)?(?P<u>\p{Han}{1,3})\)\s*")
-YEAR_NUMERAL = regex.compile(r"(?:19|20)[0-9]{2}|[一二][〇零○九][〇零○一二三四五六七八九]{2}")
+_UNIT_LABEL = regexes.compile(r"\((?P<m>万|千|百|亿)?(?P<u>\p{Han}{1,3})\)\s*")
+YEAR_NUMERAL = regexes.compile(r"(?:19|20)[0-9]{2}|[一二][〇零○九][〇零○一二三四五六七八九]{2}")
 
 
 def _give_back_unit_char(text: str, n: Number, lex: TargetLexicon) -> Number:
@@ -338,7 +338,7 @@ def _suffix_comparator(lex: TargetLexicon) -> regex.Pattern:
     """The longest comparator word ending a string: the leftmost match of the
     alternation anchored at the end."""
     return derived(lex, "suffix_comparator",
-                   lambda: regex.compile(f"(?:{lex.comparator_patterns['before'].pattern})\\Z"))
+                   lambda: regexes.compile(f"(?:{lex.comparator_patterns['before'].pattern})\\Z"))
 
 
 def _comparator_before(text: str, start: int, lex: TargetLexicon) -> tuple[str, int] | None:

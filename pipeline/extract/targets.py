@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 import regex
 
-from .. import core
+from .. import core, regexes
 from ..errors import InputError
 from ..lexicons import Lexicons, TargetLexicon, alternation, derived
 from ..model import Clause, Segmented, Target
@@ -39,42 +39,43 @@ from .numbers import ANY_NUMERAL, CN_CHARS, HAN, NUMBER_TEMPLATE, NUMERAL
 from .quantities import ADJACENT, Quantity, clause_quantities
 
 TARGET_KINDS = {"count", "percentage", "multiple", "area", "money", "length", "duration", "frequency"}
-SPACES = regex.compile(r"\s+")
+SPACES = regexes.compile(r"\s+")
 EVENT_UNITS = {"届", "次", "轮", "场", "场次", "节次", "期"}  # counted per period, they are frequencies
-WITHIN_AFTER = regex.compile(r"\s*(?:之内|内)")
+WITHIN_AFTER = regexes.compile(r"\s*(?:之内|内)")
 RANGE_JOINERS = "至到-~—–"
 # Another number ends a bound's reach (、 does not: 至少修习舞蹈、戏剧等1个模块), unless it is
 # the period of the frequency bounded: 至少每3年举办1次.
-GAP_BREAK = regex.compile(r"[0-9]")
-PER_PERIOD = regex.compile(r"每\s*[0-9一二两三四五六七八九十]{1,3}\s*个?(?:年|月|周|天|日|学期|学年)")
-CLAUSE_PUNCT = regex.compile(r"[,:;]")
-OPENING_HEDGE = regex.compile(r"^(?:力争|争取|确保)")
-OPENING_WORDS = regex.compile(r"\s*(?:力争|争取|确保|计划|预计)?\s*")
-COVERAGE_TAIL = regex.compile(r"\s*覆盖")
-ITEM_SEPARATOR = regex.compile(r"\s*[、和及与]?\s*")
-SLASH_PER = regex.compile(r"(?:\s*/\s*(?:人|户|名|家|所|个|床|生|次|亩))*\s*/\s*(?P<p>天|日|月|年|周|学期|学年)(?!\w)")
-DUTY_WORDS = regex.compile(r"^(?:确保|务必)|\s*(?:在|于)\s*$")
-GRANT_VERB = regex.compile(r"分别|给予|一次性|奖励|补助|补贴|奖补|资助|安排|投入|拨付|发放|筹措|筹集")
-SUBJECT_ADVERBS = regex.compile(r"(?:要|应|须|需|至少|力争|每年|再|共)*")
-SHARED_LEVEL = regex.compile(r"(?P<w>国家|省|自治区|市|州|县|区)\s*[、和及与]\s*$")
-PAYER = regex.compile(r"(?:财政|[^,;。、的]{0,6}?(?:资金|经费|预算))")  # 省级财政, 市级工业发展资金
-AT_LEAST_BEFORE = regex.compile(r"(?:至少|不低于|不少于)[^,;。]{0,4}$")  # 至少实现翻倍
-SEMICOLON = regex.compile(r"\s*[;；]")
-LEVEL_LIST = regex.compile(r"\s*(?:、|和|及|与|或|,)\s*")  # 市级、县级: levels listed side by side
+GAP_BREAK = regexes.compile(r"[0-9]")
+PER_PERIOD = regexes.compile(r"每\s*[0-9一二两三四五六七八九十]{1,3}\s*个?(?:年|月|周|天|日|学期|学年)")
+CLAUSE_PUNCT = regexes.compile(r"[,:;]")
+OPENING_HEDGE = regexes.compile(r"^(?:力争|争取|确保)")
+OPENING_WORDS = regexes.compile(r"\s*(?:力争|争取|确保|计划|预计)?\s*")
+COVERAGE_TAIL = regexes.compile(r"\s*覆盖")
+ITEM_SEPARATOR = regexes.compile(r"\s*[、和及与]?\s*")
+SLASH_PER = regexes.compile(
+    r"(?:\s*/\s*(?:人|户|名|家|所|个|床|生|次|亩))*\s*/\s*(?P<p>天|日|月|年|周|学期|学年)(?!\w)")
+DUTY_WORDS = regexes.compile(r"^(?:确保|务必)|\s*(?:在|于)\s*$")
+GRANT_VERB = regexes.compile(r"分别|给予|一次性|奖励|补助|补贴|奖补|资助|安排|投入|拨付|发放|筹措|筹集")
+SUBJECT_ADVERBS = regexes.compile(r"(?:要|应|须|需|至少|力争|每年|再|共)*")
+SHARED_LEVEL = regexes.compile(r"(?P<w>国家|省|自治区|市|州|县|区)\s*[、和及与]\s*$")
+PAYER = regexes.compile(r"(?:财政|[^,;。、的]{0,6}?(?:资金|经费|预算))")  # 省级财政, 市级工业发展资金
+AT_LEAST_BEFORE = regexes.compile(r"(?:至少|不低于|不少于)[^,;。]{0,4}$")  # 至少实现翻倍
+SEMICOLON = regexes.compile(r"\s*[;；]")
+LEVEL_LIST = regexes.compile(r"\s*(?:、|和|及|与|或|,)\s*")  # 市级、县级: levels listed side by side
 # Between two amounts of one list: at most a short noun phrase, then the conjunction.
-AMOUNT_JOIN = regex.compile(r"\s*(?:、|和|或|及)\s*")  # 200万元、100万元: amounts side by side
-LIST_JOIN = regex.compile(r"[^,;。，；:：()（）]{0,12}?(?:和|及|与|以及|、)\s*")
-ROW_LABEL = regex.compile(r"^\s*[0-9]{1,3}\s*\|?\s*")  # a task table's row number
+AMOUNT_JOIN = regexes.compile(r"\s*(?:、|和|或|及)\s*")  # 200万元、100万元: amounts side by side
+LIST_JOIN = regexes.compile(r"[^,;。，；:：()（）]{0,12}?(?:和|及|与|以及|、)\s*")
+ROW_LABEL = regexes.compile(r"^\s*[0-9]{1,3}\s*\|?\s*")  # a task table's row number
 GRANT_NOUNS = ("奖励", "补助", "补贴", "奖补", "资助")  # verbs that also name the money granted
-NOT_NP_START = regex.compile(r"(?:的|等|左右|以上|以下|以内|、|和|及|或|是|为|已|要)")
-QUOTED = regex.compile(r"“[^”\n]{1,60}”|《[^》\n]{1,80}》|〈[^〉\n]{1,60}〉|\"[^\"\n]{1,60}\"|「[^」\n]{1,60}」")
+NOT_NP_START = regexes.compile(r"(?:的|等|左右|以上|以下|以内|、|和|及|或|是|为|已|要)")
+QUOTED = regexes.compile(r"“[^”\n]{1,60}”|《[^》\n]{1,80}》|〈[^〉\n]{1,60}〉|\"[^\"\n]{1,60}\"|「[^」\n]{1,60}」")
 MIN_AFTER_DE = 2  # after the last 的, at least this many characters make the noun phrase
 MAX_BACKOFF = 8  # boundaries tried before the segment start
 MAX_NP = 60  # characters an indicator may span: no noun phrase in a notice is longer
 PLACE_NUMERALS = frozenset("一二两三四五六七八九十百千万")  # a place name's numeral is written in characters
 PLACE_REACH = 12  # characters either side of a number in which a region name holding it is looked for
 PLACE_LIST = "、"
-NUMERAL_RUN = regex.compile(rf"[0-9{CN_CHARS}]+")
+NUMERAL_RUN = regexes.compile(rf"[0-9{CN_CHARS}]+")
 NEAR = 40  # characters around a quantity in which patterns about it are matched (≥ any lookahead)
 # A comparator this far before the number still governs it, over the noun phrase between
 # (不低于教师总数5%, 不超过项目新增设备、软件投资额的10%); another number in between ends its reach.
@@ -278,7 +279,7 @@ def _task_deadlines(text: str, body: list[Clause], found: list[Target], lex: Lex
     gets one milestone, on its first clause that states the commitment (not `围绕…`)."""
     if not lex.deadline_labels:
         return found
-    label = derived(lex, "deadline_label", lambda: regex.compile(rf"(?:{alternation(lex.deadline_labels)})\s*:?\s*"))
+    label = derived(lex, "deadline_label", lambda: regexes.compile(rf"(?:{alternation(lex.deadline_labels)})\s*:?\s*"))
     tl = lex.targets
     out = list(found)
     by_clause: dict[int, list[int]] = {}
@@ -327,7 +328,7 @@ def _task_milestone(text: str, item: list[Clause], deadline: Deadline, tl: Targe
     return [_milestone(clause, commitment, deadline, "clause", "task_deadline", tl)] if commitment else []
 
 
-_ITEM_NUMBER = regex.compile(
+_ITEM_NUMBER = regexes.compile(
     r"^\s*(?:[0-9]{1,2}[.、]|[一二三四五六七八九十]{1,3}、|\([一二三四五六七八九十0-9]{1,3}\))")
 
 
@@ -751,10 +752,10 @@ def _np_after(text: str, start: int, end: int, tl: TargetLexicon) -> str | None:
     return phrase
 
 
-BRACKETED = regex.compile(r"\([^()]*\)")
-LEAD_NAME = regex.compile(r"一周期的?")
-WINDOW_LEAD = regex.compile(r"(?:之)?内\s*(?:应|要|须|需)?")
-WINDOW_TASK_END = regex.compile(r"并|后|,|;|。|等工作")
+BRACKETED = regexes.compile(r"\([^()]*\)")
+LEAD_NAME = regexes.compile(r"一周期的?")
+WINDOW_LEAD = regexes.compile(r"(?:之)?内\s*(?:应|要|须|需)?")
+WINDOW_TASK_END = regexes.compile(r"并|后|,|;|。|等工作")
 
 
 def _head_after_de(text: str, start: int, end: int) -> int:
@@ -790,12 +791,12 @@ def _np_before(text: str, start: int, end: int, boundaries: list[int], tl: Targe
 
 def _verb_before(tl: TargetLexicon) -> regex.Pattern:
     """A verb (with an adverb) that ends where the pattern's search ends."""
-    return derived(tl, "verb_before", lambda: regex.compile(rf"(?:{_verb_only(tl).pattern})\s*$"))
+    return derived(tl, "verb_before", lambda: regexes.compile(rf"(?:{_verb_only(tl).pattern})\s*$"))
 
 
 def _verb_only(tl: TargetLexicon) -> regex.Pattern:
     """A phrase that is only a verb (with an adverb): 给予, 一次性给予, 可申请, 建立."""
-    return derived(tl, "verb_only", lambda: regex.compile(
+    return derived(tl, "verb_only", lambda: regexes.compile(
         rf"(?:一次性|可以|可|另|再|均|要)?(?:{tl.verb_pattern.pattern}|给予|保证|突破|申请|计算和收取)"
         r"|每(?:个|名|人|家|所|年)"))  # 每个…给予30万元: a distributor names nothing
 

@@ -23,46 +23,44 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import regex
-
-from .. import core
+from .. import core, regexes
 from ..lexicons import Lexicons, UnitLexicon, UnitType, alternation, derived
 from ..model import Clause, Metadata, Responsibility, Segmented, Tag
 from ..segment import protected_mask
 
-_SPACES = regex.compile(r"\s+")
-_SUBJECT_LEAD = regex.compile(r"^(?:由|请|并|同时)")
+_SPACES = regexes.compile(r"\s+")
+_SUBJECT_LEAD = regexes.compile(r"^(?:由|请|并|同时)")
 MAX_KNOWN_NAMES = 50_000  # unit names whose type is remembered in a process
-_QUANTIFIER = regex.compile(r"^(?:各|有关|所有)")
-LABEL = regex.compile(r"(?P<label>牵头单位|牵头部门|责任单位|责任部门|配合单位|配合部门|协办单位|参与单位)\s*[:：]")
-LEAD_FIRST = regex.compile(
+_QUANTIFIER = regexes.compile(r"^(?:各|有关|所有)")
+LABEL = regexes.compile(r"(?P<label>牵头单位|牵头部门|责任单位|责任部门|配合单位|配合部门|协办单位|参与单位)\s*[:：]")
+LEAD_FIRST = regexes.compile(
     r"(?:(?:排名第一|排在第一位|排第一|排名首位|第一个)的?|列第一位者?的?)(?:单位|部门)?为牵头(?:单位|部门)")
-LEAD_SEMICOLON = regex.compile(r"分号前的?(?:单位|部门)?为牵头(?:单位|部门)")
-LEAD_COMMA = regex.compile(r"逗号前的?(?:单位|部门)?为牵头(?:单位|部门)")
-CONVENTION = regex.compile(
+LEAD_SEMICOLON = regexes.compile(r"分号前的?(?:单位|部门)?为牵头(?:单位|部门)")
+LEAD_COMMA = regexes.compile(r"逗号前的?(?:单位|部门)?为牵头(?:单位|部门)")
+CONVENTION = regexes.compile(
     rf"[。;,(]?\s*(?:{LEAD_FIRST.pattern}|{LEAD_SEMICOLON.pattern}|{LEAD_COMMA.pattern})"
     r"\s*(?:,\s*其余[^,;()]{0,16})?\s*(?:[,,]?\s*下同)?\s*\)?")
 # 市文广新局市民政局: two names whose 、 was lost (a level prefix right after a unit's end).
-GLUED_UNITS = regex.compile(r"(?<=\p{Han}{2}[局厅办])(?=[市县省]\p{Han}{2,}[局厅办委会])")
+GLUED_UNITS = regexes.compile(r"(?<=\p{Han}{2}[局厅办])(?=[市县省]\p{Han}{2,}[局厅办委会])")
 # 各区市县政府及园区管委会: two units joined by 及 (never 人力资源和社会保障局: only after a unit's end)
-UNIT_AND_UNIT = regex.compile(r"(?<=[府会局委办厅部院])及(?=\p{Han}{3})")
+UNIT_AND_UNIT = regexes.compile(r"(?<=[府会局委办厅部院])及(?=\p{Han}{3})")
 # `以下均需各县(市、区)人民政府…组织实施,不再列出`: units stated once for every later task.
-STANDING = regex.compile(
+STANDING = regexes.compile(
     r"[。;,]?\s*以下(?:各项)?(?:任务|工作)?均(?:需|须|由)?(?P<units>[^。]{2,80}?)"
     r"(?:组织实施|负责落实|负责实施|负责|落实)\s*,?\s*不再(?:一一)?列出\s*")
 # `广安经开区、川渝高竹新区管委会`: a suffix written once after the last of several places.
-SHARED_SUFFIX = regex.compile(r"(?:管委会|人民政府|党委)$")
-PLACE_END = regex.compile(r"(?:新区|园区|开发区|经开区|高新区|景区)$")
+SHARED_SUFFIX = regexes.compile(r"(?:管委会|人民政府|党委)$")
+PLACE_END = regexes.compile(r"(?:新区|园区|开发区|经开区|高新区|景区)$")
 SEPARATORS = "、,;"
 # 各区、县级市: 各 over a list of levels is one collective entry (SPEC §7).
-EACH_LEVEL = regex.compile(r"各(?:市|县|区|乡|镇|旗|乡镇|街道)(?:、(?:县级市|市|县|区|乡|镇|旗|乡镇|街道))*")
-LEVEL_START = regex.compile(r"(?:县级市|市|县|区|乡|镇|旗|乡镇|街道)")
+EACH_LEVEL = regexes.compile(r"各(?:市|县|区|乡|镇|旗|乡镇|街道)(?:、(?:县级市|市|县|区|乡|镇|旗|乡镇|街道))*")
+LEVEL_START = regexes.compile(r"(?:县级市|市|县|区|乡|镇|旗|乡镇|街道)")
 OPENERS, CLOSERS = "(〔[【", ")〕]】"
-ACTOR_CUE = regex.compile(
+ACTOR_CUE = regexes.compile(
     r"要|应|须|需|负责|牵头|会同|设立|将|统筹|组织|建立|加强|成立|安排|落实|制定|做好|积极|切实|适时|对|在|分别|依法|"
     r"按照|结合|加大|探索|推进|指导|定期|优先|鼓励|支持")
 MAX_ACTOR = 24  # characters a unit named as a subject may take
-COLLECTIVE_START = regex.compile(r"各|有关|所有")
+COLLECTIVE_START = regexes.compile(r"各|有关|所有")
 
 
 # The label a table column gives its units: a 牵头 column leads (lead_rule = label); in a
@@ -177,7 +175,7 @@ def parse_tag(tag: str, lex: Lexicons | None = None) -> tuple[list[_Listed], str
 def _closing_units(body: str, lex: Lexicons) -> list[_Listed]:
     """`市政务服务和数据管理局牵头,各区政府、市政府各部门负责落实,完成时限:2024年12月` →
     the lead (牵头), then the others; `A、B分别负责落实` → A, B (no stated lead)."""
-    verbs = derived(lex, "closing_verbs", lambda: regex.compile(rf"(?:{alternation(lex.closing_verbs)})$"))
+    verbs = derived(lex, "closing_verbs", lambda: regexes.compile(rf"(?:{alternation(lex.closing_verbs)})$"))
     listed: list[_Listed] = []
     pending: list[tuple[str, str]] = []  # `A、B,C负责落实`: units before a comma share the next verb
     for part, separator in split_units_at(body, ",;"):
@@ -196,9 +194,9 @@ def _closing_units(body: str, lex: Lexicons) -> list[_Listed]:
 
 
 # What closes a list without naming a unit: 市财政局等有关部门和单位, …按职责分工负责.
-_LIST_TAIL = regex.compile(
+_LIST_TAIL = regexes.compile(
     r"(?:等(?:有关|相关|其他)?(?:部门|单位)(?:和单位)?|(?:按职责分工|按照职责分工|各司其职)?负责|(?:具体)?(?:组织)?实施)$")
-_CLOSING_TAIL = regex.compile(r"(?:等(?:有关)?(?:部门|单位)?|分别|共同|(?:依|按|按照|根据)(?:各自)?职责(?:分工)?)+$")
+_CLOSING_TAIL = regexes.compile(r"(?:等(?:有关)?(?:部门|单位)?|分别|共同|(?:依|按|按照|根据)(?:各自)?职责(?:分工)?)+$")
 
 
 def split_units_at(text: str, separators: str) -> list[tuple[str, str]]:
@@ -279,8 +277,8 @@ def _doc_prefix(meta: Metadata) -> str | None:
 
 
 # A department written without its level and of no listed type: a short name (文广新局).
-SHORT_DEPARTMENT = regex.compile(r"\p{Han}{1,6}(?:局|委|办|联|会)")
-ALIAS = regex.compile(r"(?P<primary>\p{Han}{2,}?[部局委办厅])\((?P<alias>\p{Han}{2,12}[办部局委室])\)")
+SHORT_DEPARTMENT = regexes.compile(r"\p{Han}{1,6}(?:局|委|办|联|会)")
+ALIAS = regexes.compile(r"(?P<primary>\p{Han}{2,}?[部局委办厅])\((?P<alias>\p{Han}{2,12}[办部局委室])\)")
 _NAME_BRACKETS = str.maketrans("〔〕[]【】", "()()()")
 LEVEL_OF_PREFIX = {"县": "county", "区": "county", "旗": "county", "市": "prefectural", "州": "prefectural",
                    "盟": "prefectural", "省": "provincial", "自治区": "provincial"}
