@@ -10,7 +10,7 @@ commitments on one canonical indicator side by side, one row per target.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -71,26 +71,32 @@ _REPEATED = ["region", "unit", "comparator", "level", "scope"]
 SORT_ROWS = 250_000  # rows sorted in memory at once: about 40 MB
 
 
-def write_region_indicator(targets: Path, directory: Path, run_key: str | None = None) -> int:
+def write_region_indicator(targets: Path | str, directory: Path, run_key: str | None = None,
+                           mapped: pa.Table | None = None) -> int:
     """`region_indicator.parquet` from `targets.parquet`: the targets that map to a
     canonical indicator, sorted by indicator, region and target id (Arrow sorts UTF-8
     bytes, which is code point order).
 
-    Memory does not grow with the corpus: the targets file is read a row group at a time
-    keeping only the rows that map to an indicator; when more than SORT_ROWS do, the
-    indicators are taken in order, as many at a time as hold about SORT_ROWS targets, and
-    the file is read again for each such group. Each group is sorted and written a row
-    group at a time."""
+    `mapped`, when given, holds those targets already (`mapped_targets` of every part, as
+    the dataset layout's workers keep them) and the targets file is not read: the same
+    rows, the same file. Otherwise memory does not grow with the corpus: the targets file
+    is read a row group at a time keeping only the rows that map to an indicator; when
+    more than SORT_ROWS do, the indicators are taken in order, as many at a time as hold
+    about SORT_ROWS targets, and the file is read again for each such group. Each group
+    is sorted and written a row group at a time."""
     import pyarrow.compute as pc  # 50 ms to import: only when the tables are written
 
     from .tables import ROW_GROUP_SIZE, TableWriter, open_parquet
 
-    source = open_parquet(targets, read_dictionary=_REPEATED)
+    if mapped is not None:
+        groups: Iterable[pa.Table] = [mapped.select(INDICATOR_COLUMNS)]
+    else:
+        groups = _indicator_groups(open_parquet(targets, read_dictionary=_REPEATED), pc)
     writer = TableWriter(directory, "region_indicator", run_key)
     rows = 0
     try:
-        for table in _indicator_groups(source, pc):
-            region = pc.fill_null(table.column("region").cast(pa.string()), UNKNOWN_REGION)
+        for table in groups:
+            region = pc.fill_null(table.column("region"), UNKNOWN_REGION)
             table = table.set_column(1, "region", region)
             order = pc.sort_indices(pa.table({"i": table.column("indicator_id"), "r": region,
                                               "t": table.column("target_id")}),
@@ -106,18 +112,36 @@ def write_region_indicator(targets: Path, directory: Path, run_key: str | None =
     return rows
 
 
+def mapped_targets(targets: pa.Table, extra: tuple[str, ...] = ()) -> pa.Table:
+    """The rows of `targets` that go into region_indicator: mapped to an indicator and not
+    rejected by a reviewer; the INDICATOR_COLUMNS and `extra`, none dictionary-encoded: the
+    writer cuts row groups by bytes, so the rows must come in one form to give one file."""
+    import pyarrow.compute as pc
+
+    ids = targets.column("indicator_id")
+    kept = pc.and_(pc.is_valid(ids), pc.not_equal(pc.fill_null(targets.column("review_status"), ""), "rejected"))
+    return plain(targets.filter(kept).select([*INDICATOR_COLUMNS, *extra]))
+
+
+def plain(table: pa.Table) -> pa.Table:
+    """`table` with its dictionary-encoded columns decoded."""
+    for i, column in enumerate(table.columns):
+        if pa.types.is_dictionary(column.type):
+            table = table.set_column(i, table.field(i).name, column.cast(column.type.value_type))
+    return table
+
+
 def _indicator_groups(source, pc) -> Iterator[pa.Table]:
     """The targets of `source` that map to an indicator (unless a reviewer rejected them), in
     groups of whole indicators of about SORT_ROWS rows at most: read in one pass when they
-    all fit in one (a re-run reads every part of a dataset, so a pass is worth saving)."""
+    all fit in one."""
     from .tables import release_memory
 
     def mapped(group: int, wanted: pa.Array | None = None) -> pa.Table:
         part = source.read_row_group(group, columns=[*INDICATOR_COLUMNS, "review_status"], use_threads=False)
-        ids = part.column("indicator_id")
-        kept = pc.and_(pc.is_valid(ids) if wanted is None else pc.is_in(ids, value_set=wanted),
-                       pc.not_equal(pc.fill_null(part.column("review_status"), ""), "rejected"))
-        return part.filter(kept).drop_columns(["review_status"])
+        if wanted is not None:
+            part = part.filter(pc.is_in(part.column("indicator_id"), value_set=wanted))
+        return mapped_targets(part)
 
     parts, size = [], 0
     for group in range(source.num_row_groups):

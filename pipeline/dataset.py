@@ -8,9 +8,10 @@ the documents of inputs N·P … N·P+P−1 (P = `--part-size`), so the parts ar
 the same whatever the number of workers or machines, and read in name order they are the
 single-file table, row for row. A worker processes its inputs (reading each itself and
 using the shared, content-keyed cache) and writes its part of each per-document table;
-the driver gets back a few fields a document and writes what needs every document:
-`errors`, `region_category`, `region_indicator`, and the removal of a document whose
-content an earlier part already holds (its `duplicate` row, as in a single-file run).
+the driver gets back a few fields a document, and the part's targets that map to an
+indicator, and writes what needs every document: `errors`, `region_category`,
+`region_indicator`, and the removal of a document whose content an earlier part already
+holds (its `duplicate` row, as in a single-file run).
 """
 
 from __future__ import annotations
@@ -28,11 +29,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import compare, storage
 from .reviews import load_reviews, reviews_by_document
 from .storage import is_url
 from .tables import TableWriter, TableWriters, json_text, part_name, release_memory, table_files, write_table
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 # The tables each document adds rows to (run.STREAMED), written by the workers as parts.
 STREAMED_TABLES = ("documents", "clauses", "targets", "responsibilities", "categories")
@@ -90,6 +95,10 @@ class Part:
     index: int
     entries: list[Entry]
     rows: dict[str, int]
+    # Its targets that go into region_indicator, with their doc_id (compare.mapped_targets):
+    # the driver builds that table from these instead of reading every part's targets back
+    # (at 20 MB, a fifth of a re-run). None: not at hand, the targets are read.
+    indicators: pa.Table | None = None
 
 
 def write_part(task: tuple) -> Part:
@@ -99,13 +108,14 @@ def write_part(task: tuple) -> Part:
 
     index, jobs, staging, run_key, options, key = task
     reviews = {doc_id: list(decisions) for doc_id, decisions in _reviews(options.reviews).items()}
-    summary, seen = Summary(), {}
+    summary, seen, targets = Summary(), {}, []
     with _local(staging) as folder:
         writers = TableWriters({name: TableWriter(folder / f"{name}.parquet", name, run_key, file=part_name(index))
                                 for name in STREAMED_TABLES})
         with writers:  # a task run twice (a worker lost) writes the same bytes again
-            entries = [_write_document(job, writers, seen, reviews, summary) for job in jobs]
-        part = Part(index, entries, {name: writer.rows for name, writer in writers.items()})
+            entries = [_write_document(job, writers, seen, reviews, summary, targets) for job in jobs]
+        part = Part(index, entries, {name: writer.rows for name, writer in writers.items()},
+                    _indicators(targets, writers["targets"].schema))
         if is_url(staging):  # each part goes up in one put
             for name in STREAMED_TABLES:
                 _put(folder, staging, f"{name}.parquet/{part_name(index)}.parquet")
@@ -124,6 +134,8 @@ def write_part(task: tuple) -> Part:
 # it rewrites only the parts whose inputs changed. A part the driver later edits (a
 # document repeated from an earlier part) is rewritten under a new name: the kept one stays.
 PARTS = "parts"
+INDICATORS = "indicators.arrow"  # the part's Part.indicators
+_TARGET_COLUMNS = [*compare.INDICATOR_COLUMNS, "review_status", "doc_id"]  # what Part.indicators is made of
 
 
 def _kept_folder(jobs: list, key: str) -> Path:
@@ -138,6 +150,17 @@ def part_key(run_key: str, jobs: list, fingerprints: dict[str, str]) -> str:
     return digest.hexdigest()
 
 
+def _indicators(targets: list, schema) -> pa.Table:
+    """The part's targets that go into region_indicator (`Part.indicators`)."""
+    import pyarrow as pa
+
+    try:
+        table = pa.concat_tables(targets) if targets else schema.empty_table()
+    except pa.ArrowInvalid:  # a column dictionary-encoded in some documents only
+        table = pa.concat_tables([compare.plain(t) for t in targets])
+    return compare.mapped_targets(table, ("doc_id",)).combine_chunks()
+
+
 def _keep_part(folder: Path, part: Part, kept: Path) -> None:
     """Put the part just written in `folder` into the cache folder `kept`, whole or not at
     all (a folder renamed into place); a cache that cannot take it only costs a re-run."""
@@ -147,6 +170,8 @@ def _keep_part(folder: Path, part: Part, kept: Path) -> None:
         for name in STREAMED_TABLES:
             _link(folder / f"{name}.parquet" / f"{part_name(part.index)}.parquet", tmp / f"{name}.parquet")
         data = _entries_data(part) | {"files": {name: _digest(tmp / f"{name}.parquet") for name in STREAMED_TABLES}}
+        if part.indicators is not None:
+            _write_arrow(tmp / INDICATORS, part.indicators)
         (tmp / "entries.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         shutil.rmtree(kept, ignore_errors=True)  # one kept before and not used (--full, or damaged)
         os.rename(tmp, kept)
@@ -197,7 +222,27 @@ def _kept_part(task: tuple) -> Part | None:
             _link(kept / f"{name}.parquet", target)
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return Part(index, entries, rows)
+    return Part(index, entries, rows, _read_arrow(kept / INDICATORS))
+
+
+def _write_arrow(path: Path, table: pa.Table) -> None:
+    import pyarrow as pa
+
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+
+
+def _read_arrow(path: Path) -> pa.Table | None:
+    """A kept part's mapped targets, or None (a part kept by an older version, or damaged:
+    region_indicator then reads the targets)."""
+    import pyarrow as pa
+
+    try:
+        with pa.OSFile(str(path), "rb") as source:
+            table = pa.ipc.open_file(source).read_all()
+    except (OSError, pa.ArrowInvalid):
+        return None
+    return table if table.column_names == [*compare.INDICATOR_COLUMNS, "doc_id"] else None
 
 
 def prune_parts(cache: Path, tasks: list[tuple]) -> None:
@@ -211,14 +256,18 @@ def prune_parts(cache: Path, tasks: list[tuple]) -> None:
             shutil.rmtree(entry, ignore_errors=True)
 
 
-def _write_document(job: tuple, writers: TableWriters, seen: dict[str, str], reviews: dict, summary) -> Entry:
+def _write_document(job: tuple, writers: TableWriters, seen: dict[str, str], reviews: dict, summary,
+                    targets: list) -> Entry:
     from .run import _process_path, admit
 
     result = _process_path(job)
     before = len(summary.error_rows)
     kept = admit(result, seen, reviews, summary)
     for name in kept.tables if kept else ():
-        writers[name].add(kept.table(name))
+        table = kept.table(name)
+        writers[name].add(table)
+        if name == "targets":
+            targets.append(table.select(_TARGET_COLUMNS))
     return Entry(result.source_path, result.sha256, result.doc, summary.error_rows[before:], kept is not None,
                  kept.counts if kept else {}, result.cached)
 
@@ -262,9 +311,10 @@ def write_dataset(parts: Iterator[Part], early_errors: Iterable, staging: Path |
     counts: dict[str, compare.Counts] = {}  # region → category counts
     drop: dict[int, set[str]] = {}  # part → documents it repeats from an earlier part
     rows = dict.fromkeys(STREAMED_TABLES, 0)
+    indicators = _Indicators()
     early = [(result.source_path, -1, Entry(result.source_path, result.sha256, None, result.errors, False))
              for result in early_errors]
-    for path, index, entry in heapq.merge(early, _entries(parts, rows, summary), key=lambda item: item[0]):
+    for path, index, entry in heapq.merge(early, _entries(parts, rows, summary, indicators), key=lambda item: item[0]):
         used.add(entry.sha256)
         if entry.doc is None:
             summary.error_rows.extend(entry.errors)
@@ -293,7 +343,7 @@ def write_dataset(parts: Iterator[Part], early_errors: Iterable, staging: Path |
         write_table(folder, "errors", summary.error_rows, run_key)
         write_table(folder, "region_category", compare.region_category(counts, options.lex()), run_key)
         targets = storage.join(staging, "targets.parquet") if is_url(staging) else staging / "targets.parquet"
-        compare.write_region_indicator(targets, folder, run_key)
+        compare.write_region_indicator(targets, folder, run_key, indicators.table(drop))
         for name in GLOBAL_TABLES:
             _into_folder(folder / f"{name}.parquet")
             if is_url(staging):
@@ -304,8 +354,43 @@ def write_dataset(parts: Iterator[Part], early_errors: Iterable, staging: Path |
     summary.written = True
 
 
-def _entries(parts: Iterator[Part], rows: dict[str, int], summary) -> Iterator[tuple[str, int, Entry]]:
+class _Indicators:
+    """The parts' mapped targets as they come, while all have them and they number at most
+    compare.SORT_ROWS (region_indicator is then sorted in memory without reading the targets)."""
+
+    def __init__(self) -> None:
+        self.parts: dict[int, pa.Table] | None = {}
+        self.rows = 0
+
+    def add(self, part: Part) -> None:
+        if self.parts is None:
+            return
+        self.rows += part.indicators.num_rows if part.indicators is not None else 0
+        if part.indicators is None or self.rows > compare.SORT_ROWS:
+            self.parts = None
+        else:
+            self.parts[part.index] = part.indicators
+
+    def table(self, drop: dict[int, set[str]]) -> pa.Table | None:
+        """All parts' rows in part order, without the documents `drop` removes from a part."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if self.parts is None:
+            return None
+        tables = []
+        for index, table in sorted(self.parts.items()):
+            if index in drop:
+                gone = pa.array(sorted(drop[index]), pa.string())
+                table = table.filter(pc.invert(pc.is_in(table.column("doc_id"), value_set=gone)))
+            tables.append(table)
+        return pa.concat_tables(tables) if tables else None
+
+
+def _entries(parts: Iterator[Part], rows: dict[str, int], summary,
+             indicators: _Indicators) -> Iterator[tuple[str, int, Entry]]:
     for part in parts:
+        indicators.add(part)
         for name, count in part.rows.items():
             rows[name] += count
         for entry in part.entries:

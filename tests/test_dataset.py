@@ -111,6 +111,51 @@ def test_a_stray_part_and_a_missing_part_are_validation_problems(tmp_path):
     assert "part-00001.parquet: listed in the manifest, missing" in cli("validate", str(out)).stderr
 
 
+
+def _region_indicator_read_from_targets(output: Path, folder: Path) -> bytes:
+    """region_indicator as built by reading every part's targets back (the way a table
+    too big to sort in memory, or a part kept without its mapped targets, takes)."""
+    from pipeline import compare
+    from pipeline.tables import RUN_KEY
+
+    run_key = pq.read_schema(output / "targets.parquet" / "part-00000.parquet").metadata[RUN_KEY].decode()
+    folder.mkdir()
+    compare.write_region_indicator(output / "targets.parquet", folder, run_key)
+    return (folder / "region_indicator.parquet").read_bytes()
+
+
+def test_region_indicator_comes_from_the_parts_and_is_the_file_the_targets_give(corpus_with_copies, tmp_path,
+                                                                                 monkeypatch):
+    """The workers hand the driver each part's targets that map to an indicator; the driver
+    sorts those (without the documents it drops as repeated) instead of reading the targets
+    back, and writes the same bytes."""
+    from pipeline import compare
+
+    reference = tmp_path / "file"
+    run([corpus_with_copies], reference, workers=1, progress=False)
+    target = next(t for t in pq.read_table(reference / "targets.parquet").to_pylist() if t["indicator_id"])
+    reviews = tmp_path / "reviews.jsonl"  # one mapped target rejected: it leaves region_indicator
+    reviews.write_text(json.dumps({"doc_id": target["doc_id"], "row": f"t:{target['start']}:{target['end']}",
+                                   "mention": target["mention"], "status": "rejected"}, ensure_ascii=False) + "\n",
+                       encoding="utf-8")
+    options = Options(reviews=(str(reviews),), layout="dataset", part_size=2)
+
+    def unread(*args):
+        raise AssertionError("region_indicator read the targets back")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(compare, "_indicator_groups", unread)
+        run([corpus_with_copies], tmp_path / "dataset", workers=2, progress=False, options=options)
+    written = (tmp_path / "dataset" / "region_indicator.parquet" / "part-00000.parquet").read_bytes()
+    assert written == _region_indicator_read_from_targets(tmp_path / "dataset", tmp_path / "read")
+    rows = pq.read_table(tmp_path / "dataset" / "region_indicator.parquet").to_pylist()
+    assert target["target_id"] not in {r["target_id"] for r in rows} and len(rows) > 10
+    assert len(rows) == len({r["target_id"] for r in rows})  # the copies' targets went with them
+
+    monkeypatch.setattr(compare, "SORT_ROWS", 3)  # too many to sort in memory: the targets are read
+    run([corpus_with_copies], tmp_path / "groups", workers=1, progress=False, options=options)
+    assert (tmp_path / "groups" / "region_indicator.parquet" / "part-00000.parquet").read_bytes() == written
+
 def test_reviews_apply_in_the_workers_as_in_a_single_file_run(tmp_path):
     reference = tmp_path / "file"
     run([CORPUS], reference, workers=1, progress=False)
@@ -192,6 +237,26 @@ def test_a_rerun_links_the_unchanged_parts_and_rewrites_only_the_changed_ones(tm
     assert len(kept) == part_count  # the part the change replaced was dropped from the cache
 
 
+
+def test_a_rerun_takes_the_kept_parts_mapped_targets_or_reads_them_when_they_are_gone(tmp_path, monkeypatch):
+    from pipeline import compare
+
+    files = varied_corpus(tmp_path / "in", 24)
+    options = Options(layout="dataset")
+    run([tmp_path / "in"], tmp_path / "out", workers=1, progress=False, options=options)
+    files[5].write_bytes(files[5].read_bytes() + "\n附件(修订)\n".encode())
+    with monkeypatch.context() as patch:
+        patch.setattr(compare, "_indicator_groups", lambda *a: (_ for _ in ()).throw(AssertionError("read")))
+        run([tmp_path / "in"], tmp_path / "out", workers=1, progress=False, options=options)
+    run([tmp_path / "in"], tmp_path / "fresh", workers=1, progress=False, options=options)
+    assert parts(tmp_path / "out") == parts(tmp_path / "fresh")
+    for kept in (tmp_path / "out" / ".cache" / "parts").iterdir():
+        (kept / "indicators.arrow").write_bytes(b"cut short")
+    files[9].write_bytes(files[9].read_bytes() + "\n附件(修订)\n".encode())
+    run([tmp_path / "in"], tmp_path / "out", workers=1, progress=False, options=options)  # reads the targets
+    run([tmp_path / "in"], tmp_path / "fresh", workers=1, progress=False, options=options)
+    assert parts(tmp_path / "out") == parts(tmp_path / "fresh")
+
 def test_full_links_no_kept_part_and_a_damaged_one_is_written_again(tmp_path):
     files = varied_corpus(tmp_path / "in", 20)
     options = Options(layout="dataset")
@@ -248,3 +313,28 @@ def test_a_finished_run_ends_its_workers_normally(tmp_path):
     varied_corpus(tmp_path / "in", 20)
     run([tmp_path / "in"], tmp_path / "out", workers=2, progress=False, options=Options(layout="dataset"))
     assert run_module.workers_stopped is False
+
+
+def test_a_parts_mapped_targets_are_made_whatever_form_its_columns_came_in():
+    import pyarrow as pa
+
+    from pipeline import compare
+    from pipeline.dataset import _indicators
+    from pipeline.tables import schema_of
+
+    schema = schema_of("targets")
+    rows = [{"doc_id": "d1", "target_id": "d1-T0000", "indicator_id": "ev_chargers", "region": "江门市", "unit": "个",
+             "review_status": None},
+            {"doc_id": "d1", "target_id": "d1-T0001", "indicator_id": None, "region": "江门市", "unit": "个"},
+            {"doc_id": "d2", "target_id": "d2-T0000", "indicator_id": "ev_chargers", "region": "太仓市", "unit": "个",
+             "review_status": "rejected"},
+            {"doc_id": "d3", "target_id": "d3-T0000", "indicator_id": "forest_cover", "region": "西吉县", "unit": "%"}]
+    tables = [pa.Table.from_pylist([row], schema=schema) for row in rows]
+    i = schema.get_field_index("region")  # one document's region column dictionary-encoded
+    tables[3] = tables[3].set_column(i, "region", tables[3].column(i).dictionary_encode())
+    for made in (_indicators(tables, schema), _indicators(tables[:2], schema)):
+        assert made.column_names == [*compare.INDICATOR_COLUMNS, "doc_id"]
+        assert not any(pa.types.is_dictionary(t) for t in made.schema.types)
+    assert _indicators(tables, schema).select(["target_id", "region"]).to_pylist() == [
+        {"target_id": "d1-T0000", "region": "江门市"}, {"target_id": "d3-T0000", "region": "西吉县"}]
+    assert _indicators([], schema).num_rows == 0
