@@ -591,6 +591,20 @@ def test_character_passes_read_text_alike(text):
                 assert (char, n) == (python_char, python_n)
 
 
+
+@needs_core
+def test_the_cores_han_class_is_the_regex_modules_at_every_code_point():
+    """`\\p{Han}` in the core is read off the regex crate's Unicode ranges once per
+    process; at every code point of the BMP it says what the regex module says. Beyond it,
+    the regex module follows a newer Unicode: the few thousand ideographs added since are
+    Han to it only, as they were when the core matched the class at each code point."""
+    text = "".join(chr(cp) for cp in range(0x110000) if not 0xD800 <= cp <= 0xDFFF)
+    counts = core.han_counts(text, list(range(len(text))), list(range(1, len(text) + 1)))
+    han = {m.start() for m in regex.finditer(r"\p{Han}", text)}
+    found = {i for i, n in enumerate(counts) if n}
+    assert found <= han and len(found) > 90_000  # the BMP's ideographs and the astral extensions
+    assert all(ord(text[i]) > 0xFFFF for i in han - found) and len(han - found) < len(han) // 20
+
 def test_the_version_says_which_engine_runs(monkeypatch):
     expected = "compiled core" if os.environ.get("POLICY_PIPELINE_ENGINE", "core") == "core" else "Python rules"
     result = cli("--version", check=True)

@@ -66,61 +66,65 @@ pub fn is_py_space(c: char) -> bool {
 }
 
 struct Tables {
-    han: Vec<u64>,
-    word: Vec<u64>,
-    han_astral: regex::Regex,
-    word_astral: regex::Regex,
+    han: Class,
+    word: Class,
+}
+
+/// A Unicode class: a bitset of the BMP, and the ranges beyond it.
+struct Class {
+    bmp: Vec<u64>,
+    astral: Vec<(u32, u32)>,
 }
 
 const BMP: usize = 0x10000;
 
-fn tables() -> &'static Tables {
-    static T: OnceLock<Tables> = OnceLock::new();
-    T.get_or_init(|| {
-        // A bitset of the BMP, read off the regex crate's Unicode tables once per process;
-        // the rare astral character asks the regex itself.
-        let han_astral = regex::Regex::new(r"^\p{sc=Han}$").unwrap();
-        let word_astral = regex::Regex::new(r"^\w$").unwrap();
-        let mut han = vec![0u64; BMP / 64];
-        let mut word = vec![0u64; BMP / 64];
-        let han_class = regex::Regex::new(r"\p{sc=Han}").unwrap();
-        let word_class = regex::Regex::new(r"\w").unwrap();
-        let mut buf = [0u8; 4];
-        for cp in 0..BMP as u32 {
-            if let Some(c) = char::from_u32(cp) {
-                let s = c.encode_utf8(&mut buf);
-                if han_class.is_match(s) {
-                    han[cp as usize / 64] |= 1 << (cp % 64);
-                }
-                if word_class.is_match(s) {
-                    word[cp as usize / 64] |= 1 << (cp % 64);
-                }
+impl Class {
+    /// The class a regex (one class, such as `\p{sc=Han}`) matches, read off the regex crate's
+    /// own Unicode tables (regex-syntax): its ranges, not 65,536 matches.
+    fn of(pattern: &str) -> Class {
+        let hir = regex_syntax::parse(pattern).expect("a valid class");
+        let regex_syntax::hir::HirKind::Class(regex_syntax::hir::Class::Unicode(class)) = hir.kind() else {
+            panic!("{pattern} is not a Unicode class");
+        };
+        let mut bmp = vec![0u64; BMP / 64];
+        let mut astral = Vec::new();
+        for range in class.ranges() {
+            let (start, end) = (range.start() as usize, range.end() as usize);
+            for cp in start..=end.min(BMP - 1) {
+                bmp[cp / 64] |= 1 << (cp % 64);
+            }
+            if end >= BMP {
+                astral.push((start.max(BMP) as u32, end as u32));
             }
         }
-        Tables { han, word, han_astral, word_astral }
-    })
+        Class { bmp, astral }
+    }
+
+    fn contains(&self, c: char) -> bool {
+        let cp = c as usize;
+        if cp < BMP {
+            self.bmp[cp / 64] >> (cp % 64) & 1 == 1
+        } else {
+            let cp = cp as u32;
+            let i = self.astral.partition_point(|&(_, end)| end < cp);
+            self.astral.get(i).is_some_and(|&(start, _)| start <= cp)
+        }
+    }
 }
 
-fn lookup(bits: &[u64], astral: &regex::Regex, c: char) -> bool {
-    let cp = c as usize;
-    if cp < BMP {
-        bits[cp / 64] >> (cp % 64) & 1 == 1
-    } else {
-        let mut buf = [0u8; 4];
-        astral.is_match(c.encode_utf8(&mut buf))
-    }
+fn tables() -> &'static Tables {
+    static T: OnceLock<Tables> = OnceLock::new();
+    T.get_or_init(|| Tables { han: Class::of(r"\p{sc=Han}"), word: Class::of(r"\w") })
 }
 
 /// `\p{Han}` of the regex module: the Han script.
 pub fn is_han(c: char) -> bool {
-    let t = tables();
-    lookup(&t.han, &t.han_astral, c)
+    tables().han.contains(c)
 }
 
 /// `\w` of the regex module (Unicode): alphabetic, marks, decimal digits, connectors.
 pub fn is_word(c: char) -> bool {
-    let t = tables();
-    lookup(&t.word, &t.word_astral, c)
+    tables().word.contains(c)
 }
 
 /// `text[pos:]` starts with `word`.
