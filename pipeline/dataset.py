@@ -129,7 +129,8 @@ def write_part(task: tuple) -> Part:
 # A part's files depend only on the code, lexicons, options and reviews (the tables' run
 # key) and on its inputs, by name and fingerprint (size and modification time). The cache
 # keeps each part under that key, `.cache/parts/<key>/`: the five files, hard links to the
-# ones written (no second copy), and `entries.json`, what the driver needs of each input.
+# ones written (no second copy), `entries.json`, what the driver needs of each input and
+# the five files' size and modification time, and `indicators.arrow` (Part.indicators).
 # A re-run links an unchanged part's files into its tables instead of processing it, so
 # it rewrites only the parts whose inputs changed. A part the driver later edits (a
 # document repeated from an earlier part) is rewritten under a new name: the kept one stays.
@@ -169,7 +170,7 @@ def _keep_part(folder: Path, part: Part, kept: Path) -> None:
         tmp.mkdir(parents=True)
         for name in STREAMED_TABLES:
             _link(folder / f"{name}.parquet" / f"{part_name(part.index)}.parquet", tmp / f"{name}.parquet")
-        data = _entries_data(part) | {"files": {name: _digest(tmp / f"{name}.parquet") for name in STREAMED_TABLES}}
+        data = _entries_data(part) | {"files": {name: _stamp(tmp / f"{name}.parquet") for name in STREAMED_TABLES}}
         if part.indicators is not None:
             _write_arrow(tmp / INDICATORS, part.indicators)
         (tmp / "entries.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
@@ -179,11 +180,13 @@ def _keep_part(folder: Path, part: Part, kept: Path) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _digest(path: Path) -> str:
-    """A kept file's hash, checked before it is linked into a run's tables: a part file
-    changed or cut short in the output (it is the same file) is written again, not published."""
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "blake2b").hexdigest()
+def _stamp(path: Path) -> str:
+    """A kept file's size and modification time, checked before it is linked into a run's
+    tables: a part file changed or cut short in the output (it is the same file) is written
+    again, not published. The inputs of the dataset layout are fingerprinted the same way;
+    hashing every kept file was a tenth of a re-run."""
+    info = os.stat(path)
+    return f"{info.st_size}:{info.st_mtime_ns}"
 
 
 def _link(source: Path, target: Path) -> None:
@@ -213,7 +216,7 @@ def _kept_part(task: tuple) -> Part | None:
                          {(c, k): v for c, k, v in e["counts"]}, cached=True) for e in data["entries"]]
         rows = {name: int(data["rows"][name]) for name in STREAMED_TABLES}
         if [e.source_path for e in entries] != [job[1] for job in jobs] or \
-                any(_digest(kept / f"{name}.parquet") != data["files"][name] for name in STREAMED_TABLES):
+                any(_stamp(kept / f"{name}.parquet") != data["files"][name] for name in STREAMED_TABLES):
             return None
         for name in STREAMED_TABLES:
             target = Path(staging) / f"{name}.parquet" / f"{part_name(index)}.parquet"
