@@ -14,6 +14,7 @@ import os
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -166,20 +167,26 @@ def columns_table(name: str, columns: dict[str, list], shared: tuple[str, ...] =
     text): they are dictionary-encoded, so 20,000 targets of one 100,000-character clause
     hold that text once, not 20,000 times; `TableWriter` decodes them a row group at a time.
     Below SHARED_MIN_CHARS in all, plain strings are cheaper to write."""
-    schema = schema_of(name)
-    arrays, fields = [], []
+    schema = _declared(name)
+    arrays, encoded = [], False
     for f in schema:
         values = columns[f.name]
         if f.name in shared and sum(len(v) for v in values if v) > SHARED_MIN_CHARS:
             index: dict[Any, int] = {}
             codes = [index.setdefault(v, len(index)) for v in values]
             arrays.append(pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), pa.array(list(index), f.type)))
-            fields.append(pa.field(f.name, arrays[-1].type, f.nullable))
+            encoded = True
         else:
-            array = pa.array(values, f.type)  # chunked when a column passes 2 GB
-            arrays.append(array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array]))
-            fields.append(f)
-    return pa.Table.from_arrays(arrays, schema=pa.schema(fields, metadata=schema.metadata))
+            arrays.append(pa.array(values, f.type))  # chunked when a column passes 2 GB
+    if encoded:
+        schema = pa.schema([f.with_type(a.type) for f, a in zip(schema, arrays, strict=True)], metadata=schema.metadata)
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+@cache
+def _declared(name: str) -> pa.Schema:
+    """schema_of(name), made once: columns_table runs five times a document."""
+    return schema_of(name)
 
 
 def ipc_bytes(table: pa.Table) -> bytes:
