@@ -30,6 +30,9 @@ import regex
 # Entries no run asked for stay until they outnumber the ones asked for by this much
 # (lexicons edited over time), then the file keeps only what this run used.
 KEEP_UNUSED = 200
+# A run compiles about 220. A process that compiled more than this (a test session, a
+# long interactive one) writes nothing: every start would load what it made.
+KEEP_MOST = 1000
 
 _kept: dict[tuple[str, int], regex.Pattern] = {}
 _used: dict[tuple[str, int], regex.Pattern] = {}
@@ -77,7 +80,7 @@ def save() -> None:
     """Write the patterns of this run (with those of earlier runs, up to KEEP_UNUSED more)
     when it compiled one the file did not hold."""
     path = cache_file()
-    if path is None or not _missed:
+    if path is None or not _missed or len(_used) > KEEP_MOST:
         return
     unused = {k: v for k, v in _kept.items() if k not in _used}
     keep = _used | unused if len(unused) <= KEEP_UNUSED else dict(_used)

@@ -104,3 +104,18 @@ def test_patterns_no_run_asks_for_are_dropped_once_they_outnumber_the_limit(tmp_
     monkeypatch.setattr(regexes, "_kept", {})
     regexes.load()
     assert set(regexes._kept) == {("又新", 0), *list(old)[:3]}
+
+
+def test_a_process_that_compiled_many_more_than_a_run_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("POLICY_PIPELINE_NO_CACHE", raising=False)
+    monkeypatch.setattr(regexes, "_kept", {})
+    monkeypatch.setattr(regexes, "_used", {})
+    monkeypatch.setattr(regexes, "KEEP_MOST", 5)
+    for i in range(6):
+        regexes.compile(f"第{i}条")
+    regexes.save()
+    assert _files(tmp_path) == []
+    monkeypatch.setattr(regexes, "KEEP_MOST", 6)
+    regexes.save()
+    assert len(_files(tmp_path)) == 1
