@@ -322,7 +322,10 @@ impl QuantityLexicon {
         let scale = if has_m {
             let mut s = vec!['一'];
             s.extend_from_slice(&t[m.m.0..m.m.1]);
-            parse_number(&s)?
+            match parse_number(&s) {
+                Ok(scale) => scale,
+                Err(_) => return Ok(None), // 一二十十: no numeral multiplier, no range
+            }
         } else {
             1.0
         };

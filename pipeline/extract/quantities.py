@@ -163,8 +163,12 @@ def _adjacent_ok(m: regex.Match, numbers: list[Number], starts: list[int]) -> bo
 
 
 def _adjacent(text: str, m: regex.Match, lex: TargetLexicon) -> Quantity | None:
-    """三五百 → 300–500, 四五千块 → 4000–5000, 七八公斤 → 7–8, 一两项 → 1–2."""
-    scale = parse_number("一" + m["m"]) if m["m"] else 1.0
+    """三五百 → 300–500, 四五千块 → 4000–5000, 七八公斤 → 7–8, 一两项 → 1–2; not 一二十十
+    (a multiplier that is no numeral, a typing slip: no range, and the notice goes on)."""
+    try:
+        scale = parse_number("一" + m["m"]) if m["m"] else 1.0
+    except NumberError:
+        return None
     a, b = _ADJACENT_VALUE[m["a"]] * scale, _ADJACENT_VALUE[m["b"]] * scale
     end = m.end()
     unit = _unit_at(text, end, lex)
