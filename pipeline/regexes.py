@@ -13,7 +13,9 @@ The key is a pattern's exact text and flags: an edited lexicon line or rule miss
 compiled, so nothing kept can go stale. The file is written whole and renamed into place,
 only when a run compiled something it did not hold. A file that cannot be read or written
 is ignored: the cache only saves time, and what it holds is what `regex.compile` gives.
-`POLICY_PIPELINE_NO_CACHE=1` turns it off.
+Unpickling runs code, so a file is read only if this user owns it and no one else may
+write it (a cache directory can be set to a shared place). `POLICY_PIPELINE_NO_CACHE=1`
+turns it off.
 """
 
 from __future__ import annotations
@@ -69,6 +71,9 @@ def load() -> None:
         return
     try:
         with open(path, "rb") as f:
+            info = os.fstat(f.fileno())
+            if info.st_uid != os.getuid() or info.st_mode & 0o022:
+                return
             kept = pickle.load(f)
     except Exception:  # missing, truncated or from another version: compile afresh
         return

@@ -74,6 +74,17 @@ def test_a_damaged_file_is_ignored_and_replaced(tmp_path):
     assert kept
 
 
+def test_a_file_others_may_write_is_not_read(tmp_path):
+    _probe(tmp_path, [(r"\d+个", 0)])
+    file, = _files(tmp_path)
+    file.chmod(0o666)  # unpickling runs code: a file anyone could have written is not loaded
+    (kept, _), = _probe(tmp_path, [(r"\d+个", 0)])
+    assert not kept
+    file.chmod(0o600)
+    (kept, _), = _probe(tmp_path, [(r"\d+个", 0)])
+    assert kept
+
+
 def test_no_file_when_turned_off_or_when_the_cache_cannot_be_written(tmp_path):
     _probe(tmp_path, [(r"\d+个", 0)], POLICY_PIPELINE_NO_CACHE="1")
     assert _files(tmp_path) == []
