@@ -44,8 +44,13 @@ def dask_map(tasks: list, scheduler: str, function: Callable, progress: bool) ->
     cluster = None
     try:
         if scheduler.startswith("local:"):
+            # The workers' own log stays quiet but for the critical: a run stopped by a signal
+            # closes the scheduler under them, and a heartbeat in that moment logged an error
+            # with a traceback after "stopped by SIGTERM". What fails in a worker reaches the
+            # run anyway, as the task's error (a worker that dies: its tasks run elsewhere,
+            # then KilledWorker), and becomes an errors row or the run's message.
             cluster = LocalCluster(n_workers=int(scheduler.removeprefix("local:")), threads_per_worker=1,
-                                   processes=True, dashboard_address=":0", silence_logs=logging.ERROR)
+                                   processes=True, dashboard_address=":0", silence_logs=logging.CRITICAL)
             client = Client(cluster)
         else:
             client = Client(scheduler, timeout="30s")
