@@ -136,7 +136,8 @@ def write_part(task: tuple) -> Part:
 # document repeated from an earlier part) is rewritten under a new name: the kept one stays.
 PARTS = "parts"
 INDICATORS = "indicators.arrow"  # the part's Part.indicators
-_TARGET_COLUMNS = [*compare.INDICATOR_COLUMNS, "review_status", "doc_id"]  # what Part.indicators is made of
+_BY_DOCUMENT = ("doc_id",)  # Part.indicators: the INDICATOR_COLUMNS and these
+_TARGET_COLUMNS = [*compare.INDICATOR_COLUMNS, "review_status", *_BY_DOCUMENT]  # what Part.indicators is made of
 
 
 def _kept_folder(jobs: list, key: str) -> Path:
@@ -159,7 +160,7 @@ def _indicators(targets: list, schema) -> pa.Table:
         table = pa.concat_tables(targets) if targets else schema.empty_table()
     except pa.ArrowInvalid:  # a column dictionary-encoded in some documents only
         table = pa.concat_tables([compare.plain(t) for t in targets])
-    return compare.mapped_targets(table, ("doc_id",)).combine_chunks()
+    return compare.mapped_targets(table, _BY_DOCUMENT).combine_chunks()
 
 
 def _keep_part(folder: Path, part: Part, kept: Path) -> None:
@@ -181,12 +182,13 @@ def _keep_part(folder: Path, part: Part, kept: Path) -> None:
 
 
 def _stamp(path: Path) -> str:
-    """A kept file's size and modification time, checked before it is linked into a run's
-    tables: a part file changed or cut short in the output (it is the same file) is written
-    again, not published. The inputs of the dataset layout are fingerprinted the same way;
-    hashing every kept file was a tenth of a re-run."""
-    info = os.stat(path)
-    return f"{info.st_size}:{info.st_mtime_ns}"
+    """A kept file's fingerprint, checked before it is linked into a run's tables: a part
+    file changed or cut short in the output (it is the same file) is written again, not
+    published. Its size and modification time, as the dataset layout's inputs (hashing
+    every kept file was a tenth of a re-run)."""
+    from .run import _fingerprint
+
+    return _fingerprint(path, by_content=False)
 
 
 def _link(source: Path, target: Path) -> None:
@@ -245,7 +247,7 @@ def _read_arrow(path: Path) -> pa.Table | None:
             table = pa.ipc.open_file(source).read_all()
     except (OSError, pa.ArrowInvalid):
         return None
-    return table if table.column_names == [*compare.INDICATOR_COLUMNS, "doc_id"] else None
+    return table if table.column_names == [*compare.INDICATOR_COLUMNS, *_BY_DOCUMENT] else None
 
 
 def prune_parts(cache: Path, tasks: list[tuple]) -> None:
@@ -377,15 +379,13 @@ class _Indicators:
     def table(self, drop: dict[int, set[str]]) -> pa.Table | None:
         """All parts' rows in part order, without the documents `drop` removes from a part."""
         import pyarrow as pa
-        import pyarrow.compute as pc
 
         if self.parts is None:
             return None
         tables = []
         for index, table in sorted(self.parts.items()):
             if index in drop:
-                gone = pa.array(sorted(drop[index]), pa.string())
-                table = table.filter(pc.invert(pc.is_in(table.column("doc_id"), value_set=gone)))
+                table = _without_documents(table, drop[index])
             tables.append(table)
         return pa.concat_tables(tables) if tables else None
 
@@ -404,8 +404,6 @@ def _entries(parts: Iterator[Part], rows: dict[str, int], summary,
 def _remove_documents(staging: Path | str, folder: Path, part: str, doc_ids: set[str], run_key: str) -> int:
     """Rewrite `part` (a part file's path in `staging`) without the rows of `doc_ids`;
     returns the rows removed."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     name = part.split(".parquet/", 1)[0]
@@ -414,12 +412,20 @@ def _remove_documents(staging: Path | str, folder: Path, part: str, doc_ids: set
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(storage.read_bytes(storage.join(staging, part)))
     table = pq.read_table(path)
-    kept = table.filter(pc.invert(pc.is_in(table.column("doc_id"), value_set=pa.array(sorted(doc_ids), pa.string()))))
+    kept = _without_documents(table, doc_ids)
     with TableWriters({name: TableWriter(path.parent, name, run_key, file=path.stem)}) as writers:
         writers[name].add(kept)
     if is_url(staging):
         _put(folder, staging, part)
     return table.num_rows - kept.num_rows
+
+
+def _without_documents(table: pa.Table, doc_ids: set[str]) -> pa.Table:
+    """`table` without the rows of `doc_ids` (documents a part repeats from an earlier one)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return table.filter(pc.invert(pc.is_in(table.column("doc_id"), value_set=pa.array(sorted(doc_ids), pa.string()))))
 
 
 def _into_folder(path: Path) -> None:
