@@ -20,6 +20,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 
+from . import heap
 from .errors import PipelineError
 
 TASK_DOCUMENTS = 4  # documents a task: small enough to spread, large enough to amortise ~2 ms a task
@@ -52,6 +53,7 @@ def dask_map(tasks: list, scheduler: str, function: Callable, progress: bool) ->
             cluster = LocalCluster(n_workers=int(scheduler.removeprefix("local:")), threads_per_worker=1,
                                    processes=True, dashboard_address=":0", silence_logs=logging.CRITICAL)
             client = Client(cluster)
+            client.run(heap.tune_worker)  # our workers: they only run the batch (pipeline/heap.py)
         else:
             client = Client(scheduler, timeout="30s")
     except (OSError, RuntimeError, TimeoutError) as exc:

@@ -30,7 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from . import __version__, compare, dataset, regexes, storage
+from . import __version__, compare, dataset, heap, regexes, storage
 from .clean import clean
 from .cluster import TASK_DOCUMENTS, dask_map
 from .errors import InputError, PipelineError, check_stop
@@ -616,6 +616,12 @@ def run(inputs: list[Path | str], output: Path | str, workers: int = 0, full: bo
     `options.layout` says whether each table is one file or a folder of parts (pipeline/dataset.py)."""
     started = time.perf_counter()
     options.lex()  # fail on a broken lexicon before touching any document
+    with heap.for_run():
+        return _run(inputs, output, workers, full, options, progress, scheduler, started)
+
+
+def _run(inputs: list[Path | str], output: Path | str, workers: int, full: bool, options: Options, progress: bool,
+         scheduler: str | None, started: float) -> Summary:
     reviews = reviews_by_document(load_reviews([Path(p) for p in options.reviews]))  # …or a broken reviews file
     files, ignored, early_errors = collect_inputs(inputs)
     summary = Summary(inputs=len(files) + len(early_errors), ignored=ignored, output=str(output))
@@ -913,6 +919,7 @@ def _worker_init(lexicons: str, codebooks: tuple[str, ...], parent: int) -> None
     if os.getppid() != parent:  # the parent died before the line above
         os._exit(1)
     cached_lexicons(lexicons, codebooks)
+    heap.tune_worker()
 
 
 def show_progress(results: Iterator, total: int, enabled: bool,
