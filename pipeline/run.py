@@ -225,7 +225,7 @@ def document_columns(doc: Extracted) -> dict[str, Columns]:
         "start": [c.start for c in cs], "end": [c.end for c in cs],
         "categories": [clause_categories.get(c.seq, []) for c in cs],
         "raw_start": [raw[c.start] for c in cs], "raw_end": [raw[c.end - 1] + 1 for c in cs],
-        "tags": [[{"text": t.text, "start": t.start, "end": t.end} for t in c.tags] for c in cs],
+        "tags": [[{"text": t.text, "start": t.start, "end": t.end} for t in c.tags] if c.tags else [] for c in cs],
         "page": [_page(pages, raw[c.start]) for c in cs] if pages else [None] * len(cs),
     }
     by_seq = {c.seq: (c, texts[i], originals[i]) for i, c in enumerate(cs)}

@@ -79,6 +79,8 @@ def table_targets(text: str, paragraphs: tuple[Paragraph, ...], clauses: list[Cl
 
 
 def _tables(text: str, paragraphs: list[Paragraph], lex: Lexicons) -> Iterator[tuple[Header, list[list[Cell]]]]:
+    if "|" not in text and "序号" not in text:
+        return  # no line of cells, no 序号 header cell: most notices, told by two scans of the text
     i = 0
     while i < len(paragraphs):
         p = paragraphs[i]

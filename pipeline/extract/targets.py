@@ -25,6 +25,8 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import lru_cache
+from itertools import groupby
+from operator import attrgetter
 from typing import NamedTuple
 
 import regex
@@ -181,8 +183,9 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
     if _municipality(doc.structured.metadata):
         out = [replace(t, level=MUNICIPAL_LEVELS.get(t.level, t.level)) if t.level_text else t for t in out]
     out = sorted(out, key=lambda t: (t.start, t.end, t.rule))
-    spans = {c.seq: (c.start, c.end) for c in body}
-    return tuple(_with_indicator_id(t, _context(text, t, spans), lex) for t in out)
+    first = body[0].seq if body else len(doc.clauses)  # the body is the notice's last clauses
+    return tuple(_with_indicator_id(t, _context(text, t, doc.clauses[t.clause_seq] if t.clause_seq >= first else None),
+                                    lex) for t in out)
 
 
 def _duty_milestones(text: str, body: list[Clause], meta, found: list[Target], tl: TargetLexicon) -> list[Target]:
@@ -214,9 +217,14 @@ def _row_tasks(text: str, body: list[Clause], found: list[Target]) -> list[Targe
     """A milestone read from a task table's time cell (`…市财政局|2017年6月底前出台实施意见`) is
     the deadline of the row's task: its indicator is the task cell (`探索捐赠知识产权收益…`)."""
     task_of: dict[int, str] = {}
+    # Most notices have no task table: one look at the clauses' tags (most have none) says so.
+    tabled = {c.paragraph_seq for c in body if c.tags and any(t.source == "table" for t in c.tags)}
+    if not tabled:
+        return found
     by_paragraph: dict[int, list[Clause]] = {}
     for c in body:
-        by_paragraph.setdefault(c.paragraph_seq, []).append(c)
+        if c.paragraph_seq in tabled:
+            by_paragraph.setdefault(c.paragraph_seq, []).append(c)
     for clauses in by_paragraph.values():
         cell_end = max((t.end for c in clauses for t in c.tags if t.source == "table"), default=None)
         if cell_end is None or clauses[0].start >= cell_end:
@@ -336,9 +344,9 @@ def _unnumbered(text: str, clause: Clause) -> str:
     return _ITEM_NUMBER.sub("", text[clause.start:clause.end])
 
 
-def _context(text: str, t: Target, spans: dict[int, tuple[int, int]]) -> str:
+def _context(text: str, t: Target, clause: Clause | None) -> str:
     """The clause around a target, at most MAX_NP characters either side of its mention."""
-    start, end = spans.get(t.clause_seq, (t.start, t.end))
+    start, end = (clause.start, clause.end) if clause is not None else (t.start, t.end)
     return text[max(start, t.start - MAX_NP):min(end, t.end + MAX_NP)]
 
 
@@ -354,10 +362,12 @@ def _body_clauses(doc: Segmented) -> list[Clause]:
 
 
 def _sentences(clauses: list[Clause]) -> list[_Sentence]:
-    groups: dict[tuple[int, int], list[Clause]] = {}
-    for c in clauses:
-        groups.setdefault((c.paragraph_seq, c.sentence_seq), []).append(c)
-    return [_Sentence(p, n, tuple(cs)) for (p, n), cs in groups.items()]
+    """The clauses grouped by sentence: segment numbers them in reading order, so a
+    sentence's clauses are a run."""
+    return [_Sentence(p, n, tuple(cs)) for (p, n), cs in groupby(clauses, _sentence_key)]
+
+
+_sentence_key = attrgetter("paragraph_seq", "sentence_seq")
 
 
 def _opens(text: str, clause_start: int, pos: int) -> bool:
