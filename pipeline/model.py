@@ -19,6 +19,14 @@ from datetime import date
 from itertools import chain
 
 
+def _record(cls, **fields):
+    """A frozen dataclass's instance with `fields` (every field, by name) set directly: its
+    __init__ sets each through object.__setattr__, which costs twice as much."""
+    record = object.__new__(cls)
+    record.__dict__.update(fields)
+    return record
+
+
 @dataclass(frozen=True)
 class Source:
     """One input file as bytes, with the ids derived from them."""
@@ -95,6 +103,13 @@ class Paragraph:
     section_path: str
     section_level: int
 
+    @classmethod
+    def of(cls, seq: int, start: int, end: int, heading: Heading | None, section_path: str,
+           section_level: int) -> Paragraph:
+        """`Paragraph(…)` at half the cost, as `Clause.of` (a notice has thousands of lines)."""
+        return _record(cls, seq=seq, start=start, end=end, heading=heading, section_path=section_path,
+                       section_level=section_level)
+
 
 @dataclass(frozen=True)
 class Metadata:
@@ -150,11 +165,8 @@ class Clause:
         """The same record as `Clause(…)`, made at half the cost: a frozen dataclass's
         __init__ sets each field through object.__setattr__, and segment makes thousands
         of clauses a notice (4 % of a run)."""
-        clause = object.__new__(cls)
-        clause.__dict__.update(seq=seq, paragraph_seq=paragraph_seq, sentence_seq=sentence_seq, start=start,
-                               end=end, is_heading=is_heading, section_path=section_path,
-                               section_level=section_level, tags=tags)
-        return clause
+        return _record(cls, seq=seq, paragraph_seq=paragraph_seq, sentence_seq=sentence_seq, start=start, end=end,
+                       is_heading=is_heading, section_path=section_path, section_level=section_level, tags=tags)
 
 
 @dataclass(frozen=True)

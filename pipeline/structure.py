@@ -124,6 +124,7 @@ def _paragraphs(text: str, lex: Lexicons, styled: dict[int, int] | None = None) 
     for line in lines:
         spans.append((pos, pos + len(line)))
         pos += len(line) + 1
+    path = ""
     for seq, (line, (start, end), heading) in enumerate(zip(lines, spans, _headings(text, spans, lex), strict=True)):
         if heading is None and styled and start in styled and line.strip() and not _title_like(line, lex):
             heading = Heading(marker="", rank=STYLED_RANK + styled[start], title=line.strip(), start=start, end=end)
@@ -131,9 +132,8 @@ def _paragraphs(text: str, lex: Lexicons, styled: dict[int, int] | None = None) 
             while stack and stack[-1].rank >= heading.rank:
                 stack.pop()
             stack.append(heading)
-        path = SECTION_SEPARATOR.join(h.title for h in stack)
-        out.append(Paragraph(seq=seq, start=start, end=end, heading=heading, section_path=path,
-                             section_level=len(stack)))
+            path = SECTION_SEPARATOR.join([h.title for h in stack])
+        out.append(Paragraph.of(seq, start, end, heading, path, len(stack)))
     return tuple(out)
 
 
