@@ -205,19 +205,16 @@ def _entries_data(part: Part) -> dict:
         for e in part.entries]}
 
 
-def _kept_part(task: tuple) -> Part | None:
-    """The part of `task` from the cache, its files linked into the staging folder; None
-    when it is not there (or damaged: it is then written again)."""
+def _link_kept(task: tuple) -> Path | None:
+    """The cache folder of the part of `task`, its files checked and linked into the
+    staging folder; None when it is not there (or damaged: it is then written again)."""
     index, jobs, staging, _, _, key = task
     if is_url(staging) or not jobs[0][4]:  # --full reads no cache
         return None
     kept = _kept_folder(jobs, key)
     try:
         data = json.loads((kept / "entries.json").read_text(encoding="utf-8"))
-        entries = [Entry(e["source_path"], e["sha256"], e["doc"], e["errors"], e["kept"],
-                         {(c, k): v for c, k, v in e["counts"]}, cached=True) for e in data["entries"]]
-        rows = {name: int(data["rows"][name]) for name in STREAMED_TABLES}
-        if [e.source_path for e in entries] != [job[1] for job in jobs] or \
+        if [e["source_path"] for e in data["entries"]] != [job[1] for job in jobs] or \
                 any(_stamp(kept / f"{name}.parquet") != data["files"][name] for name in STREAMED_TABLES):
             return None
         for name in STREAMED_TABLES:
@@ -225,6 +222,19 @@ def _kept_part(task: tuple) -> Part | None:
             target.parent.mkdir(exist_ok=True)
             target.unlink(missing_ok=True)
             _link(kept / f"{name}.parquet", target)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return kept
+
+
+def _kept_part(index: int, kept: Path) -> Part | None:
+    """The part kept in `kept` (linked by `_link_kept`), read when the driver comes to it:
+    a re-run of 50,000 notices held every kept part's entries at once (560 MB)."""
+    try:
+        data = json.loads((kept / "entries.json").read_text(encoding="utf-8"))
+        entries = [Entry(e["source_path"], e["sha256"], e["doc"], e["errors"], e["kept"],
+                         {(c, k): v for c, k, v in e["counts"]}, cached=True) for e in data["entries"]]
+        rows = {name: int(data["rows"][name]) for name in STREAMED_TABLES}
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return Part(index, entries, rows, _read_arrow(kept / INDICATORS))
@@ -458,7 +468,7 @@ def map_parts(tasks: list, scheduler: str | None, workers: int, options, progres
     from .cluster import dask_map
     from .run import pool_map, worker_count
 
-    kept = {part.index: part for part in map(_kept_part, tasks) if part is not None}
+    kept = {task[0]: folder for task in tasks if (folder := _link_kept(task)) is not None}
     todo = [task for task in tasks if task[0] not in kept]
     if scheduler:
         written = dask_map(todo, scheduler, write_part, progress) if todo else iter(())
@@ -467,7 +477,10 @@ def map_parts(tasks: list, scheduler: str | None, workers: int, options, progres
         written = pool_map(todo, write_part, count, options) if count > 1 else map(write_part, todo)
     try:
         for task in tasks:
-            yield kept.pop(task[0]) if task[0] in kept else next(written)
+            if task[0] not in kept:
+                yield next(written)
+            else:  # a kept part gone since it was linked (removed by hand) is written here
+                yield _kept_part(task[0], kept.pop(task[0])) or write_part(task)
         for _ in written:  # none left: the pool (or cluster) ends normally, not as if stopped
             pass
     finally:

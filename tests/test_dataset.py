@@ -257,6 +257,40 @@ def test_a_rerun_takes_the_kept_parts_mapped_targets_or_reads_them_when_they_are
     run([tmp_path / "in"], tmp_path / "fresh", workers=1, progress=False, options=options)
     assert parts(tmp_path / "out") == parts(tmp_path / "fresh")
 
+def test_a_rerun_reads_each_kept_part_when_it_comes_to_it(tmp_path, monkeypatch):
+    """A re-run of 50,000 notices held every kept part's entries at once (560 MB): each is
+    read when the driver takes it. A kept part removed after it was linked is written again."""
+    from pipeline import dataset
+
+    files = varied_corpus(tmp_path / "in", 40)
+    options = Options(layout="dataset", part_size=4)
+    run([tmp_path / "in"], tmp_path / "out", workers=1, progress=False, options=options)
+    files[21].write_bytes(files[21].read_bytes() + "\n附件(修订)\n".encode())
+    events, real_read, real_entries = [], dataset._kept_part, dataset._entries
+
+    def read(index, kept):
+        events.append(("read", index))
+        if index == 7:
+            shutil.rmtree(kept)  # gone since it was linked
+        return real_read(index, kept)
+
+    def taken(parts, *args):
+        for path, index, entry in real_entries(parts, *args):
+            if not events or events[-1] != ("taken", index):
+                events.append(("taken", index))
+            yield path, index, entry
+
+    monkeypatch.setattr(dataset, "_kept_part", read)
+    monkeypatch.setattr(dataset, "_entries", taken)
+    run([tmp_path / "in"], tmp_path / "out", workers=1, progress=False, options=options)
+    reads = [i for kind, i in events if kind == "read"]
+    assert len(reads) == 9 and 5 not in reads  # ten parts; the fifth holds the changed notice
+    for index in reads:  # read right before it is taken, never all first
+        assert events[events.index(("read", index)) + 1] == ("taken", index)
+    run([tmp_path / "in"], tmp_path / "fresh", workers=1, progress=False, options=options)
+    assert parts(tmp_path / "out") == parts(tmp_path / "fresh")
+
+
 def test_full_links_no_kept_part_and_a_damaged_one_is_written_again(tmp_path):
     files = varied_corpus(tmp_path / "in", 20)
     options = Options(layout="dataset")
