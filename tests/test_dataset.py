@@ -156,6 +156,39 @@ def test_region_indicator_comes_from_the_parts_and_is_the_file_the_targets_give(
     run([corpus_with_copies], tmp_path / "groups", workers=1, progress=False, options=options)
     assert (tmp_path / "groups" / "region_indicator.parquet" / "part-00000.parquet").read_bytes() == written
 
+def test_the_parts_mapped_targets_wait_on_disk_not_in_the_driver():
+    """At 1 GB the driver held 200,000 mapped targets in 1,616 tables while its workers ran:
+    they wait in a temporary file, and come back in part order without the dropped documents."""
+    import gc
+    import weakref
+
+    import pyarrow as pa
+
+    from pipeline.dataset import Part, _Indicators
+
+    def part(index, docs):
+        table = pa.table({"doc_id": [d for d in docs for _ in range(2)], "value": [float(index)] * 2 * len(docs)})
+        return Part(index, [], {}, table)
+
+    held = _Indicators()
+    kept = []
+    for index, docs in [(0, ["a", "b"]), (2, ["e"]), (1, ["c", "d"])]:  # a part may come late
+        p = part(index, docs)
+        kept.append(weakref.ref(p.indicators))
+        held.add(p)
+        del p
+    gc.collect()
+    assert all(ref() is None for ref in kept)  # no part's table stays in memory
+    table = held.table({1: {"d"}})
+    assert table.column("doc_id").to_pylist() == ["a", "a", "b", "b", "c", "c", "e", "e"]
+    assert held.file is None  # the file is gone once read
+
+    other = _Indicators()
+    other.add(part(0, ["a"]))
+    other.add(Part(1, [], {}, pa.table({"doc_id": ["b"]})))  # another schema: the targets are read
+    assert other.table({}) is None
+
+
 def test_reviews_apply_in_the_workers_as_in_a_single_file_run(tmp_path):
     reference = tmp_path / "file"
     run([CORPUS], reference, workers=1, progress=False)
