@@ -426,9 +426,12 @@ class _Indicators:
             for index, count in self.parts:  # in the order they came
                 table = pa.Table.from_batches([next(batches) for _ in range(count)], reader.schema)
                 tables[index] = _without_documents(table, drop[index]) if index in drop else table
+        except (OSError, pa.ArrowInvalid, StopIteration):  # the file damaged under us: read the targets
+            return None
         finally:
             self.close()
         return pa.concat_tables([table for _, table in sorted(tables.items())])
+
 
 def _entries(parts: Iterator[Part], rows: dict[str, int], summary,
              indicators: _Indicators) -> Iterator[tuple[str, int, Entry]]:

@@ -160,6 +160,7 @@ def test_the_parts_mapped_targets_wait_on_disk_not_in_the_driver():
     """At 1 GB the driver held 200,000 mapped targets in 1,616 tables while its workers ran:
     they wait in a temporary file, and come back in part order without the dropped documents."""
     import gc
+    import tempfile
     import weakref
 
     import pyarrow as pa
@@ -187,6 +188,12 @@ def test_the_parts_mapped_targets_wait_on_disk_not_in_the_driver():
     other.add(part(0, ["a"]))
     other.add(Part(1, [], {}, pa.table({"doc_id": ["b"]})))  # another schema: the targets are read
     assert other.table({}) is None
+    full = _Indicators()
+    with pytest.MonkeyPatch.context() as patch:  # no room in the temporary folder: the targets are read
+        patch.setattr(tempfile, "TemporaryFile", lambda **_: (_ for _ in ()).throw(OSError(28, "No space left")))
+        full.add(part(0, ["a"]))
+    full.add(part(1, ["b"]))
+    assert full.table({}) is None and full.file is None
 
 
 def test_reviews_apply_in_the_workers_as_in_a_single_file_run(tmp_path):
