@@ -216,22 +216,25 @@ def _duty_milestones(text: str, body: list[Clause], meta, found: list[Target], t
 def _row_tasks(text: str, body: list[Clause], found: list[Target]) -> list[Target]:
     """A milestone read from a task table's time cell (`…市财政局|2017年6月底前出台实施意见`) is
     the deadline of the row's task: its indicator is the task cell (`探索捐赠知识产权收益…`)."""
-    task_of: dict[int, str] = {}
-    # Most notices have no task table: one look at the clauses' tags (most have none) says so.
-    tabled = {c.paragraph_seq for c in body if c.tags and any(t.source == "table" for t in c.tags)}
-    if not tabled:
-        return found
+    cell_end: dict[int, int] = {}  # paragraph seq → end of its last table cell
+    for c in body:
+        for t in c.tags:  # most clauses have none
+            if t.source == "table":
+                cell_end[c.paragraph_seq] = max(cell_end.get(c.paragraph_seq, t.end), t.end)
+    if not cell_end:
+        return found  # most notices have no task table
     by_paragraph: dict[int, list[Clause]] = {}
     for c in body:
-        if c.paragraph_seq in tabled:
+        if c.paragraph_seq in cell_end:
             by_paragraph.setdefault(c.paragraph_seq, []).append(c)
-    for clauses in by_paragraph.values():
-        cell_end = max((t.end for c in clauses for t in c.tags if t.source == "table"), default=None)
-        if cell_end is None or clauses[0].start >= cell_end:
+    task_of: dict[int, str] = {}
+    for paragraph, clauses in by_paragraph.items():
+        end = cell_end[paragraph]
+        if clauses[0].start >= end:
             continue
         task = ROW_LABEL.sub("", text[clauses[0].start:clauses[0].end]).strip()
         for c in clauses[1:]:
-            if c.start >= cell_end and task:
+            if c.start >= end and task:
                 task_of[c.seq] = task
     return [replace(t, indicator=task_of[t.clause_seq]) if t.quantity_kind == "milestone" and t.clause_seq in task_of
             else t for t in found]
