@@ -414,7 +414,7 @@ class _Indicators:
         """All parts' rows in part order, without the documents `drop` removes from a part."""
         import pyarrow as pa
 
-        if not self.parts or self.writer is None:
+        if not self.parts:  # none came, or given up (close: no file, no writer either)
             self.close()
             return None
         try:
