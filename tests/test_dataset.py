@@ -324,7 +324,7 @@ def test_a_rerun_reads_each_kept_part_when_it_comes_to_it(tmp_path, monkeypatch)
     monkeypatch.setattr(dataset, "_entries", taken)
     run([tmp_path / "in"], tmp_path / "out", workers=1, progress=False, options=options)
     reads = [i for kind, i in events if kind == "read"]
-    assert len(reads) == 9 and 5 not in reads  # ten parts; the fifth holds the changed notice
+    assert len(reads) == 9 and 5 not in reads  # ten parts; part 5 holds the changed notice
     for index in reads:  # read right before it is taken, never all first
         assert events[events.index(("read", index)) + 1] == ("taken", index)
     run([tmp_path / "in"], tmp_path / "fresh", workers=1, progress=False, options=options)
