@@ -43,13 +43,16 @@ if TYPE_CHECKING:
 STREAMED_TABLES = ("documents", "clauses", "targets", "responsibilities", "categories")
 GLOBAL_TABLES = ("errors", "region_category", "region_indicator")  # written by the driver
 
-# Inputs a part on average, unless --part-size says: 8 up to ~18,000 notices, doubling
-# with the corpus (one part for about 1,600 notices) up to 256 from ~290,000 (~10 s of
-# work; ten million notices → ~39,000 parts a table). Small parts keep a re-run local: a
-# re-run rewrites the parts that hold a changed notice, and with 1 % of the notices
-# changed at random a part of 8 is touched one time in 13, a part of 256 nearly always.
+# Inputs a part on average, unless --part-size says: 8 up to ~72,000 notices (~1.4 GB),
+# then doubling so that a table keeps about 6,400 parts (4,500–9,000), up to 256 from
+# ~1.2 million notices (~10 s of work a part; ten million notices → ~39,000 parts a table).
+# Small parts keep a re-run local: it rewrites the parts that hold a changed notice, and
+# with 1 % of the notices changed at random a part of 8 is touched one time in 13, a part
+# of 32 one time in 4, a part of 256 nearly always. At 1 GB (51,722 notices) parts of 32
+# made a re-run after 1 % changed 6.8 % of the first run; parts of 8 cost the first run
+# nothing measurable, and DuckDB and pandas read 6,500 files a table in about a second.
 # It depends on the number of inputs only, so the parts are the same whatever the workers.
-PART_DOCUMENTS, MIN_PART_DOCUMENTS, NOTICES_A_PART = 256, 8, 1600
+PART_DOCUMENTS, MIN_PART_DOCUMENTS, NOTICES_A_PART = 256, 8, 6400
 LONGEST_PART = 4  # × the average: where no name ends a part sooner
 
 
@@ -129,13 +132,18 @@ def write_part(task: tuple) -> Part:
 # A part's files depend only on the code, lexicons, options and reviews (the tables' run
 # key) and on its inputs, by name and fingerprint (size and modification time). The cache
 # keeps each part under that key, `.cache/parts/<key>/`: the five files, hard links to the
-# ones written (no second copy), `entries.json`, what the driver needs of each input and
-# the five files' size and modification time, and `indicators.arrow` (Part.indicators).
+# ones written (no second copy); `stamps.json`, the inputs' names and the five files' size
+# and modification time, checked before the files are linked; `entries.json`, what the
+# driver needs of each input, read when the driver comes to the part; and
+# `indicators.arrow` (Part.indicators). The stamps are a file of their own because every
+# kept part is checked before the first is taken (at 1 GB, 6,000 parts: parsing the
+# entries there too was a tenth of a re-run).
 # A re-run links an unchanged part's files into its tables instead of processing it, so
 # it rewrites only the parts whose inputs changed. A part the driver later edits (a
 # document repeated from an earlier part) is rewritten under a new name: the kept one stays.
 PARTS = "parts"
 INDICATORS = "indicators.arrow"  # the part's Part.indicators
+STAMPS, ENTRIES = "stamps.json", "entries.json"
 _BY_DOCUMENT = ("doc_id",)  # Part.indicators: the INDICATOR_COLUMNS and these
 _TARGET_COLUMNS = [*compare.INDICATOR_COLUMNS, "review_status", *_BY_DOCUMENT]  # what Part.indicators is made of
 
@@ -171,10 +179,12 @@ def _keep_part(folder: Path, part: Part, kept: Path) -> None:
         tmp.mkdir(parents=True)
         for name in STREAMED_TABLES:
             _link(folder / f"{name}.parquet" / f"{part_name(part.index)}.parquet", tmp / f"{name}.parquet")
-        data = _entries_data(part) | {"files": {name: _stamp(tmp / f"{name}.parquet") for name in STREAMED_TABLES}}
+        stamps = {"sources": [e.source_path for e in part.entries],
+                  "files": {name: _stamp(tmp / f"{name}.parquet") for name in STREAMED_TABLES}}
+        (tmp / STAMPS).write_text(json.dumps(stamps, ensure_ascii=False), encoding="utf-8")
         if part.indicators is not None:
             _write_arrow(tmp / INDICATORS, part.indicators)
-        (tmp / "entries.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        (tmp / ENTRIES).write_text(json.dumps(_entries_data(part), ensure_ascii=False), encoding="utf-8")
         shutil.rmtree(kept, ignore_errors=True)  # one kept before and not used (--full, or damaged)
         os.rename(tmp, kept)
     except (OSError, TypeError, ValueError):  # the part is written; only the next run's shortcut is lost
@@ -191,9 +201,11 @@ def _stamp(path: Path) -> str:
     return _fingerprint(path, by_content=False)
 
 
-def _link(source: Path, target: Path) -> None:
+def _link(source: Path | str, target: Path | str) -> None:
     try:
         os.link(source, target)
+    except FileExistsError:
+        raise
     except OSError:  # a filesystem without hard links
         shutil.copyfile(source, target)
 
@@ -213,15 +225,18 @@ def _link_kept(task: tuple) -> Path | None:
         return None
     kept = _kept_folder(jobs, key)
     try:
-        data = json.loads((kept / "entries.json").read_text(encoding="utf-8"))
-        if [e["source_path"] for e in data["entries"]] != [job[1] for job in jobs] or \
-                any(_stamp(kept / f"{name}.parquet") != data["files"][name] for name in STREAMED_TABLES):
+        stamps = json.loads((kept / STAMPS).read_text(encoding="utf-8"))
+        if stamps["sources"] != [job[1] for job in jobs] or \
+                any(_stamp(kept / f"{name}.parquet") != stamps["files"][name] for name in STREAMED_TABLES):
             return None
+        file = f"{part_name(index)}.parquet"
         for name in STREAMED_TABLES:
-            target = Path(staging) / f"{name}.parquet" / f"{part_name(index)}.parquet"
-            target.parent.mkdir(exist_ok=True)
-            target.unlink(missing_ok=True)
-            _link(kept / f"{name}.parquet", target)
+            target = os.path.join(staging, f"{name}.parquet", file)
+            try:
+                _link(kept / f"{name}.parquet", target)
+            except FileExistsError:  # left by an earlier attempt at this staging folder
+                os.unlink(target)
+                _link(kept / f"{name}.parquet", target)
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return kept
@@ -231,7 +246,7 @@ def _kept_part(index: int, kept: Path) -> Part | None:
     """The part kept in `kept` (linked by `_link_kept`), read when the driver comes to it:
     a re-run of 50,000 notices held every kept part's entries at once (560 MB)."""
     try:
-        data = json.loads((kept / "entries.json").read_text(encoding="utf-8"))
+        data = json.loads((kept / ENTRIES).read_text(encoding="utf-8"))
         entries = [Entry(e["source_path"], e["sha256"], e["doc"], e["errors"], e["kept"],
                          {(c, k): v for c, k, v in e["counts"]}, cached=True) for e in data["entries"]]
         rows = {name: int(data["rows"][name]) for name in STREAMED_TABLES}
@@ -501,6 +516,9 @@ def map_parts(tasks: list, scheduler: str | None, workers: int, options, progres
     from .cluster import dask_map
     from .run import pool_map, worker_count
 
+    if tasks and not is_url(tasks[0][2]):
+        for name in STREAMED_TABLES:  # once here, not for each part linked into it
+            (Path(tasks[0][2]) / f"{name}.parquet").mkdir(parents=True, exist_ok=True)
     kept = {task[0]: folder for task in tasks if (folder := _link_kept(task)) is not None}
     todo = [task for task in tasks if task[0] not in kept]
     if scheduler:
