@@ -43,16 +43,16 @@ if TYPE_CHECKING:
 STREAMED_TABLES = ("documents", "clauses", "targets", "responsibilities", "categories")
 GLOBAL_TABLES = ("errors", "region_category", "region_indicator")  # written by the driver
 
-# Inputs a part on average, unless --part-size says: 8 up to ~72,000 notices (~1.4 GB),
-# then doubling so that a table keeps about 6,400 parts (4,500–9,000), up to 256 from
-# ~1.2 million notices (~10 s of work a part; ten million notices → ~39,000 parts a table).
-# Small parts keep a re-run local: it rewrites the parts that hold a changed notice, and
-# with 1 % of the notices changed at random a part of 8 is touched one time in 13, a part
-# of 32 one time in 4, a part of 256 nearly always. At 1 GB (51,722 notices) parts of 32
-# made a re-run after 1 % changed 6.8 % of the first run; parts of 8 cost the first run
-# nothing measurable, and DuckDB and pandas read 6,500 files a table in about a second.
+# Inputs a part on average, unless --part-size says: 8 up to ~18,000 notices, doubling
+# with the corpus (a table keeps about 1,600 parts) up to 256 from ~290,000 (~10 s of
+# work; ten million notices → ~39,000 parts a table). Small parts keep a re-run local: a
+# re-run rewrites the parts that hold a changed notice, and with 1 % of the notices
+# changed at random a part of 8 is touched one time in 13, a part of 256 nearly always.
+# Parts of 8 up to 72,000 notices were tried at 1 GB (51,722 notices): the re-run after
+# 1 % changed did not drop below the 6.8 % of parts of 32 (8.7 %, in other minutes), and
+# readers open four times as many files (pyarrow ~1.4 ms a file): see docs/decisions.md.
 # It depends on the number of inputs only, so the parts are the same whatever the workers.
-PART_DOCUMENTS, MIN_PART_DOCUMENTS, NOTICES_A_PART = 256, 8, 6400
+PART_DOCUMENTS, MIN_PART_DOCUMENTS, NOTICES_A_PART = 256, 8, 1600
 LONGEST_PART = 4  # × the average: where no name ends a part sooner
 
 
