@@ -182,6 +182,7 @@ def test_the_parts_mapped_targets_wait_on_disk_not_in_the_driver():
     assert all(ref() is None for ref in kept)  # no part's table stays in memory
     table = held.table({1: {"d"}})
     assert table.column("doc_id").to_pylist() == ["a", "a", "b", "b", "c", "c", "e", "e"]
+    assert table.column("doc_id").num_chunks == 1  # sorted for region_indicator: one chunk, not one a part
     assert held.file is None  # the file is gone once read
 
     other = _Indicators()
@@ -361,22 +362,6 @@ def test_a_notice_added_changes_only_the_part_it_joins():
     assert 5 < len(jobs) / len(groups) < 12 and max(sizes) <= 32  # 8 on average, never over 4 × 8
     positional = [jobs[i:i + 8] for i in range(0, 2000, 8)]
     assert groups != positional
-
-
-def test_a_gigabyte_of_notices_keeps_parts_small_so_one_percent_changed_touches_few():
-    """The benchmark's 1 GB corpus (51,722 notices) with every hundredth notice changed:
-    parts of 32 put a changed notice in about a quarter of the parts, and the re-run was
-    6.8 % of the first; parts of 8 keep it under a tenth."""
-    from pipeline.dataset import part_groups, part_size
-
-    jobs = [(f"/in/{i // 1000:04d}/{i:07d}.txt", f"{i // 1000:04d}/{i:07d}.txt") for i in range(51_722)]
-    groups = part_groups(jobs)
-    changed = {job[1] for job in jobs[::100]}
-    touched = sum(any(job[1] in changed for job in group) for group in groups)
-    assert part_size(len(jobs)) == 8 and touched / len(groups) < 0.10
-    # Larger corpora double the part so a table keeps about 6,400 files, up to 256 a part.
-    sizes = [part_size(n) for n in (100, 72_000, 100_000, 200_000, 400_000, 800_000, 2_000_000, 10**7)]
-    assert sizes == [8, 8, 16, 32, 64, 128, 256, 256]
 
 
 def test_a_kept_part_changed_in_place_is_written_again_not_linked(tmp_path):
