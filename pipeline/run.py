@@ -876,6 +876,7 @@ def flat(chunks: Iterator[list]) -> Iterator:
 def pool_map(tasks: list, function: Callable, workers: int, options: Options) -> Iterator:
     """`function` over `tasks` in `workers` local processes, results in task order."""
     global workers_stopped
+    warm_up(options)
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init,
                                initargs=(options.lexicons, options.codebooks, os.getpid()))
     # Futures of our own rather than pool.map: closing map's iterator cancels its futures,
@@ -898,6 +899,26 @@ def pool_map(tasks: list, function: Callable, workers: int, options: Options) ->
 # on a half-written result, and joining it at interpreter exit would never end, so the
 # command line leaves with os._exit once its tables and lock are cleaned up.
 workers_stopped = False
+
+
+# A short notice that takes the stages through the lexicons' common rules: a title, a
+# heading, targets with a deadline, a percentage and a sum, units in a tag and a label.
+WARM_UP = ("关于印发某市2024年促进就业工作方案的通知\n各县(市、区)人民政府,市直各单位:\n一、工作目标\n"
+           "到2025年,全市城镇新增就业1万人以上,城镇调查失业率控制在5.5%以内。(责任单位:市人社局、市财政局)\n"
+           "二、主要任务\n(一)加大创业扶持力度。对首次创业的给予一次性补贴5000元。牵头单位:市人社局\n"
+           "三、保障措施\n各地要加强组织领导,确保各项任务落到实处。\n某市人民政府办公室\n2024年3月1日\n")
+
+
+def warm_up(options: Options) -> None:
+    """Compile what the stages compile at first use (patterns, automata, codebooks) here,
+    before the workers are forked: they then share those pages instead of each building
+    its own. Two workers on 20 MB: peak PSS 345 MB against 371 MB (freezing the new
+    objects against the collector saved nothing more)."""
+    import multiprocessing
+
+    if multiprocessing.get_start_method() != "fork":  # spawned workers share nothing
+        return
+    process_source(Source.of("warm-up.txt", WARM_UP.encode()), options)
 
 
 def _process_chunk(chunk: list) -> list[Packed]:

@@ -67,3 +67,29 @@ def test_a_local_worker_keeps_it_for_its_life(caller_gc):
     for threshold, frozen in found:
         assert threshold[0] == heap.YOUNG and frozen > 0
 
+
+
+# --- what a forked worker finds compiled (run.warm_up) -------------------------------------
+
+def _compiled(_task) -> set[str]:
+    from pipeline.lexicons import _DERIVED
+
+    return {what for _, what in _DERIVED}
+
+
+def test_the_warm_up_notice_goes_through_every_stage():
+    result = run.process_source(run.Source.of("warm-up.txt", run.WARM_UP.encode()), run.Options())
+    assert not result.errors
+    targets = result.columns["targets"]
+    assert targets["value"] == [10000.0, 5.5, 5000.0] and targets["deadline_year"] == [2025, 2025, 2024]
+    assert result.columns["responsibilities"]["source"] == ["tag", "tag", "label"]
+
+
+@pytest.mark.skipif(__import__("multiprocessing").get_start_method() != "fork", reason="workers are forked")
+def test_forked_workers_find_the_rules_compiled_before_their_first_notice():
+    from pipeline.lexicons import _DERIVED
+
+    _DERIVED.clear()  # as in a fresh process: nothing compiled yet
+    found = list(run.pool_map([0, 1], _compiled, 2, run.Options()))
+    for compiled in found:
+        assert {"core", "core_splitter", "core_times"} <= compiled
