@@ -43,16 +43,15 @@ if TYPE_CHECKING:
 STREAMED_TABLES = ("documents", "clauses", "targets", "responsibilities", "categories")
 GLOBAL_TABLES = ("errors", "region_category", "region_indicator")  # written by the driver
 
-# Inputs a part on average, unless --part-size says: 8 up to ~18,000 notices, doubling
-# with the corpus (a table keeps about 1,600 parts) up to 256 from ~290,000 (~10 s of
-# work; ten million notices → ~39,000 parts a table). Small parts keep a re-run local: a
-# re-run rewrites the parts that hold a changed notice, and with 1 % of the notices
-# changed at random a part of 8 is touched one time in 13, a part of 256 nearly always.
-# Parts of 8 up to 72,000 notices were tried at 1 GB (51,722 notices): the re-run after
-# 1 % changed did not drop below the 6.8 % of parts of 32 (8.7 %, in other minutes), and
-# readers open four times as many files (pyarrow ~1.4 ms a file): see docs/decisions.md.
+# Inputs a part on average, unless --part-size says: 8 up to ~36,000 notices, doubling
+# with the corpus (a table keeps about 3,200 parts) up to 256 from ~580,000 (~10 s of
+# work; ten million notices → ~39,000 parts a table). A re-run rewrites the parts that
+# hold a changed notice, so their size is a trade: at 1 GB (51,722 notices, 1 % changed)
+# parts of 32 rewrote 28,891 notices (70–81 s), parts of 8 7,253 (34–41 s), but pandas
+# read a table of 6,500 parts in 9–12 s against 4–6 s for 1,700. Parts of 16 cut with a
+# shortest length (below) rewrote 10,509 (38 s) in 3,200 parts: see docs/decisions.md.
 # It depends on the number of inputs only, so the parts are the same whatever the workers.
-PART_DOCUMENTS, MIN_PART_DOCUMENTS, NOTICES_A_PART = 256, 8, 1600
+PART_DOCUMENTS, MIN_PART_DOCUMENTS, NOTICES_A_PART = 256, 8, 3200
 LONGEST_PART = 4  # × the average: where no name ends a part sooner
 
 
@@ -64,20 +63,29 @@ def part_size(inputs: int) -> int:
 
 def part_groups(jobs: list, requested: int = 0) -> list[list]:
     """The jobs (in path order) cut into parts. `--part-size N`: N at a time. Otherwise the
-    names draw the cuts (content-defined chunking): a part ends after an input whose name
-    hashes to 0 modulo the average size, or when it reaches LONGEST_PART × the average. A
-    notice added or removed then changes its own part only; cutting every N would shift
-    every part after it, and a re-run would rewrite them all."""
+    names draw the cuts (content-defined chunking): a part of at least half the average
+    size ends after an input whose name hashes to 0 modulo (average − shortest + 1), or
+    when it reaches LONGEST_PART × the average. A notice added or removed then changes its
+    own part, now and then the next one or two; cutting every N would shift every part
+    after it, and a re-run would rewrite them all. The shortest length is what keeps a
+    changed notice's part small: cut wherever a name says, a part of 16 on average holds
+    a notice chosen at random with 28 others, with it 19."""
     if requested:
         return [jobs[i:i + requested] for i in range(0, len(jobs), requested)]
     size = part_size(len(jobs))
+    shortest = size // 2
+    modulus = size - shortest + 1  # a part of `size` on average
     groups: list[list] = [[]]
     for job in jobs:
-        groups[-1].append(job)
-        ends = int.from_bytes(hashlib.blake2b(job[1].encode(), digest_size=8).digest(), "big") % size == 0
-        if ends or len(groups[-1]) >= LONGEST_PART * size:
+        group = groups[-1]
+        group.append(job)
+        if len(group) >= LONGEST_PART * size or (len(group) >= shortest and _name_hash(job[1]) % modulus == 0):
             groups.append([])
     return [group for group in groups if group]
+
+
+def _name_hash(name: str) -> int:
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big")
 
 
 @dataclass
