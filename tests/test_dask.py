@@ -66,7 +66,7 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_tables_are_the_same(tmp_pat
     run([inputs], reference, workers=1, options=options, progress=False)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
             Client(cluster) as client:
-        pids = list(client.run(os.getpid).values())
+        pids = client.run(os.getpid)  # worker address → process
         done = threading.Event()
         summary = {}
 
@@ -77,9 +77,14 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_tables_are_the_same(tmp_pat
 
         thread = threading.Thread(target=work)
         thread.start()
-        time.sleep(1.0)  # the first tasks are running
-        assert not done.is_set()
-        os.kill(pids[0], signal.SIGKILL)
+        # Killed at its first task, not after a fixed time: on a fast machine the whole run
+        # took less than the second this test used to wait.
+        deadline = time.monotonic() + 60
+        while not (busy := [w for w, tasks in client.processing().items() if tasks]) and not done.is_set() \
+                and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert busy and not done.is_set()
+        os.kill(pids[busy[0]], signal.SIGKILL)
         thread.join(timeout=300)
     assert done.is_set() and summary["run"].documents > 0
     same_tables(reference, tmp_path / "cluster")
