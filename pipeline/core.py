@@ -135,6 +135,22 @@ def most_common(text: str) -> tuple[str, int]:
     return _core.most_common(text)
 
 
+def slices(text: str, starts: list[int], ends: list[int]):
+    """text[starts[i]:ends[i]] for each i, as an Arrow string array (pyarrow.Array)."""
+    return _string_array(len(starts), *_core.slices(text, starts, ends))
+
+
+def numbered(prefix: str, n: int, width: int):
+    """f"{prefix}{i:0{width}d}" for i in range(n), as an Arrow string array (pyarrow.Array)."""
+    return _string_array(n, *_core.numbered(prefix, n, width))
+
+
+def _string_array(n: int, offsets: bytes, data: bytes):
+    import pyarrow as pa  # imported by every run already; not by the stages that never build a table
+
+    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+
+
 def time_phrases(tl: TargetLexicon, every: str, unit_names: dict[str, str], text: str, starts: list[int],
                  ends: list[int]) -> tuple[list, ...]:
     """The time phrases of the clauses text[starts[i]:ends[i]] as columns (see

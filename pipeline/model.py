@@ -172,7 +172,7 @@ class Clause:
 @dataclass(frozen=True)
 class Segmented:
     structured: Structured
-    clauses: tuple[Clause, ...]
+    clauses: tuple[Clause, ...]  # in text order, clause i with seq i (later stages index by seq)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from . import __version__, compare, dataset, heap, regexes, storage
+from . import __version__, compare, core, dataset, heap, regexes, storage
 from .clean import clean
 from .cluster import TASK_DOCUMENTS, dask_map
 from .errors import InputError, PipelineError, check_stop
@@ -169,7 +169,7 @@ class Summary:
 
 # --- one document -----------------------------------------------------------------
 
-Columns = dict[str, list]  # column name → values, one table of one document
+Columns = dict[str, Any]  # column name → values (a list, or an Arrow array), one table of one document
 
 
 def document_rows(doc: Extracted) -> dict[str, list[dict]]:
@@ -178,7 +178,8 @@ def document_rows(doc: Extracted) -> dict[str, list[dict]]:
 
 
 def rows_of(columns: Columns) -> list[dict]:
-    return [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+    values = [v if isinstance(v, list | tuple) else v.to_pylist() for v in columns.values()]  # lists or Arrow arrays
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 def document_columns(doc: Extracted) -> dict[str, Columns]:
@@ -211,24 +212,28 @@ def document_columns(doc: Extracted) -> dict[str, Columns]:
         if book == "action":
             action.setdefault(seq, []).append((-score, category))
     clause_categories = {seq: [category for _, category in sorted(found)] for seq, found in action.items()}
-    cs = seg.clauses
-    texts = [text[c.start:c.end] for c in cs]
-    originals = [original[c.start:c.end] for c in cs]
-    ids = [f"{doc_id}-{c.seq:05d}" for c in cs]
-    clause_id = dict(zip((c.seq for c in cs), ids, strict=True)).__getitem__
+    cs = seg.clauses  # clause i has seq i
+    starts, ends = [c.start for c in cs], [c.end for c in cs]
+    if core.enabled():  # a notice's clause texts and ids are most of its clauses table: Arrow arrays from the core
+        texts, originals = core.slices(text, starts, ends), core.slices(original, starts, ends)
+        id_column = core.numbered(f"{doc_id}-", len(cs), 5)
+        ids = id_column.to_pylist()
+    else:
+        texts = [text[a:b] for a, b in zip(starts, ends, strict=True)]
+        originals = [original[a:b] for a, b in zip(starts, ends, strict=True)]
+        ids = id_column = [f"{doc_id}-{i:05d}" for i in range(len(cs))]
+    clause_id = ids.__getitem__
     clauses = {
-        "clause_id": ids, "doc_id": [doc_id] * len(cs), "seq": [c.seq for c in cs],
+        "clause_id": id_column, "doc_id": [doc_id] * len(cs), "seq": [c.seq for c in cs],
         "paragraph_seq": [c.paragraph_seq for c in cs], "sentence_seq": [c.sentence_seq for c in cs],
         "section_path": [c.section_path for c in cs], "section_level": [c.section_level for c in cs],
         "is_heading": [c.is_heading for c in cs],
-        "text": texts, "text_original": originals,
-        "start": [c.start for c in cs], "end": [c.end for c in cs],
+        "text": texts, "text_original": originals, "start": starts, "end": ends,
         "categories": [clause_categories.get(c.seq, []) for c in cs],
-        "raw_start": [raw[c.start] for c in cs], "raw_end": [raw[c.end - 1] + 1 for c in cs],
+        "raw_start": [raw[a] for a in starts], "raw_end": [raw[b - 1] + 1 for b in ends],
         "tags": [[{"text": t.text, "start": t.start, "end": t.end} for t in c.tags] if c.tags else [] for c in cs],
-        "page": [_page(pages, raw[c.start]) for c in cs] if pages else [None] * len(cs),
+        "page": [_page(pages, raw[a]) for a in starts] if pages else [None] * len(cs),
     }
-    by_seq = {c.seq: (c, texts[i], originals[i]) for i, c in enumerate(cs)}
     rs = doc.responsibilities
     responsibilities = {
         "doc_id": [doc_id] * len(rs), "clause_id": [clause_id(r.clause_seq) for r in rs],
@@ -237,13 +242,16 @@ def document_columns(doc: Extracted) -> dict[str, Columns]:
     }
     covering = _units_by_clause(doc)
     ts = doc.targets
-    of_clause = [by_seq[t.clause_seq] for t in ts]  # one string a clause, shared by its targets
+    # One string a clause, shared by its targets (a clause of 100,000 characters may hold thousands).
+    of_clause = {seq: (cs[seq], text[cs[seq].start:cs[seq].end], original[cs[seq].start:cs[seq].end])
+                 for seq in {t.clause_seq for t in ts}}
+    target_clauses = [of_clause[t.clause_seq] for t in ts]
     units = [covering.get(t.clause_seq, (None, None)) for t in ts]
     targets = {
         "target_id": [f"{doc_id}-T{n:04d}" for n in range(len(ts))], "doc_id": [doc_id] * len(ts),
         "clause_id": [clause_id(t.clause_seq) for t in ts], "region": [meta.region] * len(ts),
-        "section_path": [c.section_path for c, _, _ in of_clause],
-        "text": [t for _, t, _ in of_clause], "text_original": [o for _, _, o in of_clause],
+        "section_path": [c.section_path for c, _, _ in target_clauses],
+        "text": [t for _, t, _ in target_clauses], "text_original": [o for _, _, o in target_clauses],
         "lead_unit": [u[0] for u in units], "units": [u[1] for u in units],
         "categories": [clause_categories.get(t.clause_seq, []) for t in ts],
         "page": [_page(pages, raw[t.start]) for t in ts], "review_status": [None] * len(ts),

@@ -160,7 +160,7 @@ def columns_of(name: str, rows: list[dict[str, Any]]) -> dict[str, list]:
     return {f.name: [row.get(f.name) for row in rows] for f in SCHEMAS[name]}
 
 
-def columns_table(name: str, columns: dict[str, list], shared: tuple[str, ...] = ()) -> pa.Table:
+def columns_table(name: str, columns: dict[str, Any], shared: tuple[str, ...] = ()) -> pa.Table:
     """Columns (name → values) → table `name`; a value that does not fit its column raises.
 
     Columns named in `shared` repeat a few long values (each target carries its clause's
@@ -171,7 +171,9 @@ def columns_table(name: str, columns: dict[str, list], shared: tuple[str, ...] =
     arrays, encoded = [], False
     for f in schema:
         values = columns[f.name]
-        if f.name in shared and sum(len(v) for v in values if v) > SHARED_MIN_CHARS:
+        if isinstance(values, pa.Array):  # built as Arrow already (pipeline/core.py: slices, numbered)
+            arrays.append(values)
+        elif f.name in shared and sum(len(v) for v in values if v) > SHARED_MIN_CHARS:
             index: dict[Any, int] = {}
             codes = [index.setdefault(v, len(index)) for v in values]
             arrays.append(pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), pa.array(list(index), f.type)))

@@ -28,7 +28,7 @@ from pipeline.extract.units import _subjects
 from pipeline.model import Clause, Source
 from pipeline.normalize import FOLD_IN_CORE, fold_punctuation, t2s
 from pipeline.read import MAX_ONE_CHAR_SHARE, _most_common
-from pipeline.run import STAGES, document_columns
+from pipeline.run import STAGES, document_rows
 from pipeline.segment import segment
 from pipeline.structure import _headings
 
@@ -94,7 +94,7 @@ def _tables(source: Source, lex, engine: str) -> dict:
         record = source
         for _, function in STAGES:
             record = function(record, lex)
-        return document_columns(record)
+        return document_rows(record)
 
 
 @needs_core
@@ -589,6 +589,28 @@ def test_character_passes_read_text_alike(text):
             assert n == max(Counter(sample).values()) == sample.count(char)
             if n > MAX_ONE_CHAR_SHARE * len(sample):  # what the binary check reads: the same
                 assert (char, n) == (python_char, python_n)
+
+
+@needs_core
+@settings(max_examples=300, deadline=None)
+@given(text=st.lists(st.sampled_from(CHARACTER_PIECES), max_size=200).map("".join),
+       spans=st.lists(st.tuples(st.integers(0, 260), st.integers(0, 260)), max_size=30))
+def test_string_columns_slice_as_python_does(text, spans):
+    """A clauses table's texts and ids built in the core read as the Python slices and
+    f-strings they replace: astral characters, spans past the end or reversed too."""
+    starts, ends = [a for a, _ in spans], [b for _, b in spans]
+    column = core.slices(text, starts, ends)
+    column.validate(full=True)
+    assert column.to_pylist() == [text[a:b] for a, b in spans]
+    prefix = f"{text[:3]}-"
+    assert core.numbered(prefix, len(spans), 5).to_pylist() == [f"{prefix}{i:05d}" for i in range(len(spans))]
+
+
+def test_ids_past_five_digits_grow_as_python_formats_them():
+    if core._core is None:
+        pytest.skip("the compiled core is not built")
+    ids = core.numbered("d-", 100_001, 5)
+    assert ids[0].as_py() == "d-00000" and ids[99_999].as_py() == "d-99999" and ids[100_000].as_py() == "d-100000"
 
 
 

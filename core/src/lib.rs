@@ -9,6 +9,7 @@ mod actors;
 mod assemble;
 mod chars;
 mod codebooks;
+mod columns;
 mod exclusions;
 mod lines;
 mod numbers;
@@ -372,6 +373,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(parse_number, m)?)?;
     m.add_function(wrap_pyfunction!(han_counts, m)?)?;
     m.add_function(wrap_pyfunction!(most_common, m)?)?;
+    m.add_function(wrap_pyfunction!(columns::slices, m)?)?;
+    m.add_function(wrap_pyfunction!(columns::numbered, m)?)?;
     m.add_class::<Fold>()?;
     Ok(())
 }
