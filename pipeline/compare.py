@@ -9,8 +9,9 @@ commitments on one canonical indicator side by side, one row per target.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
+from itertools import compress
 from pathlib import Path
 
 import pyarrow as pa
@@ -27,13 +28,16 @@ INDICATOR_COLUMNS = ("indicator_id", "region", "value", "value_max", "unit", "co
 def document_counts(categories: dict[str, list], targets: dict[str, list]) -> Counts:
     """One document's contribution to `region_category`, from the columns of its
     categories and targets (clause ids are unique to a document, so the batch's table
-    is the sum of these)."""
+    is the sum of these). A notice has hundreds of codes and a few dozen targets: the
+    codes are counted in C, and only those of clauses with a target are looked at one
+    by one."""
+    keys = list(zip(categories["codebook"], categories["category"], strict=True))
+    counts: Counts = {key: [n, 0, 0, 0, 0] for key, n in Counter(keys).items()}
+    targeted = set(targets["clause_id"])
     clause_codes: dict[str, set[tuple[str, str]]] = defaultdict(set)
-    counts: Counts = defaultdict(lambda: [0, 0, 0, 0, 0])
-    for clause_id, key in zip(categories["clause_id"], zip(categories["codebook"], categories["category"],
-                                                           strict=True), strict=True):
+    for clause_id, key in compress(zip(categories["clause_id"], keys, strict=True),
+                                   map(targeted.__contains__, categories["clause_id"])):
         clause_codes[clause_id].add(key)
-        counts[key][0] += 1
     for clause_id, value, deadline, lead, status in zip(targets["clause_id"], targets["value"],
                                                         targets["deadline_year"], targets["lead_unit"],
                                                         targets["review_status"], strict=True):
@@ -45,7 +49,7 @@ def document_counts(categories: dict[str, list], targets: dict[str, list]) -> Co
             c[2] += value is not None
             c[3] += deadline is not None
             c[4] += lead is not None
-    return dict(counts)
+    return counts
 
 
 def region_category(counts: dict[str, Counts], lex: Lexicons) -> list[dict]:

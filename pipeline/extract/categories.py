@@ -48,7 +48,7 @@ def code_categories(doc: Segmented, lex: Lexicons) -> CategoryCodes:
     title = doc.structured.metadata.title or ""
     if core.enabled():  # one call a codebook: the rules of _python_book, in the compiled core
         columns = _clause_columns(doc.clauses)
-        return CategoryCodes.joined([_core_book(codebook, doc.clauses, text, masked, title, columns)
+        return CategoryCodes.joined([_core_book(codebook, text, masked, title, columns)
                                      for codebook in lex.codebooks])
     quoted = _Quoted(masked)
     return CategoryCodes.joined([CategoryCodes.of(_python_book(codebook, doc.clauses, text, masked, title, quoted))
@@ -100,8 +100,7 @@ def _clause_columns(clauses) -> tuple[list, ...]:
             [c.sentence_seq for c in clauses])
 
 
-def _core_book(codebook: Codebook, clauses, text: str, masked: str, title: str,
-               columns: tuple[list, ...]) -> CategoryCodes:
+def _core_book(codebook: Codebook, text: str, masked: str, title: str, columns: tuple[list, ...]) -> CategoryCodes:
     """`_python_book` in the compiled core: the codes come back as columns."""
     compiled = derived(codebook, "core", lambda: _compiled(codebook))
     order = _order(codebook)
@@ -110,8 +109,8 @@ def _core_book(codebook: Codebook, clauses, text: str, masked: str, title: str,
                                                             themes)
     ids = [c.id for c in codebook.categories]
     shared = [tuple(t) for t in terms]
-    return CategoryCodes(tuple([clauses[i].seq for i in index]), (codebook.id,) * len(index),
-                         tuple([ids[k] for k in category]), tuple(score), tuple([shared[e] for e in evidence]))
+    return CategoryCodes(tuple(index), (codebook.id,) * len(index),  # clause i has seq i
+                         tuple(map(ids.__getitem__, category)), tuple(score), tuple(map(shared.__getitem__, evidence)))
 
 
 def _from_grants(codebook: Codebook, clauses, text: str, codes: list[CategoryCode]) -> list[CategoryCode]:
