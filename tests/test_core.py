@@ -606,9 +606,8 @@ def test_string_columns_slice_as_python_does(text, spans):
     assert core.numbered(prefix, len(spans), 5).to_pylist() == [f"{prefix}{i:05d}" for i in range(len(spans))]
 
 
+@needs_core
 def test_ids_past_five_digits_grow_as_python_formats_them():
-    if core._core is None:
-        pytest.skip("the compiled core is not built")
     ids = core.numbered("d-", 100_001, 5)
     assert ids[0].as_py() == "d-00000" and ids[99_999].as_py() == "d-99999" and ids[100_000].as_py() == "d-100000"
 
