@@ -58,7 +58,8 @@ MIN_REPEAT_CHARS = 30  # a repeated run this long is a second copy, not a headin
 LONG_LINE = 1000
 PROSE_LINE = 15  # a line of this many Chinese characters reads as prose even without punctuation
 MENU_PENALTY = 3  # what a short menu item or link costs the stretch of page it sits in
-_SENTENCE_MARK = regexes.compile(r"[。；;，,：:]")
+_SENTENCE_MARKS = "。；;，,：:"
+_SENTENCE_MARK = regexes.compile(f"[{_SENTENCE_MARKS}]")
 MAX_CHROME_SHARE = 0.6  # more of the text than this dropped as chrome is an error, not a document
 MIN_JUDGED_HAN = 500  # a shorter text may be mostly a page's furniture around a short notice
 _NOT_HAN = regexes.compile(r"[^\p{Han}]+")  # counted by runs: 3× faster than counting each Chinese character
@@ -94,29 +95,58 @@ class _Line(NamedTuple):
 def clean(decoded: Decoded, lex: Lexicons) -> Cleaned:
     raw, back = resolve_entities(decoded.text)
     simp = t2s(raw)
-    lines = _split_lines(raw, simp, lex)
-    kinds = _classify(simp, lines, lex)
-    han = _han_counts(simp, lines)
-    if decoded.media_type == "html":
-        kinds = _outside_main_block(lines, kinds, han)
-    _check_loss(han, kinds)
-    header = tuple(raw[ln.start:ln.end] for ln, k in zip(lines, kinds, strict=True) if k == "chrome")
-    body = [ln for ln, k in zip(lines, kinds, strict=True) if k == "body"]
-    body = _drop_repeated_run(body)
-    if decoded.media_type in ("pdf", "docx"):  # the reader found the paragraphs (layout, Word's own)
-        paragraphs = [[line] for line in body]
+    html = decoded.media_type == "html"
+    layout = decoded.media_type in ("pdf", "docx")  # the reader found the paragraphs (layout, Word's own)
+    if core.enabled():
+        header, (text, simplified, offsets) = _core_body(raw, simp, html, layout, lex)
     else:
-        paragraphs = _join_broken_lines(body, lex)
-    text, simplified, offsets = _assemble(raw, simp, paragraphs)
+        header, paragraphs = _python_body(raw, simp, html, layout, lex)
+        text, simplified, offsets = _assemble_lines(raw, simp, paragraphs)
     if back is not None:
         offsets = array("q", [back[i] for i in offsets])
     return Cleaned(decoded=decoded, text=text, raw_offsets=offsets, header=header, simplified=simplified)
 
 
+def _python_body(raw: str, simp: str, html: bool, layout: bool,
+                 lex: Lexicons) -> tuple[tuple[str, ...], list[list[_Line]]]:
+    """The chrome lines (the header) and the body's paragraphs, line by line: the reference
+    of `_core_body`."""
+    lines = _split_lines(raw, simp, lex)
+    kinds = _python_kinds(lines, lex)
+    han = _han_counts(simp, lines)
+    if html:
+        kinds = _outside_main_block(lines, kinds, han)
+    _check_loss(sum(han), sum(n for n, k in zip(han, kinds, strict=True) if k == "body"))
+    header = tuple(raw[ln.start:ln.end] for ln, k in zip(lines, kinds, strict=True) if k == "chrome")
+    body = _drop_repeated_run([ln for ln, k in zip(lines, kinds, strict=True) if k == "body"])
+    return header, [[line] for line in body] if layout else _join_broken_lines(body, lex)
+
+
+def _core_body(raw: str, simp: str, html: bool, layout: bool, lex: Lexicons) -> tuple[tuple[str, ...], tuple]:
+    """`_python_body` and `_assemble_lines` in the compiled core, the lines as columns: the
+    header, and the body text with its Simplified twin and raw offsets. A line that holds
+    a whole notice or a glued table (rare) is cut by the Python rules first."""
+    starts, ends, kinds = _core_lines(lex).split(raw, simp)
+    cut: list[bool] = []  # none is cut out of a longer line
+    if any(kinds):
+        lines = _split_lines(raw, simp, lex)
+        starts, ends, cut = [ln.start for ln in lines], [ln.end for ln in lines], [ln.cut for ln in lines]
+    chrome, total, kept, body_starts, body_ends, opens = _core_paragraphs(lex).paragraphs(
+        simp, starts, ends, cut, _core_lines(lex).kinds(simp, starts, ends), core.han_counts(simp, starts, ends),
+        html, layout)
+    _check_loss(total, kept)
+    return tuple(raw[starts[i]:ends[i]] for i in chrome), _assembled(raw, simp, body_starts, body_ends, opens)
+
+
+def _core_paragraphs(lex: Lexicons):
+    return derived(lex, "core_paragraphs", lambda: core.Body(
+        core.source(_heading_start(lex), one_line=True), core.source(_title_end(lex), one_line=True),
+        core.source(_DATE_END, one_line=True), "-—–－", "".join(sorted(_TERMINAL)), "".join(sorted(_CONTINUED)),
+        _SENTENCE_MARKS, MIN_BROKEN_LINE, MIN_REPEAT_CHARS, PROSE_LINE, MENU_PENALTY))
+
+
 def _han_counts(simp: str, lines: list[_Line]) -> list[int]:
-    """The Chinese characters each line holds (in the core: one call for the notice)."""
-    if core.enabled():
-        return core.han_counts(simp, [ln.start for ln in lines], [ln.end for ln in lines])
+    """The Chinese characters each line holds (the reference of `core.han_counts`)."""
     return [len(ln.simp) - sum(map(len, _NOT_HAN.findall(ln.simp))) for ln in lines]
 
 
@@ -165,11 +195,10 @@ def _outside_main_block(lines: list[_Line], kinds: list[str], han: list[int]) ->
     return [k if a <= i < b else "chrome" for i, k in enumerate(kinds)]
 
 
-def _check_loss(han: list[int], kinds: list[str]) -> None:
+def _check_loss(total: int, kept: int) -> None:
     """No silent loss (SPEC §9): a file whose text would mostly be dropped as chrome is an
-    error, never a near-empty document. `han`: the Chinese characters of each line."""
-    total = sum(han)
-    kept = sum(n for n, k in zip(han, kinds, strict=True) if k == "body")
+    error, never a near-empty document. `total`, `kept`: the Chinese characters of all lines
+    and of the body lines."""
     if total and not kept:
         raise InputError("no body text: every line is page chrome (lexicons/structure.yaml chrome_lines)",
                          "lost_text")
@@ -381,17 +410,8 @@ def _marker_number(marker: str) -> int | None:
         return None
 
 
-_KINDS = ("body", "chrome")  # as the core numbers them
-
-
-def _classify(simp: str, lines: list[_Line], lex: Lexicons) -> list[str]:
-    """Each line's kind, body or chrome: in the core in one call, or by `_python_kinds`."""
-    if core.enabled():
-        return [_KINDS[k] for k in _core_lines(lex).kinds(simp, [ln.start for ln in lines], [ln.end for ln in lines])]
-    return _python_kinds(lines, lex)
-
-
 def _python_kinds(lines: list[_Line], lex: Lexicons) -> list[str]:
+    """Each line's kind, body or chrome (the reference of the core's `Lines.kinds`)."""
     kinds = []
     expect_value = False
     for line in lines:
@@ -452,11 +472,15 @@ def _heading_start(lex: Lexicons) -> regex.Pattern:
                    lambda: regexes.compile("|".join(f"(?:{h.pattern.pattern})" for h in lex.headings)))
 
 
+def _title_end(lex: Lexicons) -> regex.Pattern:
+    """A title's last word (…方案, …年)): a short line ending so is a title, not a broken one."""
+    return derived(lex, "title_end",
+                   lambda: regexes.compile(f"(?:{'|'.join(map(regex.escape, lex.doc_types))}|年\\)|年）)$"))
+
+
 def _join_broken_lines(body: list[_Line], lex: Lexicons) -> list[list[_Line]]:
     """Group lines into paragraphs, rejoining lines that PDF extraction split."""
-    heading = _heading_start(lex)
-    title_end = derived(lex, "title_end",
-                        lambda: regexes.compile(f"(?:{'|'.join(map(regex.escape, lex.doc_types))}|年\\)|年）)$"))
+    heading, title_end = _heading_start(lex), _title_end(lex)
     paragraphs: list[list[_Line]] = []
     for line in body:
         if paragraphs and _continues(paragraphs[-1][-1], line, heading, title_end):
@@ -484,17 +508,10 @@ def fold_spaces(text: str) -> str:
     return regex.sub(r"[^\S\n]{2,}", " ", _SPACE_NEAR_WIDE.sub("", text))
 
 
-def _assemble(raw: str, simp: str, paragraphs: list[list[_Line]]) -> tuple[str, str, array]:
-    """The body text, its Simplified twin (the t2s of the raw text, character for character:
-    normalize need not convert again) and the raw offset of each character: one call to
-    the compiled core, or the Python rules below."""
-    if not core.enabled():
-        return _assemble_lines(raw, simp, paragraphs)
-    assembler = _assembler()
-    lines = [line for lines in paragraphs for line in lines]
-    opens = [i == 0 for lines in paragraphs for i in range(len(lines))]
-    text, simplified, packed = assembler.assemble(raw, simp, [ln.start for ln in lines], [ln.end for ln in lines],
-                                                  opens)
+def _assembled(raw: str, simp: str, starts: list[int], ends: list[int], opens: list[bool]) -> tuple[str, str, array]:
+    """The lines raw[starts[i]:ends[i]] put together by the core (`opens[i]`: the line opens
+    a paragraph)."""
+    text, simplified, packed = _assembler().assemble(raw, simp, starts, ends, opens)
     offsets = array("q")
     offsets.frombytes(packed)
     if sys.byteorder != "little":
@@ -508,7 +525,9 @@ def _assembler():
 
 
 def _assemble_lines(raw: str, simp: str, paragraphs: list[list[_Line]]) -> tuple[str, str, array]:
-    """`_assemble` in Python, line by line (the core's reference)."""
+    """The body text, its Simplified twin (the t2s of the raw text, character for character:
+    normalize need not convert again) and the raw offset of each character, line by line
+    (the reference of the core's `Assembler`)."""
     chars: list[str] = []
     simplified: list[str] = []
     offsets = array("q")  # 8 bytes a character; a list of ints took ~40 (a 20 MB notice: 1 GB)

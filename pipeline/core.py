@@ -120,6 +120,12 @@ def Lines(*compiled):  # noqa: N802 - the core's class
     return _core.Lines(*compiled)
 
 
+def Body(*compiled):  # noqa: N802 - the core's class
+    """A page's body lines made paragraphs (main block, repeats, broken lines), in the core
+    (see clean.py)."""
+    return _core.Body(*compiled)
+
+
 def Fold(pairs: list[tuple[str, str]]):  # noqa: N802 - the core's class
     """`str.translate` with a table of single characters, in the core (see normalize.py)."""
     return _core.Fold(pairs)

@@ -17,15 +17,16 @@ from hypothesis import strategies as st
 
 import pipeline
 from pipeline import clean, core
-from pipeline.clean import _assemble, _han_counts, _Line
+from pipeline.clean import _assemble_lines, _assembled, _han_counts, _Line
 from pipeline.conformance import load_cases
+from pipeline.errors import InputError
 from pipeline.extract import extract
 from pipeline.extract.deadlines import clause_times
 from pipeline.extract.numbers import NumberError, parse_number
 from pipeline.extract.quantities import clause_quantities, find_quantities
 from pipeline.extract.targets import _exclusions_of, _may_commit, _past_and_conditions, _sentences, _word_ends
 from pipeline.extract.units import _subjects
-from pipeline.model import Clause, Source
+from pipeline.model import Clause, Decoded, Source
 from pipeline.normalize import FOLD_IN_CORE, fold_punctuation, t2s
 from pipeline.read import MAX_ONE_CHAR_SHARE, _most_common
 from pipeline.run import STAGES, document_rows
@@ -112,7 +113,8 @@ def test_example_tables_are_the_same(lex, text):
 
 def _notices() -> list[Path]:
     seeds = sorted((ROOT / "corpus").rglob("*.txt"))
-    dev = sorted((DEVSET / "docs").glob("*.txt")) + sorted((DEVSET / "extra").glob("*.txt"))
+    dev = [path for folder in ("docs", "extra") for path in sorted((DEVSET / folder).glob("*.*"))
+           if path.suffix in (".txt", ".html")]
     return seeds + dev
 
 
@@ -508,8 +510,10 @@ def test_random_lines_are_assembled_alike(data):
         if at < len(lines):
             paragraphs.append(lines[at:at + size])
             at += size
-    fast, slow = _both(lambda: _assemble(raw, simp, paragraphs))
-    assert fast == slow
+    lines = [line for lines in paragraphs for line in lines]
+    opens = [i == 0 for lines in paragraphs for i in range(len(lines))]
+    fast = _assembled(raw, simp, [ln.start for ln in lines], [ln.end for ln in lines], opens)
+    assert fast == _assemble_lines(raw, simp, paragraphs)
 
 
 # What page lines are made of: every line break, spaces (\x1f is one to str.isspace and
@@ -524,7 +528,14 @@ PAGE_PIECES = [*clean.LINE_BREAKS, "\r\n", " ", "\t", "\u3000", "\xa0", "\x1f", 
 def _page_lines(raw: str, lex) -> tuple:
     """Both engines' lines of a page and their kinds."""
     simp = t2s(raw)
-    return _both(lambda: [(lines := clean._split_lines(raw, simp, lex)), clean._classify(simp, lines, lex)])
+    def lines_and_kinds():
+        lines = clean._split_lines(raw, simp, lex)
+        if not core.enabled():
+            return lines, clean._python_kinds(lines, lex)
+        kinds = clean._core_lines(lex).kinds(simp, [ln.start for ln in lines], [ln.end for ln in lines])
+        return lines, [("body", "chrome")[k] for k in kinds]
+
+    return _both(lines_and_kinds)
 
 
 @needs_core
@@ -550,6 +561,50 @@ def test_random_pages_are_cut_into_the_same_lines(lex, data):
 def test_page_lines_are_read_alike(lex, page, kinds):
     fast, slow = _page_lines(page, lex)
     assert fast == slow and fast[1] == kinds
+
+
+# What a page's body is made of beyond its lines: headings that open paragraphs, lines a
+# PDF broke (no final punctuation, or a sentence that ended inside), titles (…方案, …年)),
+# signature dates, table rows and empty cells, traditional characters, entities.
+BODY_PIECES = [*PAGE_PIECES, "\n", "\n", "一、", "(二)", "1.", "第三条", "总体要求", "实施方案", "(2021-2025年)",
+               "各地要" * 14, "2021年6月3日", "印发", "|", "——", "、", ",", "。", "萬人", "&quot;", "發展"]
+
+
+def _cleaned(raw: str, media_type: str, lex):
+    """clean's text, twin, offsets and header of a page, or the error it raises."""
+    decoded = Decoded(Source.of("page", raw.encode("utf-8")), raw, "utf-8", media_type)
+    try:
+        c = clean.clean(decoded, lex)
+    except InputError as exc:
+        return str(exc)
+    return c.text, c.simplified, list(c.raw_offsets), c.header
+
+
+@needs_core
+@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_random_pages_are_cleaned_alike(lex, data):
+    """A page made paragraphs in the core's one call: the main block of a web page, the
+    text lost to chrome, runs printed twice, lines a PDF broke joined (and a layout's kept
+    apart), the header, the body's twin and offsets."""
+    chunks = data.draw(st.lists(st.lists(st.sampled_from(BODY_PIECES), max_size=8).map("".join), max_size=8))
+    repeated = data.draw(st.lists(st.integers(0, 7), max_size=3))  # a run printed twice
+    raw = "\n".join(chunks + [chunks[i] for i in repeated if i < len(chunks)])
+    media_type = data.draw(st.sampled_from(["text", "html", "pdf", "docx"]))
+    fast, slow = _both(lambda: _cleaned(raw, media_type, lex))
+    assert fast == slow
+
+
+@needs_core
+@pytest.mark.parametrize(("page", "media_type"), [
+    ("首页>通知\n关于印发实施方案的通知\n各地要加强管理,\n做好工作。\n返回", "html"),
+    ("一、总体要求\n各地要" + "加强管理" * 12 + "\n确保各项工作落实到位。", "text"),
+    ("各学校要把美育工作摆在更加突出的位置抓紧抓好\n各学校要把美育工作摆在更加突出的位置抓紧抓好", "text"),
+    ("工作方案\n(2021-2025年)\n——\n|1|教育局", "pdf"),
+])
+def test_pages_are_cleaned_alike(lex, page, media_type):
+    fast, slow = _both(lambda: _cleaned(page, media_type, lex))
+    assert fast == slow
 
 
 HEADING_PIECES = ["一、", "二、", "十一、", "(一)", "(十二)", "1.", "12.", "1.1", "(1)", "1)", "①", "第一章",
@@ -581,8 +636,7 @@ def test_character_passes_read_text_alike(text):
     assert fast == slow
     bounds = sorted({0, len(text), *(i for i, c in enumerate(text) if c == "\n")})
     lines = [_Line(a, b, text[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)]
-    fast, slow = _both(lambda: _han_counts(text, lines))
-    assert fast == slow
+    assert core.han_counts(text, [ln.start for ln in lines], [ln.end for ln in lines]) == _han_counts(text, lines)
     for sample in (text, "ゥ" * len(text) + text[:len(text) // 20]):  # the second is one character
         if sample:
             (char, n), (python_char, python_n) = _both(lambda: _most_common(sample))  # noqa: B023

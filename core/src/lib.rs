@@ -7,6 +7,7 @@
 
 mod actors;
 mod assemble;
+mod body;
 mod chars;
 mod codebooks;
 mod columns;
@@ -366,6 +367,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Actors>()?;
     m.add_class::<times::Times>()?;
     m.add_class::<assemble::Assembler>()?;
+    m.add_class::<body::Body>()?;
     m.add_class::<lines::Lines>()?;
     m.add_class::<exclusions::Exclusions>()?;
     m.add_class::<patterns::Text>()?;
