@@ -7,11 +7,13 @@
 //! lies in `text[pos:endpos]`, a look-behind may see what comes before `pos`, and the text ends
 //! at `endpos` (nothing after it is seen). Offsets are characters, as Python counts them.
 
+use std::cell::RefCell;
 use std::sync::OnceLock;
 
 use fancy_regex::{Captures, Regex, RegexBuilder, RegexInput};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
+use regex_automata::{meta, Anchored, Input};
 
 use crate::chars::Offsets;
 
@@ -73,6 +75,9 @@ pub struct Patterns {
     regexes: Vec<Regex>,
     /// The same with their seek approximation, built at each one's first search.
     seeking: Vec<OnceLock<Regex>>,
+    /// For a pattern with look-around, its regular approximation anchored, built at its first
+    /// match at one place (`match_span`): where it does not match, the pattern cannot.
+    anchors: Vec<OnceLock<Option<meta::Regex>>>,
 }
 
 /// Patterns with look-around run on fancy-regex's backtracking VM, which is tried at every
@@ -87,6 +92,28 @@ pub struct Patterns {
 /// and the development notices, and over random text.
 fn build(source: &str, seek: bool) -> Result<Regex, fancy_regex::Error> {
     RegexBuilder::new(source).backtrack_limit(BACKTRACK_LIMIT).seek(seek).build()
+}
+
+thread_local! {
+    /// The seek approximation fancy-regex derived last (`approximation`), handed out by the filter.
+    static APPROXIMATION: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// The regular over-approximation of a pattern that needs the backtracking VM (look-around,
+/// atomic groups), as fancy-regex derives it for seek, compiled for anchored search; None
+/// when the pattern is regular (the regex crate runs it already) or the approximation is
+/// empty (it would match everywhere).
+/// fancy-regex hands the approximation only to a seek filter, so the filter keeps it and
+/// declines it: the regex built here is never used.
+fn approximation(source: &str) -> Option<meta::Regex> {
+    fn keep(pattern: &str) -> bool {
+        APPROXIMATION.with(|found| *found.borrow_mut() = Some(pattern.to_owned()));
+        false
+    }
+    APPROXIMATION.with(|found| found.borrow_mut().take());
+    RegexBuilder::new(source).backtrack_limit(BACKTRACK_LIMIT).seek_filter(keep).build().ok()?;
+    let pattern = APPROXIMATION.with(|found| found.borrow_mut().take())?;
+    (!pattern.is_empty()).then(|| meta::Regex::new(&pattern).ok()).flatten()
 }
 
 pub(crate) fn failed(e: fancy_regex::Error) -> PyErr {
@@ -205,7 +232,13 @@ impl Patterns {
         if at > end {
             return Ok(None);
         }
-        let input = RegexInput::new(&text.text[..end]).from_pos(at).anchored(true);
+        let haystack = &text.text[..end];
+        // The VM set up for one place costs a microsecond or two; most places match nothing.
+        let anchor = self.anchors[k].get_or_init(|| approximation(&self.sources[k]));
+        if anchor.as_ref().is_some_and(|a| !a.is_match(Input::new(haystack).range(at..).anchored(Anchored::Yes))) {
+            return Ok(None);
+        }
+        let input = RegexInput::new(haystack).from_pos(at).anchored(true);
         Ok(self.regexes[k].find_input(input).map_err(failed)?.map(|m| (text.char(m.start()), text.char(m.end()))))
     }
 
@@ -247,7 +280,8 @@ impl Patterns {
             regexes.push(build(source, false).map_err(|e| PyValueError::new_err((i, e.to_string())))?);
         }
         let seeking = sources.iter().map(|_| OnceLock::new()).collect();
-        Ok(Patterns { sources, regexes, seeking })
+        let anchors = sources.iter().map(|_| OnceLock::new()).collect();
+        Ok(Patterns { sources, regexes, seeking, anchors })
     }
 
     /// The named groups of pattern `k`: name → group number.
