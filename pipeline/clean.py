@@ -72,7 +72,8 @@ _NOT_IN_ORG = regexes.compile(r"[,。;:!?()《》“”]")
 MAX_ORG = 40
 _CITED_TITLE = regexes.compile(r"《(?P<t>[^《》]{4,100})》")
 _PUNCT_RUN = regexes.compile(r"[,。;:!?]")
-_EMPTY_CELL = regexes.compile(r"[-—–－]+")
+_EMPTY_CELL_CHARS = "-—–－"  # a line of only these is a table cell with no value
+_EMPTY_CELL = regexes.compile(f"[{_EMPTY_CELL_CHARS}]+")
 # A row number in a flattened table, before the row's text.
 _ROW_START = regexes.compile(r"(?<![0-9.])(?P<n>[0-9]{1,3})(?![0-9.])\s*\|?\s*(?=\p{Han})")
 MAX_ROWS = 500
@@ -139,10 +140,11 @@ def _core_body(raw: str, simp: str, html: bool, layout: bool, lex: Lexicons) -> 
 
 
 def _core_paragraphs(lex: Lexicons):
+    """The core's `Body`, with clean.py's characters, lengths and patterns (once per lexicons)."""
     return derived(lex, "core_paragraphs", lambda: core.Body(
         core.source(_heading_start(lex), one_line=True), core.source(_title_end(lex), one_line=True),
-        core.source(_DATE_END, one_line=True), "-—–－", "".join(sorted(_TERMINAL)), "".join(sorted(_CONTINUED)),
-        _SENTENCE_MARKS, MIN_BROKEN_LINE, MIN_REPEAT_CHARS, PROSE_LINE, MENU_PENALTY))
+        core.source(_DATE_END, one_line=True), _EMPTY_CELL_CHARS, "".join(sorted(_TERMINAL)),
+        "".join(sorted(_CONTINUED)), _SENTENCE_MARKS, MIN_BROKEN_LINE, MIN_REPEAT_CHARS, PROSE_LINE, MENU_PENALTY))
 
 
 def _han_counts(simp: str, lines: list[_Line]) -> list[int]:
