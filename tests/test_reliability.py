@@ -193,15 +193,30 @@ def test_two_runs_into_one_folder_never_interleave(tmp_path):
     first = subprocess.Popen([str(exe), "run", "in", "-o", str(out), "-q"], cwd=tmp_path,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 30
-    while not (out / ".lock").exists() and time.time() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.3)
-    second = cli("run", "in", "-o", str(out), "-q", cwd=tmp_path)
+    while _lock_holder(out) != first.pid and time.time() < deadline:
+        time.sleep(0.01)
+    # Held still while the second run tries: a fast first run must not finish before it (it
+    # did on CI once the pipeline got faster, and the second run then simply ran).
+    os.kill(first.pid, signal.SIGSTOP)
+    try:
+        assert first.poll() is None, "the first run ended before the second could try"
+        second = cli("run", "in", "-o", str(out), "-q", cwd=tmp_path)
+    finally:
+        os.kill(first.pid, signal.SIGCONT)
     assert first.wait(timeout=300) == 0, first.stderr.read()
     assert second.returncode == 1
     assert "another policy-pipeline run is writing to" in second.stderr
     assert cli("validate", str(out)).returncode == 0
     assert pq.read_table(out / "documents.parquet").num_rows == 60
+
+
+def _lock_holder(out: Path) -> int | None:
+    """The process id written in the output folder's lock (once its run holds it)."""
+    try:
+        text = (out / ".lock").read_text().strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None
 
 
 # --- issue 13: no input, signal or file name can hang, crash or lock the batch ----------
