@@ -112,7 +112,7 @@ def _python_body(raw: str, simp: str, html: bool, layout: bool,
                  lex: Lexicons) -> tuple[tuple[str, ...], list[list[_Line]]]:
     """The chrome lines (the header) and the body's paragraphs, line by line: the reference
     of `_core_body`."""
-    lines = _split_lines(raw, simp, lex)
+    lines = _python_lines(raw, simp, lex)
     kinds = _python_kinds(lines, lex)
     han = _han_counts(simp, lines)
     if html:
@@ -127,10 +127,11 @@ def _core_body(raw: str, simp: str, html: bool, layout: bool, lex: Lexicons) -> 
     """`_python_body` and `_assemble_lines` in the compiled core, the lines as columns: the
     header, and the body text with its Simplified twin and raw offsets. A line that holds
     a whole notice or a glued table (rare) is cut by the Python rules first."""
-    starts, ends, kinds = _core_lines(lex).split(raw, simp)
+    split = _core_lines(lex).split(raw, simp)
+    starts, ends, kinds = split
     cut: list[bool] = []  # none is cut out of a longer line
     if any(kinds):
-        lines = _split_lines(raw, simp, lex)
+        lines = _lines_of(raw, simp, split, lex)
         starts, ends, cut = [ln.start for ln in lines], [ln.end for ln in lines], [ln.cut for ln in lines]
     chrome, total, kept, body_starts, body_ends, opens = _core_paragraphs(lex).paragraphs(
         simp, starts, ends, cut, _core_lines(lex).kinds(simp, starts, ends), core.han_counts(simp, starts, ends),
@@ -209,28 +210,27 @@ def _check_loss(total: int, kept: int) -> None:
                          "chrome patterns of lexicons/structure.yaml hold most of the text", "lost_text")
 
 
-def _split_lines(raw: str, simp: str, lex: Lexicons) -> list[_Line]:
-    """The lines of the text, trimmed (`_trimmed`); a line that holds a whole notice or a
-    glued table is cut into its paragraphs or rows. The compiled core cuts and trims the
-    lines in one call and hands back those two kinds; `_python_lines` is the reference."""
-    if not core.enabled():
-        return _python_lines(raw, simp, lex)
-    out = []
-    for start, end, kind in zip(*_core_lines(lex).split(raw, simp), strict=True):
-        if kind:
-            out += _whole_line(raw, simp, start, end, lex)
-        else:
-            out.append(_Line(start, end, simp[start:end]))
-    return out
-
-
 def _python_lines(raw: str, simp: str, lex: Lexicons) -> list[_Line]:
+    """The lines of the text, trimmed (`_trimmed`); a line that holds a whole notice or a
+    glued table is cut into its paragraphs or rows (the reference of `_lines_of`)."""
     out = []
     for m in _LINE.finditer(raw):
         if m.end() - m.start() >= LONG_LINE or GLUED_TABLE in simp[m.start():m.end()]:
             out += _whole_line(raw, simp, m.start(), m.end(), lex)
         elif line := _trimmed(raw, simp, *m.span()):
             out.append(line)
+    return out
+
+
+def _lines_of(raw: str, simp: str, split: tuple[list, list, list], lex: Lexicons) -> list[_Line]:
+    """The lines the core's `Lines.split` gave (start, end, kind columns): it cuts and trims
+    them, and hands back whole the two kinds the Python rules cut (`_whole_line`)."""
+    out = []
+    for start, end, kind in zip(*split, strict=True):
+        if kind:
+            out += _whole_line(raw, simp, start, end, lex)
+        else:
+            out.append(_Line(start, end, simp[start:end]))
     return out
 
 

@@ -529,9 +529,10 @@ def _page_lines(raw: str, lex) -> tuple:
     """Both engines' lines of a page and their kinds."""
     simp = t2s(raw)
     def lines_and_kinds():
-        lines = clean._split_lines(raw, simp, lex)
         if not core.enabled():
+            lines = clean._python_lines(raw, simp, lex)
             return lines, clean._python_kinds(lines, lex)
+        lines = clean._lines_of(raw, simp, clean._core_lines(lex).split(raw, simp), lex)
         kinds = clean._core_lines(lex).kinds(simp, [ln.start for ln in lines], [ln.end for ln in lines])
         return lines, [("body", "chrome")[k] for k in kinds]
 

@@ -1,5 +1,5 @@
 //! The body of a notice put together from its kept lines, the rules of pipeline/clean.py's
-//! `_assemble`: paragraphs joined by newlines, the lines of a paragraph run together, the
+//! `_assemble_lines`: paragraphs joined by newlines, the lines of a paragraph run together, the
 //! whitespace next to Chinese text and the glosses inside words (萬(wàn)人, 园[繁体:園]区)
 //! dropped, other whitespace folded to one space; with the Simplified twin of the body and
 //! the raw offset of each of its characters. The two patterns come from clean.py.

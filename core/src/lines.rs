@@ -1,5 +1,5 @@
-//! A page's lines, the rules of pipeline/clean.py's `_split_lines` (with `_trimmed`) and
-//! `_classify`: the text cut at line breaks, each line trimmed of spaces and a leading bullet
+//! A page's lines, the rules of pipeline/clean.py's `_python_lines` (with `_trimmed`) and
+//! `_python_kinds`: the text cut at line breaks, each line trimmed of spaces and a leading bullet
 //! mark, then each kept line read as page chrome (a metadata label, a widget, a footer) or
 //! body. The characters and patterns come from clean.py and structure.yaml; the lines that
 //! need more than trimming (a whole notice on one line, a table glued into a line) are
