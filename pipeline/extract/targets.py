@@ -145,6 +145,9 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
         recipient = _level(text[start:granted_from], tl) if condition is not None else None
         for i, clause in enumerate(sentence.clauses):
             deadlines, bare, periods = times[clause.seq]
+            quantities = counted[clause.seq]
+            if not (quantities or deadlines or bare or periods or clause.seq in exclusions):
+                continue  # most clauses: no time phrase, quantity or coverage word, so nothing to read or carry
             phrase_deadlines += [(i, d) for d in deadlines]
             opener = next((d for d in deadlines if _opens(text, clause.start, d.start)), None)
             if opener is None and bare is not None:  # a bare year opening any clause (SPEC §6.1: 2023年完成…, 2024年…)
@@ -152,7 +155,6 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
                 deadlines = [opener, *deadlines]
             if opener is not None:
                 opener_deadlines.append((i, opener))
-            quantities = counted[clause.seq]
             clause_windows = _windows(text, clause, quantities, tl)
             found = [] if reported else [_at_level(t, recipient)
                                          for t in _clause_targets(text, clause, sentence, i, quantities, deadlines,
