@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pipeline import core
 from pipeline.clean import clean
 from pipeline.errors import InputError
-from pipeline.model import Clause, Tag
+from pipeline.model import Clause, Tag, Target, replaced
 from pipeline.normalize import fold_punctuation, t2s
 from pipeline.read import decode
 
@@ -204,3 +204,30 @@ def test_a_clause_made_quickly_is_the_same_record(fields):
     assert dataclasses.replace(quick, start=1) == dataclasses.replace(made, start=1)
     with pytest.raises(dataclasses.FrozenInstanceError):
         quick.start = 0
+
+
+_OPTIONAL_TEXT = st.none() | st.text(max_size=6)
+_OPTIONAL_NUMBER = st.none() | st.floats(allow_nan=False)
+TARGET_FIELDS = st.fixed_dictionaries({
+    "clause_seq": st.integers(0, 10**5), "indicator": _OPTIONAL_TEXT, "indicator_id": _OPTIONAL_TEXT,
+    "quantity_kind": st.text(max_size=6), "value": _OPTIONAL_NUMBER, "value_max": _OPTIONAL_NUMBER,
+    "comparator": _OPTIONAL_TEXT, "unit": _OPTIONAL_TEXT, "per": _OPTIONAL_TEXT, "within": _OPTIONAL_TEXT,
+    "level": _OPTIONAL_TEXT, "level_text": _OPTIONAL_TEXT, "deadline_year": st.none() | st.integers(1900, 2100),
+    "deadline_text": _OPTIONAL_TEXT, "deadline_source": st.text(max_size=6), "mention": st.text(max_size=6),
+    "start": st.integers(0, 10**6), "end": st.integers(0, 10**6), "rule": st.text(max_size=9),
+}, optional={"scope": st.text(max_size=6)})
+
+
+@given(TARGET_FIELDS, TARGET_FIELDS)
+def test_a_target_made_and_completed_quickly_is_the_same_record(fields, changes):
+    """targets.py makes its rows with Target.of and completes them with `replaced` (no
+    generated __init__): equal, hashed and printed as Target(…) and dataclasses.replace make
+    them, and as frozen; a field the record lacks is an error, as it is to replace."""
+    quick, made = Target.of(**fields), Target(**fields)
+    assert quick == made and hash(quick) == hash(made) and repr(quick) == repr(made)
+    assert replaced(quick, **changes) == dataclasses.replace(made, **changes)
+    assert repr(replaced(made, **changes)) == repr(dataclasses.replace(made, **changes))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        replaced(quick, start=0).start = 1
+    with pytest.raises(TypeError, match="no field units"):
+        replaced(quick, units="教育局")

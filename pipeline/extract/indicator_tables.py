@@ -198,7 +198,7 @@ def _row_targets(text: str, header: Header, row: list[Cell], clauses: list[Claus
         q_start, q_end, q = target
         value, value_max, unit_name = q.base()
         seq = clauses[max(0, bisect_right(starts, q_start) - 1)].seq
-        out.append(Target(
+        out.append(Target.of(
             clause_seq=seq, indicator=indicator or None, indicator_id=None, quantity_kind=q.kind,
             value=value, value_max=value_max, comparator=q.comparator, unit=unit_name, per=None, within=None,
             level=None, level_text=None, deadline_year=header.year, deadline_text=header.text if header.year else None,

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from functools import lru_cache
 from itertools import groupby
 from operator import attrgetter
@@ -34,7 +33,7 @@ import regex
 from .. import core, regexes
 from ..errors import InputError
 from ..lexicons import Lexicons, TargetLexicon, alternation, derived
-from ..model import Clause, Segmented, Target
+from ..model import Clause, Segmented, Target, replaced
 from .deadlines import DATE_ONE, YEAR_SPAN, ClauseTimes, Deadline, clause_times, find_dates
 from .indicator_tables import table_targets
 from .numbers import ANY_NUMERAL, CN_CHARS, HAN, NUMBER_TEMPLATE, NUMERAL
@@ -183,7 +182,7 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
     out = _row_tasks(text, body, out)
     out = _with_table_rows(text, doc, body, out, lex)
     if _municipality(doc.structured.metadata):
-        out = [replace(t, level=MUNICIPAL_LEVELS.get(t.level, t.level)) if t.level_text else t for t in out]
+        out = [replaced(t, level=MUNICIPAL_LEVELS.get(t.level, t.level)) if t.level_text else t for t in out]
     out = sorted(out, key=lambda t: (t.start, t.end, t.rule))
     first = body[0].seq if body else len(doc.clauses)  # the body is the notice's last clauses
     return tuple(_with_indicator_id(t, _context(text, t, doc.clauses[t.clause_seq] if t.clause_seq >= first else None),
@@ -238,7 +237,7 @@ def _row_tasks(text: str, body: list[Clause], found: list[Target]) -> list[Targe
         for c in clauses[1:]:
             if c.start >= end and task:
                 task_of[c.seq] = task
-    return [replace(t, indicator=task_of[t.clause_seq]) if t.quantity_kind == "milestone" and t.clause_seq in task_of
+    return [replaced(t, indicator=task_of[t.clause_seq]) if t.quantity_kind == "milestone" and t.clause_seq in task_of
             else t for t in found]
 
 
@@ -252,9 +251,9 @@ def _with_table_rows(text: str, doc: Segmented, body: list[Clause], found: list[
     clause = {c.seq: c for c in body}
     plan_end = doc.structured.metadata.plan_end_year
     rows = [t for t in rows if t.quantity_kind in TARGET_KINDS and not _in_past_section(clause[t.clause_seq], lex)]
-    rows = [replace(t, level=level[1], level_text=level[0]) if (level := _level(t.indicator or "", lex.targets)) else t
+    rows = [replaced(t, level=level[1], level_text=level[0]) if (level := _level(t.indicator or "", lex.targets)) else t
             for t in rows]
-    rows = [replace(t, deadline_year=plan_end, deadline_source="document") if t.deadline_year is None and plan_end
+    rows = [replaced(t, deadline_year=plan_end, deadline_source="document") if t.deadline_year is None and plan_end
             else t for t in rows]
     return [t for t in found if not read.overlaps(t.start, t.end)] + rows
 
@@ -314,7 +313,7 @@ def _task_deadlines(text: str, body: list[Clause], found: list[Target], lex: Lex
             inside = [i for c in item for i in by_clause.get(c.seq, ())]
             for i in inside:
                 if out[i].quantity_kind != "milestone" and out[i].deadline_source in ("document", "none"):
-                    out[i] = replace(out[i], deadline_year=deadline.year, deadline_text=deadline.text,
+                    out[i] = replaced(out[i], deadline_year=deadline.year, deadline_text=deadline.text,
                                      deadline_source="clause")
             if not inside:
                 out.extend(_task_milestone(text, item, deadline, tl))
@@ -594,7 +593,7 @@ def _clause_targets(text, clause, sentence, index, quantities, deadlines, period
         value, value_max, unit = q.base()
         if kind == "coverage":
             value, value_max, unit = 100.0, None, "%"
-        out.append(Target(
+        out.append(Target.of(
             clause_seq=clause.seq, indicator=indicator, indicator_id=None, quantity_kind=kind,
             value=value, value_max=value_max, comparator=comparator, unit=unit, per=_slash_per(text, q),
             within=None, level=level[1] if level else None, level_text=level[0] if level else None,
@@ -616,7 +615,7 @@ def _shared_head(text: str, out: list[Target]) -> list[Target]:
         t, nxt = out[i], out[i + 1]
         if nxt.rule.endswith("+np_after") and nxt.quantity_kind == t.quantity_kind and \
                 not t.rule.endswith("+np_after") and AMOUNT_JOIN.fullmatch(text, t.end, nxt.start):
-            out[i] = replace(t, indicator=nxt.indicator, rule=t.rule.rsplit("+", 1)[0] + "+np_shared")
+            out[i] = replaced(t, indicator=nxt.indicator, rule=t.rule.rsplit("+", 1)[0] + "+np_shared")
     return out
 
 
@@ -654,7 +653,7 @@ def _coverage_targets(text, clause, taken, boundaries, tl: TargetLexicon) -> lis
         level = _level(indicator or "", tl)
         multiple = tl.multiples.get(m.group())  # 实现翻倍: a multiple, not a coverage
         at_least = multiple is not None and AT_LEAST_BEFORE.search(text, max(clause.start, m.start() - 6), m.start())
-        out.append(Target(
+        out.append(Target.of(
             clause_seq=clause.seq, indicator=indicator or None, indicator_id=None,
             quantity_kind="coverage" if multiple is None else "multiple",
             value=100.0 if multiple is None else multiple, value_max=None, comparator="ge" if at_least else "eq",
@@ -908,7 +907,7 @@ def _level(indicator: str, tl: TargetLexicon) -> tuple[str, str] | None:
 def _at_level(t: Target, level: tuple[str, str] | None) -> Target:
     """An amount granted on a condition that names the recipient's `level` is at that level
     when its own words name none (SPEC §6.1)."""
-    return replace(t, level=level[1], level_text=level[0]) if level and t.level is None else t
+    return replaced(t, level=level[1], level_text=level[0]) if level and t.level is None else t
 
 
 def _slash_per(text: str, q: Quantity) -> str | None:
@@ -959,7 +958,7 @@ def _respectively(text: str, clause: Clause, out: list[Target], tl: TargetLexico
     listed = _levels_listed(out[0].indicator, tl)
     if len(listed) != len(out):
         return out
-    return [replace(t, level=level, level_text=word) for t, (word, level) in zip(out, listed, strict=True)]
+    return [replaced(t, level=level, level_text=word) for t, (word, level) in zip(out, listed, strict=True)]
 
 
 # --- context: period, window, deadline, scope -------------------------------------------
@@ -985,7 +984,7 @@ def _with_context(t: Target, periods, windows, deadlines, index, openers, paragr
     # 每两年举办一届: per is `2年` (SPEC §6.1), and a count of events per period is a frequency.
     per = t.per if period is None else period.unit if period.value == 1 else f"{period.value:g}{period.unit}"
     if period is not None and t.quantity_kind == "count" and t.unit in EVENT_UNITS:
-        t = replace(t, quantity_kind="frequency")
+        t = replaced(t, quantity_kind="frequency")
     within = next((w[3] for w in reversed(windows) if w[1] <= t.start), None)
     own = [d for d in deadlines if not (d.start >= t.start and d.end <= t.end)]
     earlier = [d for i, d in openers if i < index]
@@ -997,7 +996,7 @@ def _with_context(t: Target, periods, windows, deadlines, index, openers, paragr
         deadline, source = paragraph_deadline, "paragraph"
     else:
         deadline, source = None, "document" if plan_end else "none"
-    return replace(
+    return replaced(
         t, per=per, within=within, scope=scope,
         deadline_year=deadline.year if deadline else plan_end,
         deadline_text=deadline.text if deadline else None, deadline_source=source,
@@ -1035,7 +1034,7 @@ def _milestones(text, sentence: _Sentence, phrases, openers, targets: list[Targe
 def _milestone(clause: Clause, commitment: str, d: Deadline, source: str, rule: str, tl: TargetLexicon) -> Target:
     """A milestone row (SPEC §6): the deadline phrase is its mention, the commitment its indicator."""
     level = _level(commitment, tl)
-    return Target(
+    return Target.of(
         clause_seq=clause.seq, indicator=commitment, indicator_id=None, quantity_kind="milestone",
         value=None, value_max=None, comparator=None, unit=None, per=None, within=None,
         level=level[1] if level else None, level_text=level[0] if level else None,
@@ -1056,11 +1055,11 @@ def _with_indicator_id(t: Target, clause_text: str, lex: Lexicons) -> Target:
     named = terms.firsts(t.indicator) if t.indicator else []  # one call reads every indicator's terms
     for k in fits:
         if named and named[k] is not None:
-            return replace(t, indicator_id=indicators[k].id)
+            return replaced(t, indicator_id=indicators[k].id)
     placed = dict(zip(of, contexts.firsts(clause_text), strict=True))
     for k in fits:
         if placed.get(k) is not None:
-            return replace(t, indicator_id=indicators[k].id)
+            return replaced(t, indicator_id=indicators[k].id)
     return t
 
 
