@@ -94,7 +94,15 @@ pub fn split_units(text: &str) -> Vec<(String, char)> {
                 }
             }
         }
-        let parts = split(&UNIT_AND_UNIT, &raw).into_iter().flat_map(|joined| split(&GLUED_UNITS, joined));
+        // Each split needs the backtracking VM at every character; most names hold neither joint.
+        let joined = if raw.contains('及') { split(&UNIT_AND_UNIT, &raw) } else { vec![raw.as_str()] };
+        let parts = joined.into_iter().flat_map(|units| {
+            if units.contains(['局', '厅', '办']) {
+                split(&GLUED_UNITS, units)
+            } else {
+                vec![units]
+            }
+        });
         for (i, part) in parts.enumerate() {
             out.push((part.to_owned(), if i == 0 { separator } else { '、' }));
         }
