@@ -73,6 +73,12 @@ def Codebook(terms: list, negatives: list, n_categories: int, themes: bool,  # n
     return _core.Codebook(terms, negatives, n_categories, themes, grant_openers, grant_within, domain_terms)
 
 
+def CodebookNotice(masked: str, text: str, starts: list[int], ends: list[int], headings: list[bool],  # noqa: N802
+                   levels: list[int], paragraphs: list[int], sentences: list[int]):
+    """A notice as the core's codebooks read it, made once for all of them (see extract/categories.py)."""
+    return _core.CodebookNotice(masked, text, starts, ends, headings, levels, paragraphs, sentences)
+
+
 def Splitter(connectives: list[str], digits: str):  # noqa: N802 - the core's class
     """Paragraphs → clauses in the core (see segment.py)."""
     return _core.Splitter(connectives, digits)

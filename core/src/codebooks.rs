@@ -15,12 +15,17 @@ use crate::chars::Offsets;
 static QUOTED_NAME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"“([^”\n]{1,40})”|《([^》\n]{1,60})》|"([^"\n]{1,40})""#).expect("a valid pattern"));
 
-/// The automaton of a list of words, the words as characters, and each word's categories.
-type Automaton = (AhoCorasick, Vec<Vec<char>>, Vec<Vec<u32>>);
+/// A word's categories: those it is a term of, and those it is a negative word of.
+type Categories = (Vec<u32>, Vec<u32>);
+
+/// The automaton of a codebook's words, the words as characters, and each word's categories.
+type Automaton = (AhoCorasick, Vec<Vec<char>>, Vec<Categories>);
 
 pub struct Codebook {
-    terms: Option<Automaton>,
-    negatives: Option<Automaton>,
+    /// Terms and negative words in one automaton: one pass over the notice finds both.
+    words: Option<Automaton>,
+    /// The codebook has terms (without, it codes nothing).
+    has_terms: bool,
     n_categories: usize,
     /// Categories are themes: a clause also takes those of its headings and title.
     themes: bool,
@@ -44,6 +49,31 @@ pub struct Clauses {
     pub sentences: Vec<i64>,
 }
 
+/// A notice as every codebook reads it, made once for all of them: the masked text (unit
+/// names masked, where terms are looked for), the text as written (where grant verbs are),
+/// its clauses, its quoted names, and the clauses in text order.
+pub struct Notice {
+    masked: String,
+    text: String,
+    clauses: Clauses,
+    quoted: Vec<(usize, usize, Vec<char>)>,
+    /// Clause indices sorted by start, and their starts and ends in that order.
+    order: Vec<usize>,
+    starts: Vec<usize>,
+    ends: Vec<usize>,
+}
+
+impl Notice {
+    pub fn new(masked: String, text: String, clauses: Clauses) -> Notice {
+        let quoted = quoted_names(&masked);
+        let mut order: Vec<usize> = (0..clauses.starts.len()).collect();
+        order.sort_by_key(|&i| clauses.starts[i]);
+        let starts = order.iter().map(|&i| clauses.starts[i]).collect();
+        let ends = order.iter().map(|&i| clauses.ends[i]).collect();
+        Notice { masked, text, clauses, quoted, order, starts, ends }
+    }
+}
+
 /// One row of the categories table: the clause's index, the category, score and evidence.
 pub struct Row {
     pub clause: usize,
@@ -57,8 +87,19 @@ pub type Theme = (u32, Vec<String>);
 
 type Words = Vec<(String, Vec<u32>)>;
 
-fn automaton(words: Words) -> Option<Automaton> {
-    let words: Words = words.into_iter().filter(|(w, _)| !w.is_empty()).collect();
+fn automaton(terms: Words, negatives: Words) -> Option<Automaton> {
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut words: Vec<(String, Categories)> = Vec::new();
+    for (kind, list) in [terms, negatives].into_iter().enumerate() {
+        for (word, ids) in list.into_iter().filter(|(w, _)| !w.is_empty()) {
+            let at = *index.entry(word.clone()).or_insert_with(|| {
+                words.push((word, (Vec::new(), Vec::new())));
+                words.len() - 1
+            });
+            let slot = &mut words[at].1;
+            if kind == 0 { &mut slot.0 } else { &mut slot.1 }.extend(ids);
+        }
+    }
     if words.is_empty() {
         return None;
     }
@@ -95,8 +136,8 @@ impl Codebook {
     pub fn new(terms: Words, negatives: Words, n_categories: usize, rules: Rules) -> Codebook {
         let domain: Vec<String> = rules.domain_terms.into_iter().filter(|w| !w.is_empty()).collect();
         Codebook {
-            terms: automaton(terms),
-            negatives: automaton(negatives),
+            has_terms: terms.iter().any(|(w, _)| !w.is_empty()),
+            words: automaton(terms, negatives),
             n_categories,
             themes: rules.themes,
             grant_openers: rules.grant_openers,
@@ -110,24 +151,13 @@ impl Codebook {
     /// (`title`, a level-0 heading) it does not have; then those it takes from the clause
     /// that grants right after it. `in_sector`: only the sentences that name the codebook's
     /// sector are coded (a clause outside takes no code, nor does it open a section).
-    pub fn code_notice(
-        &self,
-        masked: &str,
-        text: &str,
-        clauses: &Clauses,
-        in_sector: bool,
-        title: Vec<Theme>,
-    ) -> Vec<Row> {
+    pub fn code_notice(&self, notice: &Notice, in_sector: bool, title: Vec<Theme>) -> Vec<Row> {
+        let clauses = &notice.clauses;
         let n = clauses.starts.len();
-        let quoted = quoted_names(masked);
-        let coded = in_sector.then(|| self.sector_clauses(masked, clauses));
+        let coded = in_sector.then(|| self.sector_clauses(&notice.masked, clauses));
         let mut own: Vec<Vec<Theme>> = vec![Vec::new(); n];
-        let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by_key(|&i| clauses.starts[i]);
-        let starts: Vec<usize> = order.iter().map(|&i| clauses.starts[i]).collect();
-        let ends: Vec<usize> = order.iter().map(|&i| clauses.ends[i]).collect();
-        for code in self.code(masked, &starts, &ends, &quoted) {
-            own[order[code.clause]].push((code.category, code.terms));
+        for code in self.code(&notice.masked, &notice.starts, &notice.ends, &notice.quoted) {
+            own[notice.order[code.clause]].push((code.category, code.terms));
         }
         let mut book: Vec<Row> = Vec::new();
         let mut headings: BTreeMap<i64, Vec<Theme>> = BTreeMap::new(); // section level → its heading's codes
@@ -163,7 +193,7 @@ impl Codebook {
             }
         }
         if !self.grant_openers.is_empty() {
-            let grants = self.granted(text, clauses, &book);
+            let grants = self.granted(&notice.text, clauses, &book);
             book.extend(grants);
             book.sort_by_key(|row| row.clause); // stable: each clause's own codes first
         }
@@ -227,31 +257,28 @@ impl Codebook {
     /// sorted by start; a hit outside every clause (a tag, between clauses) counts nowhere.
     fn scan(&self, text: &str, starts: &[usize], ends: &[usize]) -> Vec<Vec<(Vec<Hit>, Vec<Hit>)>> {
         let mut found: Vec<Vec<(Vec<Hit>, Vec<Hit>)>> = vec![Vec::new(); starts.len()];
-        for (kind, automaton) in [&self.terms, &self.negatives].into_iter().enumerate() {
-            let Some((ac, words, ids)) = automaton else { continue };
-            // Matches come by end; the character offset of each end is counted on the way.
-            let (mut byte, mut char_pos) = (0usize, 0usize);
-            for m in ac.find_overlapping_iter(text) {
-                char_pos += text[byte..m.end()].chars().count();
-                byte = m.end();
-                let w = m.pattern().as_usize();
-                let (end, start) = (char_pos, char_pos - words[w].len());
-                let i = starts.partition_point(|&s| s <= start);
-                if i == 0 || end > ends[i - 1] {
-                    continue;
-                }
-                let per_clause = &mut found[i - 1];
-                if per_clause.is_empty() {
-                    per_clause.resize(self.n_categories, (Vec::new(), Vec::new()));
-                }
-                for &category in &ids[w] {
-                    let slot = &mut per_clause[category as usize];
-                    if kind == 0 {
-                        slot.0.push((start, end, w));
-                    } else {
-                        slot.1.push((start, end, w));
-                    }
-                }
+        let Some((ac, words, ids)) = &self.words else { return found };
+        // Matches come by end; the character offset of each end is counted on the way.
+        let (mut byte, mut char_pos) = (0usize, 0usize);
+        for m in ac.find_overlapping_iter(text) {
+            char_pos += text[byte..m.end()].chars().count();
+            byte = m.end();
+            let w = m.pattern().as_usize();
+            let (end, start) = (char_pos, char_pos - words[w].len());
+            let i = starts.partition_point(|&s| s <= start);
+            if i == 0 || end > ends[i - 1] {
+                continue;
+            }
+            let per_clause = &mut found[i - 1];
+            if per_clause.is_empty() {
+                per_clause.resize(self.n_categories, (Vec::new(), Vec::new()));
+            }
+            let (terms, negatives) = &ids[w];
+            for &category in terms {
+                per_clause[category as usize].0.push((start, end, w));
+            }
+            for &category in negatives {
+                per_clause[category as usize].1.push((start, end, w));
             }
         }
         found
@@ -260,7 +287,7 @@ impl Codebook {
     /// The codes of every clause, clause by clause, each clause's in codebook order.
     /// `quoted`: the document's quoted names (start, end, text), in text order.
     fn code(&self, text: &str, starts: &[usize], ends: &[usize], quoted: &[(usize, usize, Vec<char>)]) -> Vec<Code> {
-        let Some((_, words, _)) = &self.terms else { return Vec::new() };
+        let Some((_, words, _)) = self.words.as_ref().filter(|_| self.has_terms) else { return Vec::new() };
         let mut out = Vec::new();
         for (clause, per_clause) in self.scan(text, starts, ends).into_iter().enumerate() {
             for (category, (mut spans, negative)) in per_clause.into_iter().enumerate() {

@@ -151,39 +151,19 @@ impl Codebook {
         Codebook { book: codebooks::Codebook::new(terms, negatives, n_categories, rules) }
     }
 
-    /// The codes of a notice's clauses (columns in document order: start, end, is_heading,
-    /// section level, paragraph and sentence number). `masked`: the text with unit names
-    /// masked, where terms are looked for; `text`: as written, where grant verbs are;
-    /// `in_sector`: code only the sentences that name the codebook's sector; `title`: the
-    /// title's (category, terms).
-    #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (masked, text, starts, ends, headings, levels, paragraphs, sentences, in_sector, title))]
+    /// The codes of a notice's clauses. `in_sector`: code only the sentences that name the
+    /// codebook's sector; `title`: the title's (category, terms).
     fn code(
         &self,
         py: Python<'_>,
-        masked: &str,
-        text: &str,
-        starts: Vec<usize>,
-        ends: Vec<usize>,
-        headings: Vec<bool>,
-        levels: Vec<i64>,
-        paragraphs: Vec<i64>,
-        sentences: Vec<i64>,
+        notice: &CodebookNotice,
         in_sector: bool,
         title: Vec<codebooks::Theme>,
-    ) -> PyResult<CodeColumns> {
-        let n = starts.len();
-        if [ends.len(), headings.len(), levels.len(), paragraphs.len(), sentences.len()].iter().any(|&m| m != n) {
-            return Err(PyValueError::new_err("clause columns of different lengths"));
-        }
-        if masked.chars().count() != text.chars().count() {
-            return Err(PyValueError::new_err("the masked text and the text differ in length"));
-        }
-        let clauses = codebooks::Clauses { starts, ends, headings, levels, paragraphs, sentences };
-        Ok(py.allow_threads(|| {
+    ) -> CodeColumns {
+        py.allow_threads(|| {
             let mut cols: CodeColumns = Default::default();
             let mut seen: HashMap<Vec<String>, u32> = HashMap::new();
-            for row in self.book.code_notice(masked, text, &clauses, in_sector, title) {
+            for row in self.book.code_notice(&notice.notice, in_sector, title) {
                 cols.0.push(row.clause as u32);
                 cols.1.push(row.category);
                 cols.2.push(row.score);
@@ -195,7 +175,43 @@ impl Codebook {
                 cols.4[i as usize] = terms;
             }
             cols
-        }))
+        })
+    }
+}
+
+/// A notice as the codebooks read it, made once for all of them (its clause columns are
+/// read, and its quoted names found, once): see codebooks::Notice.
+#[pyclass(frozen, module = "pipeline._core")]
+struct CodebookNotice {
+    notice: codebooks::Notice,
+}
+
+#[pymethods]
+impl CodebookNotice {
+    /// `masked`: the text with unit names masked, where terms are looked for; `text`: as
+    /// written, where grant verbs are; the clauses as columns in document order (start, end,
+    /// is_heading, section level, paragraph and sentence number).
+    #[new]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        masked: &str,
+        text: &str,
+        starts: Vec<usize>,
+        ends: Vec<usize>,
+        headings: Vec<bool>,
+        levels: Vec<i64>,
+        paragraphs: Vec<i64>,
+        sentences: Vec<i64>,
+    ) -> PyResult<CodebookNotice> {
+        let n = starts.len();
+        if [ends.len(), headings.len(), levels.len(), paragraphs.len(), sentences.len()].iter().any(|&m| m != n) {
+            return Err(PyValueError::new_err("clause columns of different lengths"));
+        }
+        if masked.chars().count() != text.chars().count() {
+            return Err(PyValueError::new_err("the masked text and the text differ in length"));
+        }
+        let clauses = codebooks::Clauses { starts, ends, headings, levels, paragraphs, sentences };
+        Ok(CodebookNotice { notice: codebooks::Notice::new(masked.to_owned(), text.to_owned(), clauses) })
     }
 }
 
@@ -363,6 +379,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<Core>()?;
     m.add_class::<Codebook>()?;
+    m.add_class::<CodebookNotice>()?;
     m.add_class::<Splitter>()?;
     m.add_class::<Actors>()?;
     m.add_class::<times::Times>()?;

@@ -47,9 +47,8 @@ def code_categories(doc: Segmented, lex: Lexicons) -> CategoryCodes:
     masked = _mask_units(text, lex)
     title = doc.structured.metadata.title or ""
     if core.enabled():  # one call a codebook: the rules of _python_book, in the compiled core
-        columns = _clause_columns(doc.clauses)
-        return CategoryCodes.joined([_core_book(codebook, text, masked, title, columns)
-                                     for codebook in lex.codebooks])
+        notice = core.CodebookNotice(masked, text, *_clause_columns(doc.clauses))
+        return CategoryCodes.joined([_core_book(codebook, notice, title) for codebook in lex.codebooks])
     quoted = _Quoted(masked)
     return CategoryCodes.joined([CategoryCodes.of(_python_book(codebook, doc.clauses, text, masked, title, quoted))
                                  for codebook in lex.codebooks])
@@ -93,20 +92,20 @@ def _python_book(codebook: Codebook, clauses, text: str, masked: str, title: str
 
 
 def _clause_columns(clauses) -> tuple[list, ...]:
-    """What the core needs of each clause, as columns (built once a notice, for every
-    codebook): start, end, is_heading, section level, paragraph and sentence number."""
+    """What the core needs of each clause, as columns: start, end, is_heading, section
+    level, paragraph and sentence number."""
     return ([c.start for c in clauses], [c.end for c in clauses], [c.is_heading for c in clauses],
             [c.section_level for c in clauses], [c.paragraph_seq for c in clauses],
             [c.sentence_seq for c in clauses])
 
 
-def _core_book(codebook: Codebook, text: str, masked: str, title: str, columns: tuple[list, ...]) -> CategoryCodes:
-    """`_python_book` in the compiled core: the codes come back as columns."""
+def _core_book(codebook: Codebook, notice, title: str) -> CategoryCodes:
+    """`_python_book` in the compiled core: the codes come back as columns. `notice`: the
+    notice as the core's codebooks read it (`core.CodebookNotice`), made once for all of them."""
     compiled = derived(codebook, "core", lambda: _compiled(codebook))
     order = _order(codebook)
     themes = [(order[c.category], list(c.evidence)) for c in _title_codes(codebook, title)] if codebook.themes else []
-    index, category, score, evidence, terms = compiled.code(masked, text, *columns, not _codes_all(codebook, title),
-                                                            themes)
+    index, category, score, evidence, terms = compiled.code(notice, not _codes_all(codebook, title), themes)
     ids = [c.id for c in codebook.categories]
     shared = [tuple(t) for t in terms]
     return CategoryCodes(tuple(index), (codebook.id,) * len(index),  # clause i has seq i
