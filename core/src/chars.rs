@@ -1,6 +1,8 @@
 //! Character classes shared by the scanners, with the meaning Python's `regex` module gives
 //! them, so that the compiled core reads a text exactly as the Python rules did.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, MatchKind};
@@ -189,16 +191,38 @@ impl Fold {
 
 /// The most common character of a text and its count (the first to reach that count).
 pub fn most_common(text: &str) -> Option<(char, usize)> {
-    let mut counts: std::collections::HashMap<char, usize> = std::collections::HashMap::new();
-    let mut best: Option<(char, usize)> = None;
-    for c in text.chars() {
-        let n = counts.entry(c).or_insert(0);
-        *n += 1;
-        if best.is_none_or(|(_, m)| *n > m) {
-            best = Some((c, *n));
-        }
+    thread_local! {
+        /// A count for each character of the Basic Multilingual Plane, zero between calls:
+        /// a hash map cost 0.3 ms a notice (every notice's first 20,000 characters are counted).
+        static COUNTS: RefCell<Vec<u32>> = RefCell::new(vec![0; 0x10000]);
     }
-    best
+    COUNTS.with(|counts| {
+        let mut counts = counts.borrow_mut();
+        let mut others: HashMap<char, usize> = HashMap::new(); // beyond the plane: rare
+        let mut best: Option<(char, usize)> = None;
+        for c in text.chars() {
+            let n = match counts.get_mut(c as usize) {
+                Some(n) => {
+                    *n += 1;
+                    *n as usize
+                }
+                None => {
+                    let n = others.entry(c).or_insert(0);
+                    *n += 1;
+                    *n
+                }
+            };
+            if best.is_none_or(|(_, m)| n > m) {
+                best = Some((c, n));
+            }
+        }
+        for c in text.chars() {
+            if let Some(n) = counts.get_mut(c as usize) {
+                *n = 0;
+            }
+        }
+        best
+    })
 }
 
 /// The byte offset of each character of a text and of its end, so that character offsets

@@ -342,12 +342,15 @@ fn quoted_names(text: &str) -> Vec<(usize, usize, Vec<char>)> {
         char_pos
     };
     let mut out = Vec::new();
-    for caps in QUOTED_NAME.captures_iter(text) {
-        if let Some(name) = caps.iter().skip(1).flatten().next() {
-            let start = at(name.start());
-            let end = at(name.end());
-            out.push((start, end, name.as_str().chars().collect()));
-        }
+    // Each match is a quote, the name and the closing quote: the name is the match without its
+    // first and last character (found without capture groups, which the regex crate reads slower).
+    for m in QUOTED_NAME.find_iter(text) {
+        let quoted = m.as_str();
+        let open = quoted.chars().next().map_or(0, char::len_utf8);
+        let close = quoted.chars().next_back().map_or(0, char::len_utf8);
+        let start = at(m.start() + open);
+        let end = at(m.end() - close);
+        out.push((start, end, quoted[open..quoted.len() - close].chars().collect()));
     }
     out
 }
