@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from pipeline import core
 from pipeline.clean import clean
 from pipeline.errors import InputError
+from pipeline.extract.quantities import Quantity
 from pipeline.model import Clause, Tag, Target, replaced
 from pipeline.normalize import fold_punctuation, t2s
 from pipeline.read import decode
@@ -231,3 +232,15 @@ def test_a_target_made_and_completed_quickly_is_the_same_record(fields, changes)
         replaced(quick, start=0).start = 1
     with pytest.raises(TypeError, match="no field units"):
         replaced(quick, units="教育局")
+
+
+@given(st.tuples(st.integers(0, 10**6), st.integers(0, 10**6), st.floats(allow_nan=False),
+                 st.none() | st.floats(allow_nan=False), st.none(), st.sampled_from(["eq", "ge", "range"]),
+                 st.booleans(), st.text(max_size=9)))
+def test_a_quantity_made_quickly_is_the_same_record(fields):
+    """The core's candidates become Quantity.of records (no generated __init__): equal,
+    hashed and printed as Quantity(…), and as frozen."""
+    quick, made = Quantity.of(*fields), Quantity(*fields)
+    assert quick == made and hash(quick) == hash(made) and repr(quick) == repr(made)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        quick.start = 0

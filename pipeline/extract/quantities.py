@@ -39,6 +39,9 @@ MONEY_TAIL = regexes.compile(r"(?P<jiao>[0-9一二三四五六七八九])\s*[角
 CHENG_WORD = regexes.compile(r"[为立功长果绩员本就熟效型才年人绩品]")  # 成为, 成立 … are verbs, not tenths
 
 
+_new = object.__new__  # see model._new
+
+
 @dataclass(frozen=True)
 class Quantity:
     start: int
@@ -49,6 +52,16 @@ class Quantity:
     comparator: str  # eq ge gt le lt range approx
     percent: bool = False  # written 百分之/千分之 (unit %)
     rule: str = "quantity"
+
+    @classmethod
+    def of(cls, start: int, end: int, value: float, value_max: float | None, unit: Unit | None, comparator: str,
+           percent: bool, rule: str) -> Quantity:
+        """The same record as `Quantity(…)`, made without the generated __init__ (as
+        model.Clause.of): the core's candidates, made by the thousand, 0.4 µs against 1.0."""
+        record = _new(cls)
+        record.__dict__.update(start=start, end=end, value=value, value_max=value_max, unit=unit,
+                               comparator=comparator, percent=percent, rule=rule)
+        return record
 
     @property
     def kind(self) -> str | None:
@@ -94,8 +107,8 @@ def clause_quantities(text: str, spans: list[tuple[int, int]], lex: TargetLexico
     unit_of = core.unit_list(lex)
     for i, c in enumerate(clause):
         u, vmax = units[i], maxes[i]
-        out[c].append(Quantity(starts[i], ends[i], values[i], None if math.isnan(vmax) else vmax,
-                               unit_of[u] if u >= 0 else None, comparators[i], percents[i], rules[i]))
+        out[c].append(Quantity.of(starts[i], ends[i], values[i], None if math.isnan(vmax) else vmax,
+                                  unit_of[u] if u >= 0 else None, comparators[i], percents[i], rules[i]))
     return out
 
 
