@@ -18,10 +18,10 @@ teacher development) and those its notice's title names, with score 0.5 and the
 heading's or title's terms as evidence. A codebook of instruments (`policy_tool`) codes a
 clause by its own words only.
 
-The codes are columns (`CategoryCodes`: a notice has hundreds). With the compiled core, a
-codebook is one call per notice (scan, quoted names, sector, headings, grants: core/src/
-codebooks.rs); `_python_book` is the same rules in Python, the reference the core is tested
-against.
+The codes are columns (`CategoryCodes`: a notice has hundreds). With the compiled core, the
+notice is handed over once (`core.CodebookNotice`: its clauses, its quoted names) and a
+codebook is one call (scan, sector, headings, grants: core/src/codebooks.rs);
+`_python_book` is the same rules in Python, the reference the core is tested against.
 """
 
 from __future__ import annotations

@@ -314,7 +314,7 @@ def _task_deadlines(text: str, body: list[Clause], found: list[Target], lex: Lex
             for i in inside:
                 if out[i].quantity_kind != "milestone" and out[i].deadline_source in ("document", "none"):
                     out[i] = replaced(out[i], deadline_year=deadline.year, deadline_text=deadline.text,
-                                     deadline_source="clause")
+                                      deadline_source="clause")
             if not inside:
                 out.extend(_task_milestone(text, item, deadline, tl))
             item = []
