@@ -116,6 +116,11 @@ SHARED_MIN_CHARS = 1 << 20
 MAX_PENDING_PIECES = 256  # pieces held before they are compacted into one table
 RELEASE_INTERVAL = 1.0  # seconds between heap trims while tables are written
 PARQUET_OPTIONS = {"compression": "zstd", "write_statistics": True, "write_page_index": True}
+# A part of a dataset holds a few notices (about ten): a dictionary per column finds few
+# repeats there that zstd does not, and building it is much of what a small file costs.
+# Parts of the 100 MB benchmark without it: 10 % less time to write, 8 % smaller. A whole
+# table in one file keeps it (the same notice text repeated across a corpus: 35 % smaller).
+PART_OPTIONS = {**PARQUET_OPTIONS, "use_dictionary": False}
 
 
 def use_returning_allocator() -> None:
@@ -217,7 +222,7 @@ class TableWriter:
         self.path = directory / f"{file or name}.parquet"  # file: a part's name in a dataset folder
         self.schema = schema_of(name, run_key)
         self.tmp = _temporary(self.path)
-        self.writer = pq.ParquetWriter(self.tmp, self.schema, **PARQUET_OPTIONS)
+        self.writer = pq.ParquetWriter(self.tmp, self.schema, **(PARQUET_OPTIONS if file is None else PART_OPTIONS))
         self.pending: list[pa.RecordBatch] = []
         self.pending_rows = self.pending_bytes = 0
         self.rows = 0

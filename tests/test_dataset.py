@@ -60,6 +60,23 @@ def test_parts_hold_the_rows_of_the_single_files_and_duplicates_across_parts_go(
     assert cli("validate", str(tmp_path / "dataset")).returncode == 0
 
 
+def test_a_part_is_written_without_dictionaries_and_a_whole_table_with_them(tmp_path):
+    """A part holds a few notices: a dictionary per column costs more there than it saves
+    (tables.PART_OPTIONS); a table in one file repeats values across the corpus."""
+    run([CORPUS], tmp_path / "file", workers=1, progress=False)
+    run([CORPUS], tmp_path / "dataset", workers=1, progress=False, options=Options(layout="dataset", part_size=2))
+
+    def encodings(path: Path) -> set[str]:
+        meta = pq.ParquetFile(path).metadata
+        return {e for g in range(meta.num_row_groups) for c in range(meta.num_columns)
+                for e in meta.row_group(g).column(c).encodings}
+
+    assert "RLE_DICTIONARY" in encodings(tmp_path / "file" / "clauses.parquet")
+    part_files = sorted((tmp_path / "dataset" / "clauses.parquet").glob("part-*.parquet"))
+    assert part_files and not any("RLE_DICTIONARY" in encodings(p) for p in part_files)
+    same_rows(tmp_path / "file", tmp_path / "dataset")
+
+
 def test_parts_are_the_same_bytes_whatever_the_number_of_workers(tmp_path):
     for workers in (1, 2):
         run([CORPUS], tmp_path / str(workers), workers=workers, progress=False,
