@@ -73,8 +73,8 @@ def Codebook(terms: list, negatives: list, n_categories: int, themes: bool,  # n
     return _core.Codebook(terms, negatives, n_categories, themes, grant_openers, grant_within, domain_terms)
 
 
-def CodebookNotice(masked: str, text: str, starts: list[int], ends: list[int], headings: list[bool],  # noqa: N802
-                   levels: list[int], paragraphs: list[int], sentences: list[int]):
+def CodebookNotice(masked: str, text: str, starts: list[int], ends: list[int],  # noqa: N802 - the core's class
+                   headings: list[bool], levels: list[int], paragraphs: list[int], sentences: list[int]):
     """A notice as the core's codebooks read it, made once for all of them (see extract/categories.py)."""
     return _core.CodebookNotice(masked, text, starts, ends, headings, levels, paragraphs, sentences)
 
