@@ -117,6 +117,9 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
     exclusions = _exclusions_of(text, [c for c in timed.values() if c.seq in counted], counted, tl)
     words = _word_ends(text, [c for c in timed.values() if c.seq in exclusions], tl)
     past, conditions = _past_and_conditions(text, [s for s, r in zip(sentences, read, strict=True) if r], tl)
+    # The clauses with a quantity, a time phrase or a coverage word: a sentence with none
+    # (most of those read: 一 in 进一步 is a numeral) has nothing to read, carry or mark.
+    active = {seq for seq, qs in counted.items() if qs or seq in exclusions or any(times[seq])}
     targets: list[Target] = []
     milestones: list[Target] = []
     # 到2023年,全市遴选…;力争创建60所…: a deadline opening a sentence that ends in `;`
@@ -129,7 +132,7 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
                 not SEMICOLON.match(text, previous.clauses[-1].end):
             carried = None
         previous = sentence
-        if not may_commit:
+        if not may_commit or not any(c.seq in active for c in sentence.clauses):
             continue
         opener_deadlines: list[tuple[int, Deadline]] = []  # (clause index, deadline) opening a clause
         phrase_deadlines: list[tuple[int, Deadline]] = []  # (clause index, deadline phrase) of every clause
@@ -145,8 +148,8 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
         for i, clause in enumerate(sentence.clauses):
             deadlines, bare, periods = times[clause.seq]
             quantities = counted[clause.seq]
-            if not (quantities or deadlines or bare or periods or clause.seq in exclusions):
-                continue  # most clauses: no time phrase, quantity or coverage word, so nothing to read or carry
+            if clause.seq not in active:
+                continue  # most clauses: nothing to read or carry
             phrase_deadlines += [(i, d) for d in deadlines]
             opener = next((d for d in deadlines if _opens(text, clause.start, d.start)), None)
             if opener is None and bare is not None:  # a bare year opening any clause (SPEC §6.1: 2023年完成…, 2024年…)
@@ -1007,6 +1010,8 @@ def _milestones(text, sentence: _Sentence, phrases, openers, targets: list[Targe
     """One milestone per deadline whose governed span holds no quantified target.
     `phrases`: (clause index, deadline phrase) of the sentence's clauses; `openers`: the
     deadlines opening a clause, bare years included."""
+    if not (phrases or openers):
+        return []  # most sentences
     out = []
     all_deadlines = list(phrases)
     starts = {d.start for _, d in all_deadlines}
