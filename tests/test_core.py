@@ -305,6 +305,23 @@ def test_a_pattern_list_reads_a_text_as_the_regex_module_does():
             assert patterns.spans_in_each(text, [0, 2, 9], [10, 8, 10]) == [[(3, 8), (8, 9)], [(3, 8)], []], engine
 
 
+@needs_core
+@pytest.mark.parametrize(("pattern", "sets"), [
+    (r"同比(?:增长|下降)", [["同"], ["比"], ["下", "增"]]),  # each literal character; one of each branch's
+    (r"(?<![0-9])[0-2]?[0-9]\s*[:：]", [[":", "："], list("0123456789")]),  # not the optional class
+    (r"(?<=前)后", [["后"]]),  # a look-behind may see before the stretch: it requires nothing
+    (r"一(?!个)\p{Han}", [["一"]]),  # \p{Han}: too many characters to rule anything out
+    (r"甲乙丙丁戊", [["甲"], ["乙"], ["丙"], ["丁"]]),  # four sets at most
+    (r"x{2,}", [["x"]]),
+    (r"a?b*", []), (r"(?:甲|乙?)", []), (r"(?i)abc", []), (r"[^,;]", []),  # may match without any of a few
+])
+def test_the_screen_reads_what_every_match_holds(pattern, sets):
+    """A list's patterns are searched in a stretch only if it holds a character of each of
+    their sets (core/src/screen.rs): 31 not-targets around every quantity, most with
+    nothing to find. The engine comparisons above are what shows no match is lost."""
+    assert core._core.required_chars(pattern) == sets
+
+
 @pytest.fixture(scope="session")
 def codebook_pieces(lex):
     words = sorted({w for book in lex.codebooks for c in book.categories for w in (*c.terms, *c.negative)})

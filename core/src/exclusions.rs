@@ -222,9 +222,10 @@ impl Exclusions {
                 Some(suffixes) if !runs.is_empty() => {
                     // The stretch's characters: a number is read forward only, and the text ends at hi.
                     let chars: Vec<char> = text.slice(lo, hi).chars().collect();
+                    let may_match = suffixes.may_match(text, lo, hi); // each match lies in the stretch
                     for &s in &runs {
                         let ends = number_ends(&chars, s - lo);
-                        for k in 0..suffixes.len() {
+                        for k in (0..suffixes.len()).filter(|&k| may_match.may(k)) {
                             // The first end (in the engine's order) the rest of the pattern matches after.
                             for &e in &ends {
                                 if let Some((_, b)) = suffixes.match_span(k, text, lo + e, hi)? {

@@ -16,6 +16,7 @@ mod lines;
 mod numbers;
 mod patterns;
 mod quantities;
+mod screen;
 mod split;
 mod times;
 mod trie;
@@ -393,6 +394,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(han_counts, m)?)?;
     m.add_function(wrap_pyfunction!(most_common, m)?)?;
     m.add_function(wrap_pyfunction!(columns::slices, m)?)?;
+    m.add_function(wrap_pyfunction!(screen::required_chars, m)?)?;
     m.add_function(wrap_pyfunction!(columns::numbered, m)?)?;
     m.add_class::<Fold>()?;
     Ok(())

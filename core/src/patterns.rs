@@ -16,6 +16,7 @@ use pyo3::prelude::*;
 use regex_automata::{meta, Anchored, Input};
 
 use crate::chars::Offsets;
+use crate::screen::{Found, Screen};
 
 /// The regex module searches without a limit; fancy-regex stops a search after a million
 /// backtracking steps, which a notice of one 1.7-million-character line reaches (a look-behind
@@ -78,6 +79,8 @@ pub struct Patterns {
     /// For a pattern with look-around, its regular approximation anchored, built at its first
     /// match at one place (`match_span`): where it does not match, the pattern cannot.
     anchors: Vec<OnceLock<Option<meta::Regex>>>,
+    /// Which patterns may match in a stretch, from the characters each requires (screen.rs).
+    screen: Option<Screen>,
 }
 
 /// Patterns with look-around run on fancy-regex's backtracking VM, which is tried at every
@@ -251,8 +254,30 @@ impl Patterns {
     /// The (start, end) of every match of every pattern in text[pos:endpos], pattern by
     /// pattern, added to `out`.
     pub(crate) fn spans_into(&self, text: &Text, pos: usize, endpos: usize, out: &mut Vec<(i64, i64)>) -> PyResult<()> {
-        for k in 0..self.regexes.len() {
+        let found = self.may_match(text, pos, endpos);
+        for k in (0..self.regexes.len()).filter(|&k| found.may(k)) {
             self.each_span(k, text, pos, endpos, |a, b| out.push((text.char(a), text.char(b))))?;
+        }
+        Ok(())
+    }
+
+    /// Which patterns may match in text[pos:endpos]: a match lies there, so it holds the
+    /// characters its pattern requires.
+    pub(crate) fn may_match(&self, text: &Text, pos: usize, endpos: usize) -> Found<'_> {
+        self.screen.as_ref().map_or_else(Found::all, |screen| screen.found(text.slice(pos, endpos)))
+    }
+
+    /// `first_span` of each pattern, those the screen rules out not searched.
+    fn firsts_into(
+        &self,
+        text: &Text,
+        pos: usize,
+        endpos: usize,
+        mut found: impl FnMut(Option<(i64, i64)>),
+    ) -> PyResult<()> {
+        let may_match = self.may_match(text, pos, endpos);
+        for k in 0..self.regexes.len() {
+            found(if may_match.may(k) { self.first_span(k, text, pos, endpos)? } else { None });
         }
         Ok(())
     }
@@ -281,7 +306,8 @@ impl Patterns {
         }
         let seeking = sources.iter().map(|_| OnceLock::new()).collect();
         let anchors = sources.iter().map(|_| OnceLock::new()).collect();
-        Ok(Patterns { sources, regexes, seeking, anchors })
+        let screen = Screen::new(&sources);
+        Ok(Patterns { sources, regexes, seeking, anchors, screen })
     }
 
     /// The named groups of pattern `k`: name → group number.
@@ -313,7 +339,11 @@ impl Patterns {
 
     /// The (start, end) of each pattern's first match in text[pos:endpos] (None: it has none).
     fn firsts(&self, py: Python<'_>, text: &Text, pos: usize, endpos: usize) -> PyResult<Vec<Option<(i64, i64)>>> {
-        py.allow_threads(|| (0..self.regexes.len()).map(|k| self.first_span(k, text, pos, endpos)).collect())
+        py.allow_threads(|| {
+            let mut out = Vec::with_capacity(self.regexes.len());
+            self.firsts_into(text, pos, endpos, |first| out.push(first))?;
+            Ok(out)
+        })
     }
 
     /// For each pattern, then each of `starts`: the (start, end) of the pattern matched right
@@ -344,7 +374,8 @@ impl Patterns {
             let (mut which, mut match_ends) = (Vec::with_capacity(starts.len()), Vec::with_capacity(starts.len()));
             for (start, end) in each {
                 let mut found = (-1, -1);
-                for k in 0..self.regexes.len() {
+                let may_match = self.may_match(text, start, end);
+                for k in (0..self.regexes.len()).filter(|&k| may_match.may(k)) {
                     if let Some((_, e)) = self.match_span(k, text, start, end)? {
                         found = (k as i64, e);
                         break;
@@ -372,11 +403,11 @@ impl Patterns {
             let n = starts.len() * self.regexes.len();
             let (mut first_starts, mut first_ends) = (Vec::with_capacity(n), Vec::with_capacity(n));
             for (start, end) in each {
-                for k in 0..self.regexes.len() {
-                    let (a, b) = self.first_span(k, text, start, end)?.unwrap_or((-1, -1));
+                self.firsts_into(text, start, end, |first| {
+                    let (a, b) = first.unwrap_or((-1, -1));
                     first_starts.push(a);
                     first_ends.push(b);
-                }
+                })?;
             }
             Ok((first_starts, first_ends))
         })
