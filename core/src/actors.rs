@@ -139,7 +139,9 @@ impl UnitTypes<'_> {
             return Ok(false); // most subjects name no unit: two searches
         }
         let (rest_len, name_len) = (rest.chars().count() as i64, name.chars().count() as i64);
-        for k in 0..self.types.len() {
+        // The rest is part of the name: a type that cannot match in the name cannot in the rest.
+        let may_match = self.types.may_match(&in_name, 0, usize::MAX);
+        for k in (0..self.types.len()).filter(|&k| may_match.may(k)) {
             let found = match first(self.types, k, &in_rest)? {
                 Some(span) => Some(span),
                 None => first(self.types, k, &in_name)?,
