@@ -116,7 +116,8 @@ impl Times {
         if !text.slice(start, end).chars().any(is_any_numeral) {
             return Ok(found); // every deadline names a year
         }
-        for (k, &y) in self.deadline_year.iter().enumerate() {
+        let may_match = self.deadlines.may_match(text, start, end);
+        for (k, &y) in self.deadline_year.iter().enumerate().filter(|&(k, _)| may_match.may(k)) {
             self.deadlines.each_match(k, text, start, end, |caps| {
                 let whole = caps.get(0).expect("group 0 of a match");
                 let (a, b) = (text.char(whole.start()), text.char(whole.end()));
