@@ -121,10 +121,18 @@ class Packed:
     errors: list[dict] = field(default_factory=list)
     counts: compare.Counts = field(default_factory=dict)
     cached: bool = False
+    # table → (its stream, the table it was made from), while the process that made them
+    # holds them: written without reading the stream back. A stream replaced since (a
+    # reviewer's decisions) is read; another process gets the streams only.
+    made: dict[str, tuple[bytes, Any]] = field(default_factory=dict, repr=False, compare=False)
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "made": {}}
 
     def table(self, name: str):
         """The table `name` as pyarrow.Table, under the path this run knows the file by."""
-        table = ipc_table(self.tables[name])
+        stream, made = self.made.get(name, (None, None))
+        table = made if stream is not None and stream is self.tables[name] else ipc_table(self.tables[name])
         if name == "documents" and table.column("source_path")[0].as_py() != self.source_path:
             i = table.schema.get_field_index("source_path")  # a cached file that has moved
             table = table.set_column(i, table.schema.field(i), [[self.source_path] * table.num_rows])
@@ -138,9 +146,11 @@ def pack(result: DocResult) -> Packed:
     d = rows_of(columns["documents"])[0]
     doc = {"doc_id": d["doc_id"], "sha256": d["sha256"], "n_clauses": d["n_clauses"],
            "region": d["region"] or compare.UNKNOWN_REGION}
-    return Packed(result.source_path, result.sha256, doc,
-                  {name: ipc_bytes(columns_table(name, columns[name], SHARED.get(name, ()))) for name in STREAMED},
-                  errors=result.errors, counts=compare.document_counts(columns["categories"], columns["targets"]))
+    made = {name: columns_table(name, columns[name], SHARED.get(name, ())) for name in STREAMED}
+    streams = {name: ipc_bytes(table) for name, table in made.items()}
+    return Packed(result.source_path, result.sha256, doc, streams, errors=result.errors,
+                  counts=compare.document_counts(columns["categories"], columns["targets"]),
+                  made={name: (streams[name], table) for name, table in made.items()})
 
 
 def _relabel(packed: Packed, display: str) -> Packed:

@@ -93,6 +93,19 @@ def test_reviews_confirm_correct_reject_and_add_and_orphans_are_reported(run_dir
     assert "review_orphaned" in result.stderr
 
 
+def test_reviews_apply_to_documents_processed_in_the_same_run(run_dir, tmp_path):
+    """With --full every notice is processed again, and its tables are written as they were
+    made, without reading their streams back: a reviewed one must be written as reviewed."""
+    a = pq.read_table(run_dir / "targets.parquet").to_pylist()[0]
+    reviews = tmp_path / "reviews.jsonl"
+    reviews.write_text(json.dumps({"doc_id": a["doc_id"], "row": f"t:{a['start']}:{a['end']}",
+                                   "mention": a["mention"], "status": "rejected"}, ensure_ascii=False) + "\n",
+                       encoding="utf-8")
+    cli("run", str(CORPUS), "-o", str(run_dir), "--full", "--reviews", str(reviews))
+    after = {(t["doc_id"], t["start"], t["end"]): t for t in pq.read_table(run_dir / "targets.parquet").to_pylist()}
+    assert after[(a["doc_id"], a["start"], a["end"])]["review_status"] == "rejected"
+
+
 def test_a_reviewed_tag_gives_its_targets_their_lead_again(run_dir, tmp_path):
     clauses = pq.read_table(run_dir / "clauses.parquet").to_pylist()
     units = pq.read_table(run_dir / "responsibilities.parquet").to_pylist()

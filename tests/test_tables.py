@@ -141,3 +141,19 @@ def test_a_run_uses_the_allocator_that_gives_memory_back(monkeypatch):
         assert pa.default_memory_pool().backend_name == previous.backend_name
     finally:
         pa.set_memory_pool(previous)
+
+
+def test_a_result_is_written_from_the_tables_it_was_made_from_but_travels_as_streams():
+    """`pack` keeps the Arrow tables it made beside their IPC streams, so the process that
+    made them writes them without reading the streams back; a result sent to another
+    process (pickled) carries the streams only."""
+    import pickle
+
+    from pipeline import run
+
+    packed = run.pack(run.process_source(run.Source.of("one.txt", run.WARM_UP.encode()), run.Options()))
+    assert set(packed.made) == set(run.STREAMED)
+    assert all(packed.table(name) is packed.made[name][1] for name in run.STREAMED)
+    travelled = pickle.loads(pickle.dumps(packed))
+    assert travelled.made == {} and travelled.tables == packed.tables
+    assert all(travelled.table(name).equals(packed.table(name)) for name in run.STREAMED)
