@@ -100,7 +100,9 @@ def test_a_scheduler_that_is_no_scheduler_is_a_usage_error(tmp_path):
 def test_a_run_stopped_on_the_driver_leaves_the_previous_tables_and_no_worker(tmp_path):
     from test_reliability import _busy_corpus, _end_session, _session, _wait_for
 
-    _busy_corpus(tmp_path, 120)
+    # Enough work that the cluster is still writing 2 s after it started (120 notices took
+    # 2.1 s on 2 cores at 12-05: the signal came after the run had ended).
+    _busy_corpus(tmp_path, 480)
     assert cli("run", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "-q").returncode == 0
     out = tmp_path / "out"
     before = {p.name: p.read_bytes() for p in out.glob("*.parquet")}
