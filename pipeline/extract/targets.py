@@ -146,10 +146,10 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
         # 对获得市级…基地认定的,一次性给予20万元: the recipient's level the condition names.
         recipient = _level(text[start:granted_from], tl) if condition is not None else None
         for i, clause in enumerate(sentence.clauses):
-            deadlines, bare, periods = times[clause.seq]
-            quantities = counted[clause.seq]
             if clause.seq not in active:
                 continue  # most clauses: nothing to read or carry
+            deadlines, bare, periods = times[clause.seq]
+            quantities = counted[clause.seq]
             phrase_deadlines += [(i, d) for d in deadlines]
             opener = next((d for d in deadlines if _opens(text, clause.start, d.start)), None)
             if opener is None and bare is not None:  # a bare year opening any clause (SPEC §6.1: 2023年完成…, 2024年…)
