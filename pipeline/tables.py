@@ -175,29 +175,28 @@ def columns_table(name: str, columns: dict[str, Any], shared: tuple[str, ...] = 
     Below SHARED_MIN_CHARS in all, plain strings are cheaper to write."""
     schema = _declared(name)
     given = [columns[f.name] for f in schema]
+    built = [isinstance(values, pa.Array) for values in given]  # as Arrow already (core.py: slices, numbered)
+    encode = [not arrow and f.name in shared and sum(len(v) for v in values if v) > SHARED_MIN_CHARS
+              for f, values, arrow in zip(schema, given, built, strict=True)]
     rows = len(given[0]) if given else 0
-    if 0 < rows <= FEW_ROWS and not any(isinstance(v, pa.Array) for v in given) and \
-            not any(f.name in shared and sum(len(v) for v in column if v) > SHARED_MIN_CHARS
-                    for f, column in zip(schema, given, strict=True)):
+    if 0 < rows <= FEW_ROWS and not any(built) and not any(encode):
         # A document's row, its responsibilities, most notices' targets: converted row by row
         # in one call. Converting a column costs ~3 µs however short it is, more than these
         # few values do (documents, targets and responsibilities of the 5 MB sample: 20.2
         # -> 13.4 ms a MB).
         table = pa.Table.from_struct_array(pa.array(list(zip(*given, strict=True)), _row_type(name)))
         return table.replace_schema_metadata(schema.metadata)
-    arrays, encoded = [], False
-    for f in schema:
-        values = columns[f.name]
-        if isinstance(values, pa.Array):  # built as Arrow already (pipeline/core.py: slices, numbered)
+    arrays = []
+    for f, values, arrow, encoded in zip(schema, given, built, encode, strict=True):
+        if arrow:
             arrays.append(values)
-        elif f.name in shared and sum(len(v) for v in values if v) > SHARED_MIN_CHARS:
+        elif encoded:
             index: dict[Any, int] = {}
             codes = [index.setdefault(v, len(index)) for v in values]
             arrays.append(pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), pa.array(list(index), f.type)))
-            encoded = True
         else:
             arrays.append(pa.array(values, f.type))  # chunked when a column passes 2 GB
-    if encoded:
+    if any(encode):
         schema = pa.schema([f.with_type(a.type) for f, a in zip(schema, arrays, strict=True)], metadata=schema.metadata)
     return pa.Table.from_arrays(arrays, schema=schema)
 
