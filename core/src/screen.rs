@@ -133,18 +133,18 @@ impl Screen {
             return None;
         }
         let n_sets: usize = required.iter().map(Vec::len).sum();
-        let words = n_sets.div_ceil(64);
+        let width = n_sets.div_ceil(64); // u64s a bitset of the sets takes
         let (mut chars, mut sets_of): (Vec<char>, Vec<Vec<u64>>) = (Vec::new(), Vec::new());
         let mut patterns = Vec::with_capacity(sources.len());
         let mut bit = 0;
         for sets in &required {
-            let mut need = vec![0u64; words];
+            let mut need = vec![0u64; width];
             for set in sets {
                 need[bit / 64] |= 1 << (bit % 64);
                 for &c in set {
                     let i = chars.iter().position(|&d| d == c).unwrap_or_else(|| {
                         chars.push(c);
-                        sets_of.push(vec![0u64; words]);
+                        sets_of.push(vec![0u64; width]);
                         chars.len() - 1
                     });
                     sets_of[i][bit / 64] |= 1 << (bit % 64);
@@ -153,8 +153,8 @@ impl Screen {
             }
             patterns.push(need);
         }
-        let words: Vec<String> = chars.iter().map(char::to_string).collect();
-        let chars = AhoCorasick::new(&words).expect("an automaton of single characters");
+        let literals: Vec<String> = chars.iter().map(char::to_string).collect();
+        let chars = AhoCorasick::new(&literals).expect("an automaton of single characters");
         Some(Screen { chars, sets_of, patterns })
     }
 
