@@ -378,6 +378,25 @@ def test_every_table_of_a_run_is_switched_in_at_once(tmp_path):
     assert len(keys) == 1
 
 
+def test_a_folder_is_read_in_path_order_hidden_names_and_links_to_folders_passed_over(tmp_path):
+    from pipeline.run import collect_inputs
+
+    for name in ("b.txt", "a.txt", "sub/z.txt", "sub/deeper/y.pdf", "Sub/x.docx", ".hidden.txt", ".cache/c.txt",
+                 "notes.csv"):
+        (tmp_path / "in" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "in" / name).write_text("x")
+    os.symlink(tmp_path / "in" / "sub", tmp_path / "in" / "sub-link")
+    os.symlink(tmp_path / "in" / "a.txt", tmp_path / "in" / "c-link.txt")
+    os.symlink(tmp_path / "in" / "gone.txt", tmp_path / "in" / "d-broken.txt")
+    files, ignored, errors = collect_inputs([tmp_path / "in"])
+    shown = [display.removeprefix(f"{tmp_path.as_posix()}/in/") for _, display in files]
+    # A folder's files by name, then its folders by name (capitals first: code point order).
+    assert shown == ["a.txt", "b.txt", "c-link.txt", "Sub/x.docx", "sub/z.txt", "sub/deeper/y.pdf"]
+    assert [Path(p).name for p in ignored] == ["notes.csv"]
+    assert [(Path(e.source_path).name, e.errors[0]["message"]) for e in errors] == [
+        ("sub-link", "symbolic link to a folder: not followed"), ("d-broken.txt", "broken symbolic link")]
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="FIFOs, /dev/zero")
 def test_special_files_and_any_file_name_become_rows_without_hanging(tmp_path):
     corpus = tmp_path / "in"
