@@ -64,10 +64,18 @@ def region_category(counts: dict[str, Counts], lex: Lexicons) -> list[dict]:
 
 
 def add_counts(total: Counts, counts: Counts) -> None:
-    for key, values in counts.items():
-        into = total.setdefault(key, [0, 0, 0, 0, 0])
-        for i, v in enumerate(values):
-            into[i] += v
+    # Once a document in the driver: the five sums unrolled, at half the cost of a loop.
+    get = total.get
+    for key, (clauses, targets, quantified, with_deadline, with_lead) in counts.items():
+        into = get(key)
+        if into is None:
+            total[key] = [clauses, targets, quantified, with_deadline, with_lead]
+        else:
+            into[0] += clauses
+            into[1] += targets
+            into[2] += quantified
+            into[3] += with_deadline
+            into[4] += with_lead
 
 
 # Few distinct values: read dictionary-encoded, a fraction of the memory of strings.

@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from fnmatch import fnmatch
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,7 +35,16 @@ from typing import TYPE_CHECKING
 from . import compare, storage
 from .reviews import load_reviews, reviews_by_document
 from .storage import is_url
-from .tables import TableWriter, TableWriters, json_text, part_name, release_memory, table_files, write_table
+from .tables import (
+    PART_PATTERN,
+    TableWriter,
+    TableWriters,
+    json_text,
+    part_name,
+    release_memory,
+    table_files,
+    write_table,
+)
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -100,8 +110,31 @@ class Entry:
     doc: dict | None  # doc_id, sha256, n_clauses, region; None when the input failed
     errors: list[dict]
     kept: bool  # written into the part (False: it repeats a document earlier in the part)
-    counts: compare.Counts = field(default_factory=dict)
+    # Its share of region_category. A kept part's entry has it read only if the document
+    # repeats one of an earlier part (`_KeptCounts`): the driver adds up the part's sums.
+    counts: compare.Counts | tuple[_KeptCounts, int] = field(default_factory=dict)
     cached: bool = False
+    summed: bool = False  # its counts are in its Part's `counts`
+
+    def document_counts(self) -> compare.Counts:
+        if isinstance(self.counts, tuple):
+            kept, i = self.counts
+            return kept.of(i)
+        return self.counts
+
+
+class _KeptCounts:
+    """The counts of a kept part's documents: the second line of its entries file, parsed
+    the first time one is needed (their tokens were most of that file's parsing)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.parsed: list | None = None
+
+    def of(self, i: int) -> compare.Counts:
+        if self.parsed is None:
+            self.parsed = json.loads(self.text)
+        return {(codebook, category): values for codebook, category, values in self.parsed[i]}
 
 
 @dataclass
@@ -113,6 +146,20 @@ class Part:
     # the driver builds that table from these instead of reading every part's targets back
     # (at 20 MB, a fifth of a re-run). None: not at hand, the targets are read.
     indicators: pa.Table | None = None
+    # region → the summed counts of its documents (those `summed`): added once a part, where
+    # the counts of every document were 70 % of what a re-run spends on its kept parts at
+    # 1 GB (parsing them, then adding them up). None: the driver adds its entries' own.
+    counts: dict[str, compare.Counts] | None = None
+
+
+def _part_counts(entries: list[Entry]) -> dict[str, compare.Counts]:
+    """The part's sums by region, each kept document marked as counted in them."""
+    sums: dict[str, compare.Counts] = {}
+    for entry in entries:
+        if entry.doc is not None and entry.kept:
+            compare.add_counts(sums.setdefault(entry.doc["region"], {}), entry.document_counts())
+            entry.summed = True
+    return sums
 
 
 def write_part(task: tuple) -> Part:
@@ -129,7 +176,7 @@ def write_part(task: tuple) -> Part:
         with writers:  # a task run twice (a worker lost) writes the same bytes again
             entries = [_write_document(job, writers, seen, reviews, summary, targets) for job in jobs]
         part = Part(index, entries, {name: writer.rows for name, writer in writers.items()},
-                    _indicators(targets, writers["targets"].schema))
+                    _indicators(targets, writers["targets"].schema), _part_counts(entries))
         if is_url(staging):  # each part goes up in one put
             for name in STREAMED_TABLES:
                 _put(folder, staging, f"{name}.parquet/{part_name(index)}.parquet")
@@ -195,7 +242,7 @@ def _keep_part(folder: Path, part: Part, kept: Path) -> None:
         (tmp / STAMPS).write_text(json.dumps(stamps, ensure_ascii=False), encoding="utf-8")
         if part.indicators is not None:
             _write_arrow(tmp / INDICATORS, part.indicators)
-        (tmp / ENTRIES).write_text(json.dumps(_entries_data(part), ensure_ascii=False), encoding="utf-8")
+        (tmp / ENTRIES).write_text(_entries_text(part), encoding="utf-8")
         shutil.rmtree(kept, ignore_errors=True)  # one kept before and not used (--full, or damaged)
         os.rename(tmp, kept)
     except (OSError, TypeError, ValueError):  # the part is written; only the next run's shortcut is lost
@@ -219,11 +266,19 @@ def _link(source: Path | str, target: Path | str) -> None:
         shutil.copyfile(source, target)
 
 
-def _entries_data(part: Part) -> dict:
-    return {"rows": part.rows, "entries": [
-        {"source_path": e.source_path, "sha256": e.sha256, "doc": e.doc, "errors": e.errors, "kept": e.kept,
-         "counts": [[codebook, category, values] for (codebook, category), values in e.counts.items()]}
-        for e in part.entries]}
+def _entries_text(part: Part) -> str:
+    """The entries file: a line of JSON with the part's rows, sums ("counts") and entries,
+    then a line with each entry's counts (JSON never breaks a line)."""
+    def listed(counts: compare.Counts) -> list:
+        return [[codebook, category, values] for (codebook, category), values in counts.items()]
+
+    head = {"rows": part.rows,
+            "counts": [[region, *row] for region, counts in (part.counts or {}).items() for row in listed(counts)],
+            "entries": [{"source_path": e.source_path, "sha256": e.sha256, "doc": e.doc, "errors": e.errors,
+                         "kept": e.kept, "summed": e.summed} for e in part.entries]}
+    counts = json.dumps([listed(e.document_counts()) for e in part.entries], ensure_ascii=False)
+    head["counts_length"] = len(counts)  # a second line cut short or grown: the part is written again
+    return f"{json.dumps(head, ensure_ascii=False)}\n{counts}"
 
 
 def _link_kept(task: tuple) -> Path | None:
@@ -250,13 +305,24 @@ def _kept_part(index: int, kept: Path) -> Part | None:
     """The part kept in `kept` (linked by `_link_kept`), read when the driver comes to it:
     a re-run of 50,000 notices held every kept part's entries at once (560 MB)."""
     try:
-        data = json.loads((kept / ENTRIES).read_text(encoding="utf-8"))
-        entries = [Entry(e["source_path"], e["sha256"], e["doc"], e["errors"], e["kept"],
-                         {(c, k): v for c, k, v in e["counts"]}, cached=True) for e in data["entries"]]
+        head, _, rest = (kept / ENTRIES).read_text(encoding="utf-8").partition("\n")
+        data = json.loads(head)
+        if "counts" in data:  # the part's sums, and its entries' counts on the second line
+            if len(rest) != data["counts_length"]:
+                return None
+            counts = _KeptCounts(rest)
+            entries = [Entry(e["source_path"], e["sha256"], e["doc"], e["errors"], e["kept"], (counts, i),
+                             cached=True, summed=e["summed"]) for i, e in enumerate(data["entries"])]
+        else:  # kept by an earlier version: each entry with its counts
+            entries = [Entry(e["source_path"], e["sha256"], e["doc"], e["errors"], e["kept"],
+                             {(c, k): v for c, k, v in e["counts"]}, cached=True) for e in data["entries"]]
         rows = {name: int(data["rows"][name]) for name in STREAMED_TABLES}
+        sums: dict[str, compare.Counts] = {}
+        for region, codebook, category, values in data.get("counts", ()):
+            sums.setdefault(region, {})[codebook, category] = values
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return Part(index, entries, rows, _read_arrow(kept / INDICATORS))
+    return Part(index, entries, rows, _read_arrow(kept / INDICATORS), sums)
 
 
 def _write_arrow(path: Path, table: pa.Table) -> None:
@@ -343,12 +409,14 @@ def write_dataset(parts: Iterator[Part], early_errors: Iterable, staging: Path |
 
     seen: dict[str, str] = {}  # doc_id → first path with that content (~120 bytes a document)
     counts: dict[str, compare.Counts] = {}  # region → category counts
+    regions: set[str] = set()  # of the documents kept (a part's sums may hold a repeated one's)
     drop: dict[int, set[str]] = {}  # part → documents it repeats from an earlier part
     rows = dict.fromkeys(STREAMED_TABLES, 0)
     indicators = _Indicators()
     early = [(result.source_path, -1, Entry(result.source_path, result.sha256, None, result.errors, False))
              for result in early_errors]
-    for path, index, entry in heapq.merge(early, _entries(parts, rows, summary, indicators), key=lambda item: item[0]):
+    for path, index, entry in heapq.merge(early, _entries(parts, rows, summary, indicators, counts),
+                                          key=lambda item: item[0]):
         used.add(entry.sha256)
         if entry.doc is None:
             summary.error_rows.extend(entry.errors)
@@ -358,12 +426,17 @@ def write_dataset(parts: Iterator[Part], early_errors: Iterable, staging: Path |
             summary.error_rows.append(duplicate_row(path, entry.sha256, seen[doc_id]))
             if entry.kept:  # the first of its part, not of the run: its rows go
                 drop.setdefault(index, set()).add(doc_id)
+            if entry.summed:  # and its counts
+                compare.add_counts(counts[entry.doc["region"]], _negated(entry.document_counts()))
             continue
         seen[doc_id] = path
         summary.error_rows.extend(entry.errors)
         if reviews:
             reviews.pop(doc_id, None)  # applied by the worker
-        compare.add_counts(counts.setdefault(entry.doc["region"], {}), entry.counts)
+        regions.add(entry.doc["region"])
+        if not entry.summed:
+            compare.add_counts(counts.setdefault(entry.doc["region"], {}), entry.document_counts())
+    counts = {region: counts.get(region, {}) for region in regions}
     summary.error_rows.extend(orphaned_reviews(reviews))
     summary.errors = len(summary.error_rows)
     if not seen:
@@ -455,10 +528,16 @@ class _Indicators:
         return pa.concat_tables([table for _, table in sorted(tables.items())]).combine_chunks()
 
 
-def _entries(parts: Iterator[Part], rows: dict[str, int], summary,
-             indicators: _Indicators) -> Iterator[tuple[str, int, Entry]]:
+def _negated(counts: compare.Counts) -> compare.Counts:
+    return {key: [-value for value in values] for key, values in counts.items()}
+
+
+def _entries(parts: Iterator[Part], rows: dict[str, int], summary, indicators: _Indicators,
+             counts: dict[str, compare.Counts]) -> Iterator[tuple[str, int, Entry]]:
     for part in parts:
         indicators.add(part)
+        for region, sums in (part.counts or {}).items():
+            compare.add_counts(counts.setdefault(region, {}), sums)
         for name, count in part.rows.items():
             rows[name] += count
         for entry in part.entries:
@@ -514,7 +593,12 @@ def parts_of(staging: Path | str, name: str) -> list[str]:
     if is_url(staging):
         files, _ = storage.parts(storage.join(staging, f"{name}.parquet"))
         return [f"{name}.parquet/{f.rsplit('/', 1)[-1]}" for f in files]
-    return [str(p.relative_to(staging)) for p in table_files(staging / f"{name}.parquet")]
+    folder = Path(staging) / f"{name}.parquet"
+    if not folder.is_dir():
+        return [str(p.relative_to(staging)) for p in table_files(folder)]
+    # Names, not paths: a table has thousands of parts, and its part names sort as numbers.
+    with os.scandir(folder) as found:
+        return [f"{name}.parquet/{part}" for part in sorted(e.name for e in found if fnmatch(e.name, PART_PATTERN))]
 
 
 def map_parts(tasks: list, scheduler: str | None, workers: int, options, progress: bool) -> Iterator[Part]:
