@@ -192,7 +192,9 @@ def write_part(task: tuple) -> Part:
 # keeps each part under that key, `.cache/parts/<key>/`: the five files, hard links to the
 # ones written (no second copy); `stamps.json`, the inputs' names and the five files' size
 # and modification time, checked before the files are linked; `entries.json`, what the
-# driver needs of each input, read when the driver comes to the part; and
+# driver needs of each input, read when the driver comes to the part (a line with the
+# part's region_category sums and its entries, a line with each entry's own counts, read
+# only for a document that repeats one of an earlier part: `_entries_text`); and
 # `indicators.arrow` (Part.indicators). The stamps are a file of their own because every
 # kept part is checked before the first is taken, and parsing its entries there too was
 # about a third of that check (196 µs of ~540 µs a part).
