@@ -127,7 +127,7 @@ class _KeptCounts:
     """The counts of a kept part's documents: the second line of its entries file, parsed
     the first time one is needed (their tokens were most of that file's parsing)."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: bytes) -> None:
         self.text = text
         self.parsed: list | None = None
 
@@ -279,7 +279,7 @@ def _entries_text(part: Part) -> str:
             "entries": [{"source_path": e.source_path, "sha256": e.sha256, "doc": e.doc, "errors": e.errors,
                          "kept": e.kept, "summed": e.summed} for e in part.entries]}
     counts = json.dumps([listed(e.document_counts()) for e in part.entries], ensure_ascii=False)
-    head["counts_length"] = len(counts)  # a second line cut short or grown: the part is written again
+    head["counts_length"] = len(counts.encode())  # in bytes: a part whose second line changed is written again
     return f"{json.dumps(head, ensure_ascii=False)}\n{counts}"
 
 
@@ -307,7 +307,7 @@ def _kept_part(index: int, kept: Path) -> Part | None:
     """The part kept in `kept` (linked by `_link_kept`), read when the driver comes to it:
     a re-run of 50,000 notices held every kept part's entries at once (560 MB)."""
     try:
-        head, _, rest = (kept / ENTRIES).read_text(encoding="utf-8").partition("\n")
+        head, _, rest = (kept / ENTRIES).read_bytes().partition(b"\n")  # the counts stay undecoded
         data = json.loads(head)
         if "counts" in data:  # the part's sums, and its entries' counts on the second line
             if len(rest) != data["counts_length"]:
