@@ -307,20 +307,18 @@ def _kept_part(index: int, kept: Path) -> Part | None:
     """The part kept in `kept` (linked by `_link_kept`), read when the driver comes to it:
     a re-run of 50,000 notices held every kept part's entries at once (560 MB)."""
     try:
-        head, _, rest = (kept / ENTRIES).read_bytes().partition(b"\n")  # the counts stay undecoded
+        # The entries' counts (the second line) stay undecoded. A part kept by other code is
+        # never read: the code is part of its key.
+        head, _, rest = (kept / ENTRIES).read_bytes().partition(b"\n")
         data = json.loads(head)
-        if "counts" in data:  # the part's sums, and its entries' counts on the second line
-            if len(rest) != data["counts_length"]:
-                return None
-            counts = _KeptCounts(rest)
-            entries = [Entry(e["source_path"], e["sha256"], e["doc"], e["errors"], e["kept"], (counts, i),
-                             cached=True, summed=e["summed"]) for i, e in enumerate(data["entries"])]
-        else:  # kept by an earlier version: each entry with its counts
-            entries = [Entry(e["source_path"], e["sha256"], e["doc"], e["errors"], e["kept"],
-                             {(c, k): v for c, k, v in e["counts"]}, cached=True) for e in data["entries"]]
+        if len(rest) != data["counts_length"]:
+            return None
+        counts = _KeptCounts(rest)
+        entries = [Entry(e["source_path"], e["sha256"], e["doc"], e["errors"], e["kept"], (counts, i),
+                         cached=True, summed=e["summed"]) for i, e in enumerate(data["entries"])]
         rows = {name: int(data["rows"][name]) for name in STREAMED_TABLES}
         sums: dict[str, compare.Counts] = {}
-        for region, codebook, category, values in data.get("counts", ()):
+        for region, codebook, category, values in data["counts"]:
             sums.setdefault(region, {})[codebook, category] = values
     except (OSError, ValueError, KeyError, TypeError):
         return None
