@@ -27,7 +27,6 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from fnmatch import fnmatch
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,16 +34,7 @@ from typing import TYPE_CHECKING
 from . import compare, storage
 from .reviews import load_reviews, reviews_by_document
 from .storage import is_url
-from .tables import (
-    PART_PATTERN,
-    TableWriter,
-    TableWriters,
-    json_text,
-    part_name,
-    release_memory,
-    table_files,
-    write_table,
-)
+from .tables import TableWriter, TableWriters, json_text, part_name, release_memory, table_files, write_table
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -110,11 +100,10 @@ class Entry:
     doc: dict | None  # doc_id, sha256, n_clauses, region; None when the input failed
     errors: list[dict]
     kept: bool  # written into the part (False: it repeats a document earlier in the part)
-    # Its share of region_category. A kept part's entry has it read only if the document
-    # repeats one of an earlier part (`_KeptCounts`): the driver adds up the part's sums.
+    # Its share of region_category, in its Part's sums when it is kept. A kept part's entry
+    # has it read only if the document repeats one of an earlier part (`_KeptCounts`).
     counts: compare.Counts | tuple[_KeptCounts, int] = field(default_factory=dict)
     cached: bool = False
-    summed: bool = False  # its counts are in its Part's `counts`
 
     def document_counts(self) -> compare.Counts:
         if isinstance(self.counts, tuple):
@@ -146,19 +135,18 @@ class Part:
     # the driver builds that table from these instead of reading every part's targets back
     # (at 20 MB, a fifth of a re-run). None: not at hand, the targets are read.
     indicators: pa.Table | None = None
-    # region → the summed counts of its documents (those `summed`), added once a part:
-    # parsing every document's counts and adding them up one by one was about a fifth of a
-    # re-run of 51,722 notices after one changed. None: the driver adds its entries' own.
-    counts: dict[str, compare.Counts] | None = None
+    # region → the summed counts of the documents it keeps, added once a part: parsing every
+    # document's counts and adding them up one by one was about a fifth of a re-run of
+    # 51,722 notices after one changed.
+    counts: dict[str, compare.Counts] = field(default_factory=dict)
 
 
 def _part_counts(entries: list[Entry]) -> dict[str, compare.Counts]:
-    """The part's sums by region, each kept document marked as counted in them."""
+    """The part's sums by region of the documents it keeps (an entry kept has a document)."""
     sums: dict[str, compare.Counts] = {}
     for entry in entries:
-        if entry.doc is not None and entry.kept:
+        if entry.kept:
             compare.add_counts(sums.setdefault(entry.doc["region"], {}), entry.document_counts())
-            entry.summed = True
     return sums
 
 
@@ -275,9 +263,9 @@ def _entries_text(part: Part) -> str:
         return [[codebook, category, values] for (codebook, category), values in counts.items()]
 
     head = {"rows": part.rows,
-            "counts": [[region, *row] for region, counts in (part.counts or {}).items() for row in listed(counts)],
+            "counts": [[region, *row] for region, counts in part.counts.items() for row in listed(counts)],
             "entries": [{"source_path": e.source_path, "sha256": e.sha256, "doc": e.doc, "errors": e.errors,
-                         "kept": e.kept, "summed": e.summed} for e in part.entries]}
+                         "kept": e.kept} for e in part.entries]}
     counts = json.dumps([listed(e.document_counts()) for e in part.entries], ensure_ascii=False)
     head["counts_length"] = len(counts.encode())  # in bytes: a part whose second line changed is written again
     return f"{json.dumps(head, ensure_ascii=False)}\n{counts}"
@@ -315,7 +303,7 @@ def _kept_part(index: int, kept: Path) -> Part | None:
             return None
         counts = _KeptCounts(rest)
         entries = [Entry(e["source_path"], e["sha256"], e["doc"], e["errors"], e["kept"], (counts, i),
-                         cached=True, summed=e["summed"]) for i, e in enumerate(data["entries"])]
+                         cached=True) for i, e in enumerate(data["entries"])]
         rows = {name: int(data["rows"][name]) for name in STREAMED_TABLES}
         sums: dict[str, compare.Counts] = {}
         for region, codebook, category, values in data["counts"]:
@@ -426,16 +414,14 @@ def write_dataset(parts: Iterator[Part], early_errors: Iterable, staging: Path |
             summary.error_rows.append(duplicate_row(path, entry.sha256, seen[doc_id]))
             if entry.kept:  # the first of its part, not of the run: its rows go
                 drop.setdefault(index, set()).add(doc_id)
-            if entry.summed:  # and its counts
+                # and its counts, which its part's sums hold
                 compare.add_counts(counts[entry.doc["region"]], _negated(entry.document_counts()))
             continue
         seen[doc_id] = path
         summary.error_rows.extend(entry.errors)
         if reviews:
             reviews.pop(doc_id, None)  # applied by the worker
-        regions.add(entry.doc["region"])
-        if not entry.summed:
-            compare.add_counts(counts.setdefault(entry.doc["region"], {}), entry.document_counts())
+        regions.add(entry.doc["region"])  # its counts are in its part's sums (a first is kept)
     counts = {region: counts.get(region, {}) for region in regions}
     summary.error_rows.extend(orphaned_reviews(reviews))
     summary.errors = len(summary.error_rows)
@@ -536,7 +522,7 @@ def _entries(parts: Iterator[Part], rows: dict[str, int], summary, indicators: _
              counts: dict[str, compare.Counts]) -> Iterator[tuple[str, int, Entry]]:
     for part in parts:
         indicators.add(part)
-        for region, sums in (part.counts or {}).items():
+        for region, sums in part.counts.items():
             compare.add_counts(counts.setdefault(region, {}), sums)
         for name, count in part.rows.items():
             rows[name] += count
@@ -593,12 +579,7 @@ def parts_of(staging: Path | str, name: str) -> list[str]:
     if is_url(staging):
         files, _ = storage.parts(storage.join(staging, f"{name}.parquet"))
         return [f"{name}.parquet/{f.rsplit('/', 1)[-1]}" for f in files]
-    folder = Path(staging) / f"{name}.parquet"
-    if not folder.is_dir():
-        return [str(p.relative_to(staging)) for p in table_files(folder)]
-    # Names, not paths: a table has thousands of parts, and its part names sort as numbers.
-    with os.scandir(folder) as found:
-        return [f"{name}.parquet/{part}" for part in sorted(e.name for e in found if fnmatch(e.name, PART_PATTERN))]
+    return [str(p.relative_to(staging)) for p in table_files(staging / f"{name}.parquet")]
 
 
 def map_parts(tasks: list, scheduler: str | None, workers: int, options, progress: bool) -> Iterator[Part]:

@@ -398,8 +398,9 @@ def part_name(index: int) -> str:
 
 
 def table_files(path: Path) -> list[Path]:
-    """The Parquet files of a table: the file itself, or a dataset folder's parts in order."""
-    return sorted(path.glob(PART_PATTERN)) if path.is_dir() else [path]
+    """The Parquet files of a table: the file itself, or a dataset folder's parts in order
+    (by name: comparing thousands of paths part by part took longer than listing them)."""
+    return sorted(path.glob(PART_PATTERN), key=lambda part: part.name) if path.is_dir() else [path]
 
 
 class _Parts:
