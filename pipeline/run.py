@@ -519,13 +519,15 @@ def _collect_folder(folder: Path, files: list, ignored: list[str], errors: list[
             entries = sorted(found, key=lambda entry: entry.name)
     except OSError:
         return
-    folders = [entry for entry in entries if _is_folder(entry)]
+    folders, names = [], []
+    for entry in entries:
+        (folders if _is_folder(entry) else names).append(entry)
     for entry in folders:
         if entry.is_symlink():  # not followed: loops, and folders outside
             errors.append(_error(_display(folder / entry.name), None, "read", "unreadable",
                                  "symbolic link to a folder: not followed"))
-    for entry in entries:
-        if entry.name.startswith(".") or _is_folder(entry):
+    for entry in names:
+        if entry.name.startswith("."):
             continue
         path = folder / entry.name
         if path.suffix.lower() not in INPUT_SUFFIXES:
