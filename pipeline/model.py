@@ -13,11 +13,11 @@ the same length, so one offset addresses both.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import chain
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 # A frozen dataclass's __init__ sets each field through object.__setattr__. The records a
 # notice makes by the thousand (`Clause.of`, `Paragraph.of`, `Target.of`, and `replaced`
@@ -185,10 +185,79 @@ class Clause:
         return record
 
 
+class Clauses(Sequence[Clause]):
+    """A notice's clauses as columns, clause i (its `seq`) in row i, in text order.
+
+    A notice has about 20,000 clauses a MB, and the stages after segment read most of them
+    only as columns (starts and ends handed to the core, the clauses table): a `Clause`
+    record each was a third of what segment cost. A record is made when one is asked for
+    (`clauses[i]`, iteration), for the few clauses a rule looks at one by one. `tags` holds
+    only the clauses that have any."""
+
+    __slots__ = ("paragraph_seq", "sentence_seq", "start", "end", "is_heading", "section_path", "section_level",
+                 "tags")
+
+    def __init__(self, paragraph_seq: list[int], sentence_seq: list[int], start: list[int], end: list[int],
+                 is_heading: list[bool], section_path: list[str], section_level: list[int],
+                 tags: dict[int, tuple[Tag, ...]]) -> None:
+        if not len(paragraph_seq) == len(sentence_seq) == len(start) == len(end) == len(is_heading) == \
+                len(section_path) == len(section_level):
+            raise ValueError("clause columns of different lengths")
+        self.paragraph_seq, self.sentence_seq, self.start, self.end = paragraph_seq, sentence_seq, start, end
+        self.is_heading, self.section_path, self.section_level = is_heading, section_path, section_level
+        self.tags = tags
+
+    @classmethod
+    def of_records(cls, clauses: Iterable[Clause]) -> Clauses:
+        """The columns of records numbered 0, 1, … (tests build notices clause by clause)."""
+        cs = list(clauses)
+        if any(c.seq != i for i, c in enumerate(cs)):
+            raise ValueError("clause i must have seq i")
+        return cls([c.paragraph_seq for c in cs], [c.sentence_seq for c in cs], [c.start for c in cs],
+                   [c.end for c in cs], [c.is_heading for c in cs], [c.section_path for c in cs],
+                   [c.section_level for c in cs], {c.seq: c.tags for c in cs if c.tags})
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+    @overload
+    def __getitem__(self, i: int) -> Clause: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> tuple[Clause, ...]: ...
+
+    def __getitem__(self, i: int | slice) -> Clause | tuple[Clause, ...]:
+        if isinstance(i, slice):
+            return tuple(map(self._record, range(*i.indices(len(self)))))
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError("clause index out of range")
+        return self._record(i % n)
+
+    def __iter__(self) -> Iterator[Clause]:
+        return map(self._record, range(len(self)))
+
+    def _record(self, i: int) -> Clause:
+        return Clause.of(i, self.paragraph_seq[i], self.sentence_seq[i], self.start[i], self.end[i],
+                         self.is_heading[i], self.section_path[i], self.section_level[i], self.tags.get(i, ()))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Clauses):
+            return all(list(getattr(self, f)) == list(getattr(other, f)) for f in self.__slots__)
+        if isinstance(other, tuple | list):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # columns are lists: equal by value, not hashable
+
+    def __repr__(self) -> str:
+        return f"Clauses({list(self)!r})"
+
+
 @dataclass(frozen=True)
 class Segmented:
     structured: Structured
-    clauses: tuple[Clause, ...]  # in text order, clause i with seq i (later stages index by seq)
+    clauses: Clauses  # in text order, clause i with seq i (later stages index by seq)
 
 
 @dataclass(frozen=True)

@@ -223,26 +223,30 @@ def document_columns(doc: Extracted) -> dict[str, Columns]:
             action.setdefault(seq, []).append((-score, category))
     clause_categories = {seq: [category for _, category in sorted(found)] for seq, found in action.items()}
     cs = seg.clauses  # clause i has seq i
-    starts, ends = [c.start for c in cs], [c.end for c in cs]
+    n = len(cs)
+    starts, ends = cs.start, cs.end
     if core.enabled():  # a notice's clause texts and ids are most of its clauses table: Arrow arrays from the core
         texts, originals = core.slices(text, starts, ends), core.slices(original, starts, ends)
-        id_column = core.numbered(f"{doc_id}-", len(cs), 5)
+        id_column = core.numbered(f"{doc_id}-", n, 5)
         ids = id_column.to_pylist()
     else:
         texts = [text[a:b] for a, b in zip(starts, ends, strict=True)]
         originals = [original[a:b] for a, b in zip(starts, ends, strict=True)]
-        ids = id_column = [f"{doc_id}-{i:05d}" for i in range(len(cs))]
+        ids = id_column = [f"{doc_id}-{i:05d}" for i in range(n)]
     clause_id = ids.__getitem__
+    none: list = []  # the value of most clauses' tags and categories (Arrow reads it, nothing changes it)
+    categories_of, tags = [none] * n, [none] * n
+    for seq, found in clause_categories.items():
+        categories_of[seq] = found
+    for seq, clause_tags in cs.tags.items():
+        tags[seq] = [{"text": t.text, "start": t.start, "end": t.end} for t in clause_tags]
     clauses = {
-        "clause_id": id_column, "doc_id": [doc_id] * len(cs), "seq": [c.seq for c in cs],
-        "paragraph_seq": [c.paragraph_seq for c in cs], "sentence_seq": [c.sentence_seq for c in cs],
-        "section_path": [c.section_path for c in cs], "section_level": [c.section_level for c in cs],
-        "is_heading": [c.is_heading for c in cs],
-        "text": texts, "text_original": originals, "start": starts, "end": ends,
-        "categories": [clause_categories.get(c.seq, []) for c in cs],
-        "raw_start": [raw[a] for a in starts], "raw_end": [raw[b - 1] + 1 for b in ends],
-        "tags": [[{"text": t.text, "start": t.start, "end": t.end} for t in c.tags] if c.tags else [] for c in cs],
-        "page": [_page(pages, raw[a]) for a in starts] if pages else [None] * len(cs),
+        "clause_id": id_column, "doc_id": [doc_id] * n, "seq": list(range(n)),
+        "paragraph_seq": cs.paragraph_seq, "sentence_seq": cs.sentence_seq,
+        "section_path": cs.section_path, "section_level": cs.section_level, "is_heading": cs.is_heading,
+        "text": texts, "text_original": originals, "start": starts, "end": ends, "categories": categories_of,
+        "raw_start": [raw[a] for a in starts], "raw_end": [raw[b - 1] + 1 for b in ends], "tags": tags,
+        "page": [_page(pages, raw[a]) for a in starts] if pages else [None] * n,
     }
     rs = doc.responsibilities
     responsibilities = {
@@ -253,14 +257,14 @@ def document_columns(doc: Extracted) -> dict[str, Columns]:
     covering = _units_by_clause(doc)
     ts = doc.targets
     # One string a clause, shared by its targets (a clause of 100,000 characters may hold thousands).
-    of_clause = {seq: (cs[seq], text[cs[seq].start:cs[seq].end], original[cs[seq].start:cs[seq].end])
+    of_clause = {seq: (cs.section_path[seq], text[starts[seq]:ends[seq]], original[starts[seq]:ends[seq]])
                  for seq in {t.clause_seq for t in ts}}
     target_clauses = [of_clause[t.clause_seq] for t in ts]
     units = [covering.get(t.clause_seq, (None, None)) for t in ts]
     targets = {
-        "target_id": [f"{doc_id}-T{n:04d}" for n in range(len(ts))], "doc_id": [doc_id] * len(ts),
+        "target_id": [f"{doc_id}-T{k:04d}" for k in range(len(ts))], "doc_id": [doc_id] * len(ts),
         "clause_id": [clause_id(t.clause_seq) for t in ts], "region": [meta.region] * len(ts),
-        "section_path": [c.section_path for c, _, _ in target_clauses],
+        "section_path": [path for path, _, _ in target_clauses],
         "text": [t for _, t, _ in target_clauses], "text_original": [o for _, _, o in target_clauses],
         "lead_unit": [u[0] for u in units], "units": [u[1] for u in units],
         "categories": [clause_categories.get(t.clause_seq, []) for t in ts],

@@ -20,7 +20,7 @@ import regex
 
 from . import core, regexes
 from .lexicons import Lexicons, derived
-from .model import Clause, Paragraph, Segmented, Structured, Tag
+from .model import Clauses, Paragraph, Segmented, Structured, Tag
 
 PAIRS = {"(": ")", "[": "]", "〔": "〕", "【": "】", "《": "》", "〈": "〉", "“": "”", "‘": "’",
          "「": "」", "『": "』", "{": "}", "<": ">"}
@@ -72,7 +72,15 @@ def segment(doc: Structured, lex: Lexicons) -> Segmented:
         h = para.heading
         heading = _trim(text, h.start, h.end, 0, True) if h is not None and h.end > h.start + len(h.marker) else None
         paragraphs.append(_Paragraph(para, tags, row, holes, heading))
-    pending: list[list] = []  # start, end, sentence_seq, is_heading, paragraph, tags
+    # The clauses' columns, filled paragraph by paragraph (clause i is row i).
+    paragraph_seq: list[int] = []
+    sentence_seq: list[int] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    headings: list[bool] = []
+    paths: list[str] = []
+    levels: list[int] = []
+    attached: dict[int, tuple[Tag, ...]] = {}
     orphan_tags: list[Tag] = []
     for (para, tags, row, _, _), spans in zip(paragraphs, _clause_spans(text, paragraphs, lex), strict=True):
         if not spans:
@@ -84,20 +92,25 @@ def segment(doc: Structured, lex: Lexicons) -> Segmented:
             # A table row's unit cell closes the whole row, its time cell included.
             at = len(spans) - 1 if tag in row else before[-1] if before else 0
             attach.setdefault(at, []).append(tag)
-        if orphan_tags and pending:
+        first = len(starts)
+        if orphan_tags and first:
             # Tags from a paragraph with no text close the clause before them.
-            pending[-1][-1] += tuple(orphan_tags)
+            attached[first - 1] = attached.get(first - 1, ()) + tuple(orphan_tags)
             attach[0] = [t for t in attach.get(0, []) if t not in orphan_tags]
         orphan_tags = []
-        # Fields of each clause, made a record once, when its number in the document is known.
-        pending.extend([s, e, n, hd, para, tuple(attach.get(i, ()))] for i, (s, e, n, hd) in enumerate(spans))
-    if orphan_tags and pending:
-        pending[-1][-1] += tuple(orphan_tags)
-    numbered = tuple(
-        Clause.of(i, para.seq, n, s, e, hd, para.section_path, para.section_level, tags)
-        for i, (s, e, n, hd, para, tags) in enumerate(pending)
-    )
-    return Segmented(structured=doc, clauses=numbered)
+        attached.update((first + i, tuple(found)) for i, found in attach.items() if found)
+        s, e, n, hd = zip(*spans, strict=True)
+        starts += s
+        ends += e
+        sentence_seq += n
+        headings += hd
+        paragraph_seq += [para.seq] * len(spans)
+        paths += [para.section_path] * len(spans)
+        levels += [para.section_level] * len(spans)
+    if orphan_tags and starts:
+        attached[len(starts) - 1] = attached.get(len(starts) - 1, ()) + tuple(orphan_tags)
+    return Segmented(structured=doc, clauses=Clauses(paragraph_seq, sentence_seq, starts, ends, headings, paths,
+                                                     levels, attached))
 
 
 class _Paragraph(NamedTuple):

@@ -26,7 +26,7 @@ from pipeline.extract.numbers import NumberError, parse_number
 from pipeline.extract.quantities import clause_quantities, find_quantities
 from pipeline.extract.targets import _exclusions_of, _may_commit, _past_and_conditions, _sentences, _word_ends
 from pipeline.extract.units import _subjects
-from pipeline.model import Clause, Decoded, Source
+from pipeline.model import Clause, Clauses, Decoded, Source
 from pipeline.normalize import FOLD_IN_CORE, fold_punctuation, t2s
 from pipeline.read import MAX_ONE_CHAR_SHARE, _most_common
 from pipeline.run import STAGES, document_rows
@@ -153,9 +153,10 @@ def _clause_words(text: str, clauses, tl) -> tuple:
     """What target extraction reads of all a notice's sentences or clauses in one call each:
     which sentences hold a number or coverage word, which clauses report the past, where
     conditions start, where the noun phrases' boundary words end."""
-    sentences = _sentences(list(clauses))
-    return (_may_commit(text, sentences, tl), _past_and_conditions(text, sentences, tl),
-            _word_ends(text, list(clauses), tl))
+    clauses = clauses if isinstance(clauses, Clauses) else Clauses.of_records(clauses)
+    sentences = _sentences(clauses)
+    return (_may_commit(text, clauses, sentences, tl), _past_and_conditions(text, clauses, sentences, tl),
+            _word_ends(text, clauses, list(range(len(clauses))), tl))
 
 
 # Text made of what quantities are made of: numerals of every script, units, comparator
@@ -354,7 +355,9 @@ def test_random_time_phrases_are_read_alike(lex, data):
 
 def _exclusions(text: str, clauses, quantities: dict, tl) -> dict:
     """clause seq → its excluded spans, in order (the engines list them in different orders)."""
-    return {seq: sorted(spans) for seq, spans in _exclusions_of(text, list(clauses), quantities, tl).items()}
+    clauses = clauses if isinstance(clauses, Clauses) else Clauses.of_records(clauses)
+    found = _exclusions_of(text, clauses, list(range(len(clauses))), quantities, tl)
+    return {seq: sorted(spans) for seq, spans in found.items()}
 
 
 @pytest.fixture(scope="session")
@@ -496,7 +499,7 @@ def test_random_subjects_name_the_same_units(lex, texts):
         clauses.append(Clause(seq=seq, paragraph_seq=0, sentence_seq=seq, start=at, end=at + len(piece),
                               is_heading=False, section_path="", section_level=0))
         at += len(piece)
-    fast, slow = _both(lambda: _subjects(text, clauses, lex.units))
+    fast, slow = _both(lambda: _subjects(text, Clauses.of_records(clauses), list(range(len(clauses))), lex.units))
     assert fast == slow
 
 

@@ -15,7 +15,7 @@ from pipeline import core
 from pipeline.clean import clean
 from pipeline.errors import InputError
 from pipeline.extract.quantities import Quantity
-from pipeline.model import Clause, Tag, Target, replaced
+from pipeline.model import Clause, Clauses, Tag, Target, replaced
 from pipeline.normalize import fold_punctuation, t2s
 from pipeline.read import decode
 
@@ -205,6 +205,36 @@ def test_a_clause_made_quickly_is_the_same_record(fields):
     assert dataclasses.replace(quick, start=1) == dataclasses.replace(made, start=1)
     with pytest.raises(dataclasses.FrozenInstanceError):
         quick.start = 0
+
+
+CLAUSE_RECORDS = st.lists(st.tuples(
+    st.integers(0, 99), st.integers(0, 99), st.integers(0, 10**6), st.integers(0, 10**6), st.booleans(),
+    st.text(max_size=8), st.integers(0, 9),
+    st.lists(st.builds(Tag, st.text(max_size=5), st.integers(0, 99), st.integers(0, 99)), max_size=2).map(tuple)),
+    max_size=12).map(lambda rows: [Clause(i, *row) for i, row in enumerate(rows)])
+
+
+@given(CLAUSE_RECORDS, st.integers(-15, 15), st.integers(-15, 15), st.integers(-3, 3).filter(bool))
+def test_a_notices_clauses_as_columns_give_the_same_records(records, i, j, step):
+    """segment keeps a notice's clauses as columns (`Clauses`): indexed, sliced, iterated
+    and compared, they are the records they were made from; a clause without tags holds none."""
+    clauses = Clauses.of_records(records)
+    assert len(clauses) == len(records) and list(clauses) == records and clauses == tuple(records)
+    assert clauses[i:j:step] == tuple(records[i:j:step])
+    if -len(records) <= i < len(records):
+        assert clauses[i] == records[i]
+    else:
+        with pytest.raises(IndexError):
+            clauses[i]
+    assert clauses == Clauses.of_records(records) and set(clauses.tags) == {c.seq for c in records if c.tags}
+    assert clauses.start == [c.start for c in records] and clauses.section_path == [c.section_path for c in records]
+    if records:
+        assert clauses != Clauses.of_records(records[:-1])
+    if len(records) > 1:
+        with pytest.raises(ValueError, match="seq"):
+            Clauses.of_records(records[1:])
+    with pytest.raises(ValueError, match="different lengths"):
+        Clauses([0], [], [], [], [], [], [], {})
 
 
 _OPTIONAL_TEXT = st.none() | st.text(max_size=6)

@@ -32,7 +32,7 @@ import ahocorasick
 
 from .. import core, regexes
 from ..lexicons import Codebook, Lexicons, derived
-from ..model import CategoryCode, CategoryCodes, Segmented
+from ..model import CategoryCode, CategoryCodes, Clauses, Segmented
 
 MASK = "□"
 # Programme and document names: “十百千培育工程”, 《…行动方案》. Words inside them say what the
@@ -91,12 +91,11 @@ def _python_book(codebook: Codebook, clauses, text: str, masked: str, title: str
     return book
 
 
-def _clause_columns(clauses) -> tuple[list, ...]:
+def _clause_columns(clauses: Clauses) -> tuple[list, ...]:
     """What the core needs of each clause, as columns: start, end, is_heading, section
     level, paragraph and sentence number."""
-    return ([c.start for c in clauses], [c.end for c in clauses], [c.is_heading for c in clauses],
-            [c.section_level for c in clauses], [c.paragraph_seq for c in clauses],
-            [c.sentence_seq for c in clauses])
+    return (clauses.start, clauses.end, clauses.is_heading, clauses.section_level, clauses.paragraph_seq,
+            clauses.sentence_seq)
 
 
 def _core_book(codebook: Codebook, notice, title: str) -> CategoryCodes:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from .. import regexes
 from ..lexicons import Lexicons
-from ..model import Clause, Paragraph, Target
+from ..model import Paragraph, Target
 from ..segment import CELL_BAR, table_cells
 from .numbers import HAN
 from .quantities import find_quantities
@@ -63,16 +63,18 @@ class Header:
 Cell = tuple[int, int]
 
 
-def table_targets(text: str, paragraphs: tuple[Paragraph, ...], clauses: list[Clause],
+def table_targets(text: str, paragraphs: tuple[Paragraph, ...], starts: list[int], first_clause: int,
                   lex: Lexicons) -> tuple[list[Target], list[Cell]]:
     """Targets of the indicator tables of a document, and the value cells read (targets and
-    baselines): rows found by the prose rules inside those cells are read here instead."""
-    starts = [c.start for c in clauses]
+    baselines): rows found by the prose rules inside those cells are read here instead.
+    `starts`: where the clauses that may hold them start, the first of them `first_clause`."""
     out: list[Target] = []
     read: list[Cell] = []
+    if not starts:
+        return out, read  # no clause a row could be in
     for header, rows in _tables(text, list(paragraphs), lex):
         for row in rows:
-            targets, cells = _row_targets(text, header, row, clauses, starts, lex)
+            targets, cells = _row_targets(text, header, row, first_clause, starts, lex)
             out += targets
             read += cells
     return out, read
@@ -156,7 +158,7 @@ def _header(text: str, cells: list[Cell]) -> Header | None:
                   progress=any(PROGRESS_COLUMN.search(n) for n in names))
 
 
-def _row_targets(text: str, header: Header, row: list[Cell], clauses: list[Clause], starts: list[int],
+def _row_targets(text: str, header: Header, row: list[Cell], first_clause: int, starts: list[int],
                  lex: Lexicons) -> tuple[list[Target], list[Cell]]:
     cells = [c for c in row if text[c[0]:c[1]].strip()]
     if header.progress:
@@ -197,7 +199,7 @@ def _row_targets(text: str, header: Header, row: list[Cell], clauses: list[Claus
             continue
         q_start, q_end, q = target
         value, value_max, unit_name = q.base()
-        seq = clauses[max(0, bisect_right(starts, q_start) - 1)].seq
+        seq = first_clause + max(0, bisect_right(starts, q_start) - 1)
         out.append(Target.of(
             clause_seq=seq, indicator=indicator or None, indicator_id=None, quantity_kind=q.kind,
             value=value, value_max=value_max, comparator=q.comparator, unit=unit_name, per=None, within=None,

@@ -24,8 +24,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from itertools import groupby
-from operator import attrgetter
+from itertools import pairwise
 from typing import NamedTuple
 
 import regex
@@ -33,7 +32,7 @@ import regex
 from .. import core, regexes
 from ..errors import InputError
 from ..lexicons import Lexicons, TargetLexicon, alternation, derived
-from ..model import Clause, Segmented, Target, replaced
+from ..model import Clause, Clauses, Segmented, Target, replaced
 from .deadlines import DATE_ONE, YEAR_SPAN, ClauseTimes, Deadline, clause_times, find_dates
 from .indicator_tables import table_targets
 from .numbers import ANY_NUMERAL, CN_CHARS, HAN, NUMBER_TEMPLATE, NUMERAL
@@ -87,7 +86,14 @@ COMPARATOR_WORD = 6  # the longest comparator word (大于或者等于)
 MAX_TARGETS = 5000
 
 
-class _Sentence(NamedTuple):  # thousands a notice: a tuple is made at a third of a frozen dataclass's cost
+class _Run(NamedTuple):  # a sentence as the seqs of its clauses: thousands a notice, read as columns
+    paragraph_seq: int
+    sentence_seq: int
+    first: int  # its clauses are first … last - 1
+    last: int
+
+
+class _Sentence(NamedTuple):  # a sentence whose clauses are read one by one (those with a quantity or time)
     paragraph_seq: int
     sentence_seq: int
     clauses: tuple[Clause, ...]
@@ -97,26 +103,29 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
     tl = lex.targets
     text = doc.structured.normalized.text
     plan_end = doc.structured.metadata.plan_end_year
-    body = _body_clauses(doc)
-    sentences = _sentences(body)
+    clauses = doc.clauses
+    starts, ends = clauses.start, clauses.end
+    first_body = _body_start(doc)
+    runs = _sentences(clauses, first_body)
     # A sentence commits to nothing under a heading that reports the past (一、实施背景
     # (一)发展基础), or without a number, year or coverage word (most sentences). The time
     # phrases of the others' clauses, and of each paragraph's first, are read in one call.
-    read = [may and not _in_past_section(s.clauses[0], lex)
-            for s, may in zip(sentences, _may_commit(text, sentences, tl), strict=True)]
-    firsts = _paragraph_firsts(sentences)
-    timed = {c.seq: c for s, r in zip(sentences, read, strict=True) if r for c in s.clauses}
-    timed.update((c.seq, c) for c in firsts.values())
-    times = dict(zip(timed, clause_times(text, [(c.start, c.end) for c in timed.values()], tl), strict=True))
-    paragraph_deadlines = _paragraph_deadlines(text, firsts, times)
+    paths, past_sections, goals = clauses.section_path, tl.past_sections, lex.goal_sections
+    read = [may and not _past_path(paths[r.first], past_sections, goals)
+            for r, may in zip(runs, _may_commit(text, clauses, runs, tl), strict=True)]
+    read_runs = [r for r, may in zip(runs, read, strict=True) if may]
+    candidates = [seq for r in read_runs for seq in range(r.first, r.last)]
+    firsts = _paragraph_firsts(clauses, runs)
+    timed = list(dict.fromkeys([*candidates, *firsts.values()]))
+    times = dict(zip(timed, clause_times(text, [(starts[c], ends[c]) for c in timed], tl), strict=True))
+    paragraph_deadlines = _paragraph_deadlines(text, clauses, firsts, times)
     spelt_out = _Spans([m.span() for m in tl.explained_pattern.finditer(text)])  # “11333”…,即:1个…
-    candidates = [c for s, r in zip(sentences, read, strict=True) if r for c in s.clauses]
-    found = clause_quantities(text, [(c.start, c.end) for c in candidates], tl)  # the core: one call
-    counted = {c.seq: [q for q in qs if not spelt_out.overlaps(q.start, q.end)]
+    found = clause_quantities(text, [(starts[c], ends[c]) for c in candidates], tl)  # the core: one call
+    counted = {c: [q for q in qs if not spelt_out.overlaps(q.start, q.end)]
                for c, qs in zip(candidates, found, strict=True)}
-    exclusions = _exclusions_of(text, [c for c in timed.values() if c.seq in counted], counted, tl)
-    words = _word_ends(text, [c for c in timed.values() if c.seq in exclusions], tl)
-    past, conditions = _past_and_conditions(text, [s for s, r in zip(sentences, read, strict=True) if r], tl)
+    exclusions = _exclusions_of(text, clauses, [c for c in timed if c in counted], counted, tl)
+    words = _word_ends(text, clauses, [c for c in timed if c in exclusions], tl)
+    past, conditions = _past_and_conditions(text, clauses, read_runs, tl)
     # The clauses with a quantity, a time phrase or a coverage word: a sentence with none
     # (most of those read: 一 in 进一步 is a numeral) has nothing to read, carry or mark.
     active = {seq for seq, qs in counted.items() if qs or seq in exclusions or any(times[seq])}
@@ -125,15 +134,16 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
     # 到2023年,全市遴选…;力争创建60所…: a deadline opening a sentence that ends in `;`
     # governs the `;`-separated parts after it, up to the full stop (SPEC §6.1).
     carried: Deadline | None = None
-    previous: _Sentence | None = None
-    for sentence, may_commit in zip(sentences, read, strict=True):
-        start = sentence.clauses[0].start
-        if previous is None or previous.paragraph_seq != sentence.paragraph_seq or \
-                not SEMICOLON.match(text, previous.clauses[-1].end):
+    previous: _Run | None = None
+    for run, may_commit in zip(runs, read, strict=True):
+        start = starts[run.first]
+        if previous is None or previous.paragraph_seq != run.paragraph_seq or \
+                not SEMICOLON.match(text, ends[previous.last - 1]):
             carried = None
-        previous = sentence
-        if not may_commit or not any(c.seq in active for c in sentence.clauses):
+        previous = run
+        if not may_commit or active.isdisjoint(range(run.first, run.last)):
             continue
+        sentence = _Sentence(run.paragraph_seq, run.sentence_seq, clauses[run.first:run.last])
         opener_deadlines: list[tuple[int, Deadline]] = []  # (clause index, deadline) opening a clause
         phrase_deadlines: list[tuple[int, Deadline]] = []  # (clause index, deadline phrase) of every clause
         carried_periods, carried_windows = [], []  # from earlier clauses that hold no target
@@ -180,19 +190,19 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
         targets.extend(sentence_targets)
         carried = next((d for i, d in opener_deadlines if i == 0), carried)
         milestones.extend(_milestones(text, sentence, phrase_deadlines, opener_deadlines, sentence_targets, tl))
-    milestones += _duty_milestones(text, body, doc.structured.metadata, targets + milestones, tl)
-    out = _task_deadlines(text, body, targets + milestones, lex)
-    out = _row_tasks(text, body, out)
-    out = _with_table_rows(text, doc, body, out, lex)
+    milestones += _duty_milestones(text, clauses, first_body, doc.structured.metadata, targets + milestones, tl)
+    out = _task_deadlines(text, clauses, first_body, targets + milestones, lex)
+    out = _row_tasks(text, clauses, first_body, out)
+    out = _with_table_rows(text, doc, first_body, out, lex)
     if _municipality(doc.structured.metadata):
         out = [replaced(t, level=MUNICIPAL_LEVELS.get(t.level, t.level)) if t.level_text else t for t in out]
     out = sorted(out, key=lambda t: (t.start, t.end, t.rule))
-    first = body[0].seq if body else len(doc.clauses)  # the body is the notice's last clauses
-    return tuple(_with_indicator_id(t, _context(text, t, doc.clauses[t.clause_seq] if t.clause_seq >= first else None),
-                                    lex) for t in out)
+    return tuple(_with_indicator_id(t, _context(text, t, (starts[t.clause_seq], ends[t.clause_seq])
+                                                if t.clause_seq >= first_body else None), lex) for t in out)
 
 
-def _duty_milestones(text: str, body: list[Clause], meta, found: list[Target], tl: TargetLexicon) -> list[Target]:
+def _duty_milestones(text: str, clauses: Clauses, first_body: int, meta, found: list[Target],
+                     tl: TargetLexicon) -> list[Target]:
     """确保补贴资金在6月30日前发放到位: a duty due by a date without a year is a milestone of the
     notice's own year (its single plan year, else its issue year); the clause without the date
     and the 确保 is the commitment."""
@@ -200,15 +210,16 @@ def _duty_milestones(text: str, body: list[Clause], meta, found: list[Target], t
         return []
     single = meta.plan_end_year if meta.plan_end_year and meta.plan_start_year == meta.plan_end_year else None
     year = single or (meta.issue_date.year if meta.issue_date else None)
-    if year is None or not body:
+    if year is None or first_body == len(clauses):
         return []
     taken = _Spans([(t.start, t.end) for t in found])
-    starts = [c.start for c in body]
+    starts, ends = clauses.start, clauses.end
     out = []
-    for m in tl.duty_deadlines.finditer(text, body[0].start, body[-1].end):  # one scan of the body, not one per clause
-        clause = body[bisect_left(starts, m.start() + 1) - 1]
-        if m.start() < clause.start or m.end() > clause.end or taken.overlaps(m.start("d"), m.end("d")):
+    for m in tl.duty_deadlines.finditer(text, starts[first_body], ends[-1]):  # one scan of the body, not one per clause
+        seq = bisect_left(starts, m.start() + 1, first_body) - 1
+        if m.start() < starts[seq] or m.end() > ends[seq] or taken.overlaps(m.start("d"), m.end("d")):
             continue  # outside one clause, or already the deadline of a target
+        clause = clauses[seq]
         date = Deadline(m.start("d"), m.end("d"), year, m["d"])
         # 确保|补贴资金|在|6月30日前|发放到位 → 补贴资金发放到位 (the subject before 确保 is not the duty)
         duty = DUTY_WORDS.sub("", text[m.start():m.start("d")]) + text[m.end("d"):clause.end]
@@ -217,20 +228,23 @@ def _duty_milestones(text: str, body: list[Clause], meta, found: list[Target], t
     return out
 
 
-def _row_tasks(text: str, body: list[Clause], found: list[Target]) -> list[Target]:
+def _row_tasks(text: str, clauses: Clauses, first_body: int, found: list[Target]) -> list[Target]:
     """A milestone read from a task table's time cell (`…市财政局|2017年6月底前出台实施意见`) is
     the deadline of the row's task: its indicator is the task cell (`探索捐赠知识产权收益…`)."""
     cell_end: dict[int, int] = {}  # paragraph seq → end of its last table cell
-    for c in body:
-        for t in c.tags:  # most clauses have none
-            if t.source == "table":
-                cell_end[c.paragraph_seq] = max(cell_end.get(c.paragraph_seq, t.end), t.end)
+    paragraph_of = clauses.paragraph_seq
+    for seq, tags in sorted(clauses.tags.items()):  # most clauses have none
+        if seq >= first_body:
+            for t in tags:
+                if t.source == "table":
+                    p = paragraph_of[seq]
+                    cell_end[p] = max(cell_end.get(p, t.end), t.end)
     if not cell_end:
         return found  # most notices have no task table
     by_paragraph: dict[int, list[Clause]] = {}
-    for c in body:
-        if c.paragraph_seq in cell_end:
-            by_paragraph.setdefault(c.paragraph_seq, []).append(c)
+    for seq in range(first_body, len(clauses)):
+        if paragraph_of[seq] in cell_end:
+            by_paragraph.setdefault(paragraph_of[seq], []).append(clauses[seq])
     task_of: dict[int, str] = {}
     for paragraph, clauses in by_paragraph.items():
         end = cell_end[paragraph]
@@ -244,16 +258,18 @@ def _row_tasks(text: str, body: list[Clause], found: list[Target]) -> list[Targe
             else t for t in found]
 
 
-def _with_table_rows(text: str, doc: Segmented, body: list[Clause], found: list[Target], lex: Lexicons) -> list[Target]:
+def _with_table_rows(text: str, doc: Segmented, first_body: int, found: list[Target], lex: Lexicons) -> list[Target]:
     """Rows of indicator tables kept as cells (SPEC §6.1), read as the table they were: they
     replace whatever the prose rules made of the value cells (a baseline column is no target)."""
-    rows, cells = table_targets(text, doc.structured.paragraphs, body, lex)
+    clauses = doc.clauses
+    rows, cells = table_targets(text, doc.structured.paragraphs, clauses.start[first_body:], first_body, lex)
     if not cells:
         return found
     read = _Spans(cells)
-    clause = {c.seq: c for c in body}
+    paths = clauses.section_path
     plan_end = doc.structured.metadata.plan_end_year
-    rows = [t for t in rows if t.quantity_kind in TARGET_KINDS and not _in_past_section(clause[t.clause_seq], lex)]
+    rows = [t for t in rows if t.quantity_kind in TARGET_KINDS
+            and not _past_path(paths[t.clause_seq], lex.targets.past_sections, lex.goal_sections)]
     rows = [replaced(t, level=level[1], level_text=level[0]) if (level := _level(t.indicator or "", lex.targets)) else t
             for t in rows]
     rows = [replaced(t, deadline_year=plan_end, deadline_source="document") if t.deadline_year is None and plan_end
@@ -269,14 +285,10 @@ def _municipality(meta) -> bool:
     return meta.admin_level == "province" and bool(meta.region) and meta.region.endswith("市")
 
 
-def _in_past_section(clause: Clause, lex: Lexicons) -> bool:
-    """Under a heading that reports the past (发展基础, 现状与评价), unless a heading nearer the
-    clause states goals: 二、发展形势与总体要求 > (二)总体要求 > 3.总体目标 is a goal."""
-    return _past_path(clause.section_path, lex.targets.past_sections, lex.goal_sections)
-
-
 @lru_cache(maxsize=4096)
 def _past_path(path: str, past: tuple[str, ...], goals: tuple[str, ...]) -> bool:
+    """Whether a clause under the headings `path` reports the past (发展基础, 现状与评价), unless
+    a heading nearer the clause states goals: 二、发展形势与总体要求 > (二)总体要求 > 3.总体目标 is a goal."""
     if not past or not any(word in path for word in past):
         return False
     for heading in reversed(path.split(" > ")):
@@ -287,7 +299,7 @@ def _past_path(path: str, past: tuple[str, ...], goals: tuple[str, ...]) -> bool
     return False
 
 
-def _task_deadlines(text: str, body: list[Clause], found: list[Target], lex: Lexicons) -> list[Target]:
+def _task_deadlines(text: str, clauses: Clauses, first_body: int, found: list[Target], lex: Lexicons) -> list[Target]:
     """A task's own time limit (`(市科委负责落实,完成时限:2024年10月)`, SPEC §6.1) is the
     deadline of its item: the clauses of its paragraph since the previous tag. Quantified
     targets of the item without a deadline of their own take it; an item with no target
@@ -300,8 +312,11 @@ def _task_deadlines(text: str, body: list[Clause], found: list[Target], lex: Lex
     by_clause: dict[int, list[int]] = {}
     for i, t in enumerate(out):
         by_clause.setdefault(t.clause_seq, []).append(i)
+    # An item never reaches past its paragraph: only the paragraphs with a tag are read.
+    paragraph_of = clauses.paragraph_seq
+    tagged = {paragraph_of[seq] for seq in clauses.tags if seq >= first_body}
     item: list[Clause] = []
-    for clause in body:
+    for clause in (clauses[seq] for seq in range(first_body, len(clauses)) if paragraph_of[seq] in tagged):
         if item and item[-1].paragraph_seq != clause.paragraph_seq:
             item = []
         item.append(clause)
@@ -351,30 +366,32 @@ def _unnumbered(text: str, clause: Clause) -> str:
     return _ITEM_NUMBER.sub("", text[clause.start:clause.end])
 
 
-def _context(text: str, t: Target, clause: Clause | None) -> str:
-    """The clause around a target, at most MAX_NP characters either side of its mention."""
-    start, end = (clause.start, clause.end) if clause is not None else (t.start, t.end)
+def _context(text: str, t: Target, clause: tuple[int, int] | None) -> str:
+    """The clause (start, end) around a target, at most MAX_NP characters either side of its mention."""
+    start, end = clause if clause is not None else (t.start, t.end)
     return text[max(start, t.start - MAX_NP):min(end, t.end + MAX_NP)]
 
 
 # --- where targets may be ------------------------------------------------------------
 
-def _body_clauses(doc: Segmented) -> list[Clause]:
-    """Clauses after the front matter (title, cover letter, signature) of the notice."""
+def _body_start(doc: Segmented) -> int:
+    """The seq of the first clause after the front matter (title, cover letter, signature):
+    the body is the notice's last clauses, from its first heading's paragraph on."""
     paragraphs = doc.structured.paragraphs
     first_heading = next((p.seq for p in paragraphs if p.heading is not None), None)
     if first_heading is None:
-        return list(doc.clauses)
-    return [c for c in doc.clauses if c.paragraph_seq >= first_heading]
+        return 0
+    return bisect_left(doc.clauses.paragraph_seq, first_heading)
 
 
-def _sentences(clauses: list[Clause]) -> list[_Sentence]:
-    """The clauses grouped by sentence: segment numbers them in reading order, so a
-    sentence's clauses are a run."""
-    return [_Sentence(p, n, tuple(cs)) for (p, n), cs in groupby(clauses, _sentence_key)]
-
-
-_sentence_key = attrgetter("paragraph_seq", "sentence_seq")
+def _sentences(clauses: Clauses, first: int = 0) -> list[_Run]:
+    """The clauses from `first` on grouped by sentence: segment numbers them in reading
+    order, so a sentence's clauses are a run."""
+    paragraph_of, sentence_of = clauses.paragraph_seq, clauses.sentence_seq
+    cuts = [i for i in range(first + 1, len(clauses))
+            if sentence_of[i] != sentence_of[i - 1] or paragraph_of[i] != paragraph_of[i - 1]]
+    bounds = [first, *cuts, len(clauses)] if first < len(clauses) else []
+    return [_Run(paragraph_of[a], sentence_of[a], a, b) for a, b in pairwise(bounds)]
 
 
 def _opens(text: str, clause_start: int, pos: int) -> bool:
@@ -382,49 +399,52 @@ def _opens(text: str, clause_start: int, pos: int) -> bool:
     return OPENING_WORDS.fullmatch(text, clause_start, pos) is not None
 
 
-def _may_commit(text: str, sentences: list[_Sentence], tl: TargetLexicon) -> list[bool]:
+def _may_commit(text: str, clauses: Clauses, sentences: list[_Run], tl: TargetLexicon) -> list[bool]:
     """Whether each sentence holds a number, a year or a coverage word (全覆盖, 翻番): one
     call for the notice."""
     marks = derived(tl, "commit_marks", lambda: core.PatternList([core.source(ANY_NUMERAL),
                                                                   core.source(tl.coverage_pattern)]))
-    found = marks.firsts_in_each(text, [s.clauses[0].start for s in sentences], [s.clauses[-1].end for s in sentences])
+    starts, ends = clauses.start, clauses.end
+    found = marks.firsts_in_each(text, [starts[s.first] for s in sentences], [ends[s.last - 1] for s in sentences])
     return [number is not None or coverage is not None
             for number, coverage in zip(found[::2], found[1::2], strict=True)]
 
 
-def _past_and_conditions(text: str, sentences: list[_Sentence],
+def _past_and_conditions(text: str, clauses: Clauses, sentences: list[_Run],
                          tl: TargetLexicon) -> tuple[set[int], dict[tuple[int, int], int]]:
     """The clauses of `sentences` that report the past (2001年以来…), and where the first
     condition of each sentence that has one starts (…达到1000人次…的,给予…): two calls."""
     past = derived(tl, "past_list", lambda: core.PatternList([core.source(tl.past_pattern)]))
-    clauses = [c for s in sentences for c in s.clauses]
-    reported = {c.seq for c, found in zip(clauses, past.firsts_in_each(text, [c.start for c in clauses],
-                                                                       [c.end for c in clauses]), strict=True)
+    starts, ends = clauses.start, clauses.end
+    seqs = [seq for s in sentences for seq in range(s.first, s.last)]
+    reported = {seq for seq, found in zip(seqs, past.firsts_in_each(text, [starts[c] for c in seqs],
+                                                                    [ends[c] for c in seqs]), strict=True)
                 if found is not None}
     condition = derived(tl, "condition_list", lambda: core.PatternList([core.source(tl.condition_pattern)]))
-    found = condition.firsts_in_each(text, [s.clauses[0].start for s in sentences],
-                                     [s.clauses[-1].end for s in sentences])
+    found = condition.firsts_in_each(text, [starts[s.first] for s in sentences], [ends[s.last - 1] for s in sentences])
     return reported, {(s.paragraph_seq, s.sentence_seq): f[0] for s, f in zip(sentences, found, strict=True)
                       if f is not None}
 
 
-def _paragraph_firsts(sentences: list[_Sentence]) -> dict[int, Clause]:
-    """paragraph seq → the first clause of its first body sentence (not a heading)."""
-    out: dict[int, Clause] = {}
+def _paragraph_firsts(clauses: Clauses, sentences: list[_Run]) -> dict[int, int]:
+    """paragraph seq → the seq of the first clause of its first body sentence (not a heading)."""
+    heading = clauses.is_heading
+    out: dict[int, int] = {}
     for sentence in sentences:
         if sentence.paragraph_seq not in out:
-            first = next((c for c in sentence.clauses if not c.is_heading), None)
+            first = next((seq for seq in range(sentence.first, sentence.last) if not heading[seq]), None)
             if first is not None:
                 out[sentence.paragraph_seq] = first
     return out
 
 
-def _paragraph_deadlines(text: str, firsts: dict[int, Clause], times: dict[int, ClauseTimes]) -> dict[int, Deadline]:
+def _paragraph_deadlines(text: str, clauses: Clauses, firsts: dict[int, int],
+                         times: dict[int, ClauseTimes]) -> dict[int, Deadline]:
     """Deadline phrases that open a paragraph's first body sentence (a bare year too)."""
     out: dict[int, Deadline] = {}
     for paragraph, first in firsts.items():
-        deadlines, bare, _ = times[first.seq]
-        opener = next((d for d in deadlines if _opens(text, first.start, d.start)), None) or bare
+        deadlines, bare, _ = times[first]
+        opener = next((d for d in deadlines if _opens(text, clauses.start[first], d.start)), None) or bare
         if opener is not None:
             out[paragraph] = opener
     return out
@@ -441,29 +461,30 @@ def _excluded(deadlines, periods, windows, exclusions: list[tuple[int, int]]) ->
     return spans + [(w[0], w[2]) for w in windows] + exclusions
 
 
-def _exclusions_of(text: str, clauses: list[Clause], quantities: dict[int, list[Quantity]],
+def _exclusions_of(text: str, clauses: Clauses, seqs: list[int], quantities: dict[int, list[Quantity]],
                    tl: TargetLexicon) -> dict[int, list[tuple[int, int]]]:
-    """clause seq → `_exclusions` of each clause with quantities or a coverage word (no
-    number of another can be a target): the compiled core reads them all in one call."""
+    """clause seq → `_exclusions` of each of the clauses `seqs` with quantities or a coverage
+    word (no number of another can be a target): the compiled core reads them all in one call."""
     coverage = derived(tl, "coverage_list", lambda: core.PatternList([core.source(tl.coverage_pattern)]))
-    without = [c for c in clauses if not quantities[c.seq]]
-    covered = {c.seq for c, found in zip(without, coverage.firsts_in_each(text, [c.start for c in without],
-                                                                          [c.end for c in without]), strict=True)
+    starts, ends = clauses.start, clauses.end
+    without = [c for c in seqs if not quantities[c]]
+    covered = {c for c, found in zip(without, coverage.firsts_in_each(text, [starts[c] for c in without],
+                                                                      [ends[c] for c in without]), strict=True)
                if found is not None}
-    clauses = [c for c in clauses if quantities[c.seq] or c.seq in covered]
+    seqs = [c for c in seqs if quantities[c] or c in covered]
     if not core.enabled():
-        return {c.seq: _exclusions(text, c, quantities[c.seq], tl) for c in clauses}
+        return {c.seq: _exclusions(text, c, quantities[c.seq], tl) for c in map(clauses.__getitem__, seqs)}
     finder = derived(tl, "core_exclusions", lambda: core.Exclusions(
         [core.source(p) for p in (YEAR_SPAN, DATE_ONE, QUOTED, tl.coverage_pattern, NUMERAL_RUN, ADJACENT)],
         sorted(tl.names.names), sorted(tl.places.names), tl.numbered_places, tl.full_places, _after_numbers(tl),
         NEAR, PLACE_REACH, "".join(sorted(PLACE_NUMERALS)), PLACE_LIST, RANGE_JOINERS))
-    qs = [(i, q) for i, c in enumerate(clauses) for q in quantities[c.seq]]
-    index, starts, ends = finder.find(text, [c.start for c in clauses], [c.end for c in clauses],
-                                      [i for i, _ in qs], [q.start for _, q in qs], [q.end for _, q in qs],
-                                      tl.not_targets, tl.not_targets_at_numbers)
-    out: dict[int, list[tuple[int, int]]] = {c.seq: [] for c in clauses}
-    for i, start, end in zip(index, starts, ends, strict=True):
-        out[clauses[i].seq].append((start, end))
+    qs = [(i, q) for i, c in enumerate(seqs) for q in quantities[c]]
+    index, found_starts, found_ends = finder.find(
+        text, [starts[c] for c in seqs], [ends[c] for c in seqs], [i for i, _ in qs], [q.start for _, q in qs],
+        [q.end for _, q in qs], tl.not_targets, tl.not_targets_at_numbers)
+    out: dict[int, list[tuple[int, int]]] = {c: [] for c in seqs}
+    for i, start, end in zip(index, found_starts, found_ends, strict=True):
+        out[seqs[i]].append((start, end))
     return out
 
 
@@ -702,13 +723,14 @@ def _boundaries(clause, quantities, deadlines, windows, words: Iterable[int]) ->
     return sorted(set(ends))
 
 
-def _word_ends(text: str, clauses: list[Clause], tl: TargetLexicon) -> dict[int, list[int]]:
+def _word_ends(text: str, clauses: Clauses, seqs: list[int], tl: TargetLexicon) -> dict[int, list[int]]:
     """clause seq → where the verbs, comparators before an amount, periods and punctuation
-    of the clause end (noun phrase boundaries): one call for the notice."""
+    of each of the clauses `seqs` end (noun phrase boundaries): one call for the notice."""
     words = derived(tl, "boundary_words", lambda: core.PatternList(
         [core.source(p) for p in (tl.verb_pattern, tl.comparator_patterns["before"], tl.period_pattern, CLAUSE_PUNCT)]))
-    found = words.spans_in_each(text, [c.start for c in clauses], [c.end for c in clauses])
-    return {c.seq: [end for _, end in spans] for c, spans in zip(clauses, found, strict=True)}
+    starts, ends = clauses.start, clauses.end
+    found = words.spans_in_each(text, [starts[c] for c in seqs], [ends[c] for c in seqs])
+    return {c: [end for _, end in spans] for c, spans in zip(seqs, found, strict=True)}
 
 
 def _indicator(text, clause, q: Quantity, seg_start, gap_start, boundaries, tl) -> tuple[str | None, str]:

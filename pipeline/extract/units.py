@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from .. import core, regexes
 from ..lexicons import Lexicons, UnitLexicon, UnitType, alternation, derived
-from ..model import Clause, Metadata, Responsibility, Segmented, Tag
+from ..model import Clause, Clauses, Metadata, Responsibility, Segmented, Tag
 from ..segment import protected_mask
 
 _SPACES = regexes.compile(r"\s+")
@@ -83,8 +83,13 @@ def extract_responsibilities(doc: Segmented, lex: Lexicons) -> tuple[Responsibil
     standing: list[_Listed] = []  # units a stated convention adds to every later task
     open_items: dict[str, list[int]] = {}  # section path → clause seqs since the last tag there
     covered: set[int] = set()
-    for clause in doc.clauses:
-        open_items.setdefault(clause.section_path, []).append(clause.seq)
+    clauses = doc.clauses
+    tagged = clauses.tags
+    for seq, path in enumerate(clauses.section_path):
+        open_items.setdefault(path, []).append(seq)
+        if seq not in tagged:
+            continue  # most clauses: a record is made only for those with tags
+        clause = clauses[seq]
         for tag in _merged_label_lines(clause.tags):
             if tag.role is not None:
                 continue  # the cells of a table row: one task below
@@ -107,15 +112,16 @@ def extract_responsibilities(doc: Segmented, lex: Lexicons) -> tuple[Responsibil
             scope = _row(doc, clause, open_items.pop(clause.section_path, [clause.seq]))
             covered.update(scope)
             rows.extend(_rows(clause, scope, listed, convention, meta, lex.units, "table"))
-    untagged = [c for c in doc.clauses if c.seq not in covered and not c.is_heading]
-    for clause, names in _subjects(text, untagged, lex.units):
+    untagged = [seq for seq, heading in enumerate(clauses.is_heading) if not heading and seq not in covered]
+    for clause, names in _subjects(text, clauses, untagged, lex.units):
         rows.extend(_actors(clause, names, meta, lex.units))
     return tuple(rows)
 
 
 def _row(doc: Segmented, clause: Clause, scope) -> tuple[int, ...]:
     """The clauses of `scope` in the table row (paragraph) of `clause`."""
-    return tuple(s for s in scope if doc.clauses[s].paragraph_seq == clause.paragraph_seq)
+    paragraph_seq = doc.clauses.paragraph_seq
+    return tuple(s for s in scope if paragraph_seq[s] == clause.paragraph_seq)
 
 
 def lead_and_units(rows: list[tuple[str, str]]) -> tuple[str | None, list[str]]:
@@ -353,15 +359,17 @@ def _level(name: str, doc_prefix: str | None, doc_level: str | None) -> str | No
     return doc_level
 
 
-def _subjects(text: str, clauses: list[Clause], units: UnitLexicon) -> list[tuple[Clause, list[str]]]:
-    """The clauses whose subject is a list of units, with the units: one call to the compiled
-    core for the notice (core/src/actors.rs), or `_subject_units` clause by clause."""
+def _subjects(text: str, clauses: Clauses, seqs: list[int], units: UnitLexicon) -> list[tuple[Clause, list[str]]]:
+    """Of the clauses `seqs`, those whose subject is a list of units, with the units: one call
+    to the compiled core for the notice (core/src/actors.rs), or `_subject_units` clause by
+    clause."""
     if not core.enabled():
-        return [(c, names) for c in clauses if (names := _subject_units(text, c, units))]
+        return [(c, names) for c in map(clauses.__getitem__, seqs) if (names := _subject_units(text, c, units))]
     actors = derived(units, "actors", lambda: core.Actors(list(units.prefixes)))
-    found, names = actors.find(text, [c.start for c in clauses], [c.end for c in clauses], units.patterns,
+    starts, ends = clauses.start, clauses.end
+    found, names = actors.find(text, [starts[s] for s in seqs], [ends[s] for s in seqs], units.patterns,
                                _any_type(units))
-    return [(clauses[i], n) for i, n in zip(found, names, strict=True)]
+    return [(clauses[seqs[i]], n) for i, n in zip(found, names, strict=True)]
 
 
 def _subject_units(text: str, clause: Clause, units: UnitLexicon) -> list[str]:
