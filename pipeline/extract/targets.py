@@ -115,7 +115,7 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
             for r, may in zip(runs, _may_commit(text, clauses, runs, tl), strict=True)]
     read_runs = [r for r, may in zip(runs, read, strict=True) if may]
     candidates = [seq for r in read_runs for seq in range(r.first, r.last)]
-    firsts = _paragraph_firsts(clauses, runs)
+    firsts = _paragraph_firsts(clauses, first_body)
     timed = list(dict.fromkeys([*candidates, *firsts.values()]))
     times = dict(zip(timed, clause_times(text, [(starts[c], ends[c]) for c in timed], tl), strict=True))
     paragraph_deadlines = _paragraph_deadlines(text, clauses, firsts, times)
@@ -426,15 +426,14 @@ def _past_and_conditions(text: str, clauses: Clauses, sentences: list[_Run],
                       if f is not None}
 
 
-def _paragraph_firsts(clauses: Clauses, sentences: list[_Run]) -> dict[int, int]:
-    """paragraph seq → the seq of the first clause of its first body sentence (not a heading)."""
-    heading = clauses.is_heading
+def _paragraph_firsts(clauses: Clauses, first_body: int) -> dict[int, int]:
+    """paragraph seq → the seq of the first clause of its first body sentence (not a heading):
+    the paragraph's first body clause that is no heading, as sentences are runs in order."""
     out: dict[int, int] = {}
-    for sentence in sentences:
-        if sentence.paragraph_seq not in out:
-            first = next((seq for seq in range(sentence.first, sentence.last) if not heading[seq]), None)
-            if first is not None:
-                out[sentence.paragraph_seq] = first
+    paragraph_of, heading = clauses.paragraph_seq, clauses.is_heading
+    for seq in range(first_body, len(clauses)):
+        if not heading[seq]:
+            out.setdefault(paragraph_of[seq], seq)
     return out
 
 
