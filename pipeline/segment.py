@@ -12,6 +12,7 @@ the rest of a paragraph.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import NamedTuple
@@ -72,45 +73,39 @@ def segment(doc: Structured, lex: Lexicons) -> Segmented:
         h = para.heading
         heading = _trim(text, h.start, h.end, 0, True) if h is not None and h.end > h.start + len(h.marker) else None
         paragraphs.append(_Paragraph(para, tags, row, holes, heading))
-    # The clauses' columns, filled paragraph by paragraph (clause i is row i).
-    paragraph_seq: list[int] = []
-    sentence_seq: list[int] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    headings: list[bool] = []
-    paths: list[str] = []
-    levels: list[int] = []
+    # The clauses' columns (clause i is row i); paragraph k's clauses are rows bounds[k] … bounds[k + 1] - 1.
+    para_of, starts, ends, sentence_seq, headings = _clause_spans(text, paragraphs, lex)
+    bounds = [bisect_left(para_of, k) for k in range(len(paragraphs) + 1)]
     attached: dict[int, tuple[Tag, ...]] = {}
     orphan_tags: list[Tag] = []
-    for (para, tags, row, _, _), spans in zip(paragraphs, _clause_spans(text, paragraphs, lex), strict=True):
-        if not spans:
+    for k, (_, tags, row, _, _) in enumerate(paragraphs):
+        first, last = bounds[k], bounds[k + 1]
+        if first == last:
             orphan_tags.extend(tags)
             continue
+        if not tags and not orphan_tags:
+            continue  # most paragraphs: no tag to attach
         attach: dict[int, list[Tag]] = {}
         for tag in orphan_tags + tags:
-            before = [i for i, (_, e, _, _) in enumerate(spans) if e <= tag.start]
+            before = [i for i, e in enumerate(ends[first:last]) if e <= tag.start]
             # A table row's unit cell closes the whole row, its time cell included.
-            at = len(spans) - 1 if tag in row else before[-1] if before else 0
+            at = last - first - 1 if tag in row else before[-1] if before else 0
             attach.setdefault(at, []).append(tag)
-        first = len(starts)
         if orphan_tags and first:
             # Tags from a paragraph with no text close the clause before them.
             attached[first - 1] = attached.get(first - 1, ()) + tuple(orphan_tags)
             attach[0] = [t for t in attach.get(0, []) if t not in orphan_tags]
         orphan_tags = []
         attached.update((first + i, tuple(found)) for i, found in attach.items() if found)
-        s, e, n, hd = zip(*spans, strict=True)
-        starts += s
-        ends += e
-        sentence_seq += n
-        headings += hd
-        paragraph_seq += [para.seq] * len(spans)
-        paths += [para.section_path] * len(spans)
-        levels += [para.section_level] * len(spans)
     if orphan_tags and starts:
         attached[len(starts) - 1] = attached.get(len(starts) - 1, ()) + tuple(orphan_tags)
-    return Segmented(structured=doc, clauses=Clauses(paragraph_seq, sentence_seq, starts, ends, headings, paths,
-                                                     levels, attached))
+    seqs = [p.para.seq for p in paragraphs]
+    paths = [p.para.section_path for p in paragraphs]
+    levels = [p.para.section_level for p in paragraphs]
+    return Segmented(structured=doc, clauses=Clauses(
+        [seqs[k] for k in para_of], sentence_seq, starts, ends, headings, [paths[k] for k in para_of],
+        [levels[k] for k in para_of], attached))
+
 
 
 class _Paragraph(NamedTuple):
@@ -126,22 +121,24 @@ class _Paragraph(NamedTuple):
         return self.para.heading.end if self.heading else self.para.start
 
 
-def _clause_spans(text: str, paragraphs: list[_Paragraph], lex: Lexicons) -> list[list[tuple]]:
-    """(start, end, sentence_seq, is_heading) of each paragraph's clauses: the heading, then
-    the body cut into sentences and clauses — by the compiled core for the whole notice in
-    one call, or paragraph by paragraph in Python."""
+def _clause_spans(text: str, paragraphs: list[_Paragraph], lex: Lexicons) -> tuple[list, ...]:
+    """The clauses of all paragraphs as columns, in text order: paragraph index, start, end,
+    sentence_seq, is_heading (each paragraph's heading, then its body cut into sentences and
+    clauses) — by the compiled core for the whole notice in one call, or paragraph by
+    paragraph in Python."""
     if core.enabled():
         splitter = derived(lex, "core_splitter", lambda: core.Splitter(sorted(lex.connectives), _digits()))
-        para_of, starts, ends, sentences = splitter.split(
+        return splitter.split(
             text, [p.para.start for p in paragraphs], [p.para.end for p in paragraphs],
-            [p.body_start for p in paragraphs],
-            [1 if p.heading else 0 for p in paragraphs],
-            [(i, a, b) for i, p in enumerate(paragraphs) for a, b in p.holes])
-        out: list[list[tuple]] = [[p.heading] if p.heading else [] for p in paragraphs]
-        for i, a, b, n in zip(para_of, starts, ends, sentences, strict=True):
-            out[i].append((a, b, n, False))
-        return out
-    return [_paragraph_spans(text, p, lex) for p in paragraphs]
+            [p.body_start for p in paragraphs], [1 if p.heading else 0 for p in paragraphs],
+            [(i, a, b) for i, p in enumerate(paragraphs) for a, b in p.holes],
+            [p.heading[:2] if p.heading else None for p in paragraphs])
+    columns: tuple[list, ...] = ([], [], [], [], [])
+    for i, p in enumerate(paragraphs):
+        for span in _paragraph_spans(text, p, lex):
+            for column, value in zip(columns, (i, *span), strict=True):
+                column.append(value)
+    return columns
 
 
 def _paragraph_spans(text: str, p: _Paragraph, lex: Lexicons) -> list[tuple]:

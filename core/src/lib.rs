@@ -268,8 +268,8 @@ struct Splitter {
     splitter: split::Splitter,
 }
 
-/// Clause columns: paragraph index, start, end, sentence number in the paragraph.
-type ClauseColumns = (Vec<u32>, Vec<u32>, Vec<u32>, Vec<u32>);
+/// Clause columns: paragraph index, start, end, sentence number in the paragraph, heading.
+type ClauseColumns = (Vec<u32>, Vec<u32>, Vec<u32>, Vec<u32>, Vec<bool>);
 
 #[pymethods]
 impl Splitter {
@@ -283,9 +283,10 @@ impl Splitter {
         }
     }
 
-    /// The clauses of every paragraph `text[starts[i]:ends[i]]`, its body from
-    /// `body_starts[i]`, sentences numbered from `first_sentences[i]`; `holes` are
-    /// (paragraph index, start, end) spans cut out (tags).
+    /// The clauses of every paragraph `text[starts[i]:ends[i]]`, in text order: its heading
+    /// clause `headings[i]` (sentence 0) if it has one, then its body from `body_starts[i]`,
+    /// sentences numbered from `first_sentences[i]`; `holes` are (paragraph index, start,
+    /// end) spans cut out (tags).
     #[allow(clippy::too_many_arguments)]
     fn split(
         &self,
@@ -296,7 +297,11 @@ impl Splitter {
         body_starts: Vec<usize>,
         first_sentences: Vec<u32>,
         holes: Vec<(usize, usize, usize)>,
+        headings: Vec<Option<(usize, usize)>>,
     ) -> PyResult<ClauseColumns> {
+        if [ends.len(), body_starts.len(), first_sentences.len(), headings.len()].iter().any(|&n| n != starts.len()) {
+            return Err(PyValueError::new_err("paragraph columns of different lengths"));
+        }
         let chars: Vec<char> = text.chars().collect();
         py.allow_threads(|| {
             let mut by_paragraph: Vec<Vec<(usize, usize)>> = vec![Vec::new(); starts.len()];
@@ -311,12 +316,16 @@ impl Splitter {
                     return Err(PyValueError::new_err(format!("paragraph {i} ({s}, {e}) is outside the text")));
                 }
                 found.clear();
+                if let Some((a, b)) = headings[i] {
+                    found.push((a, b, 0));
+                }
                 self.splitter.paragraph(&chars, (s, e), body_starts[i], hole_list, first_sentences[i], &mut found);
-                for &(a, b, n) in &found {
+                for (k, &(a, b, n)) in found.iter().enumerate() {
                     cols.0.push(i as u32);
                     cols.1.push(a as u32);
                     cols.2.push(b as u32);
                     cols.3.push(n);
+                    cols.4.push(k == 0 && headings[i].is_some());
                 }
             }
             Ok(cols)
