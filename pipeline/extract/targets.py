@@ -21,7 +21,7 @@ Indicator rules, in order (each a `rule` name on the row):
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from itertools import pairwise
@@ -314,11 +314,19 @@ def _task_deadlines(text: str, clauses: Clauses, first_body: int, found: list[Ta
         by_clause.setdefault(t.clause_seq, []).append(i)
     # An item never reaches past its paragraph: only the paragraphs with a tag are read.
     paragraph_of = clauses.paragraph_seq
-    tagged = {paragraph_of[seq] for seq in clauses.tags if seq >= first_body}
+    for paragraph in sorted({paragraph_of[seq] for seq in clauses.tags if seq >= first_body}):
+        first = bisect_left(paragraph_of, paragraph, first_body)
+        out = _item_deadlines(text, clauses[first:bisect_right(paragraph_of, paragraph, first)], out, by_clause,
+                              label, tl)
+    return out
+
+
+def _item_deadlines(text: str, paragraph: tuple[Clause, ...], out: list[Target], by_clause: dict[int, list[int]],
+                    label: regex.Pattern, tl: TargetLexicon) -> list[Target]:
+    """`_task_deadlines` in one paragraph: each tag with a time limit closes the item of the
+    clauses since the previous one."""
     item: list[Clause] = []
-    for clause in (clauses[seq] for seq in range(first_body, len(clauses)) if paragraph_of[seq] in tagged):
-        if item and item[-1].paragraph_seq != clause.paragraph_seq:
-            item = []
+    for clause in paragraph:
         item.append(clause)
         for tag in clause.tags:
             if tag.role == "time":  # a table's time column: the whole cell is the time limit
