@@ -254,11 +254,12 @@ def document_columns(doc: Extracted) -> dict[str, Columns]:
         "scope": [[clause_id(s) for s in r.scope] for r in rs], "review_status": [None] * len(rs),
         **{name: [getattr(r, name) for r in rs] for name in _RESPONSIBILITY_FIELDS},
     }
-    covering = _units_by_clause(doc)
     ts = doc.targets
+    with_targets = {t.clause_seq for t in ts}
+    covering = _units_by_clause(doc, with_targets)
     # One string a clause, shared by its targets (a clause of 100,000 characters may hold thousands).
     of_clause = {seq: (cs.section_path[seq], text[starts[seq]:ends[seq]], original[starts[seq]:ends[seq]])
-                 for seq in {t.clause_seq for t in ts}}
+                 for seq in with_targets}
     target_clauses = [of_clause[t.clause_seq] for t in ts]
     units = [covering.get(t.clause_seq, (None, None)) for t in ts]
     targets = {
@@ -300,19 +301,24 @@ def _page(page_starts: tuple[int, ...], raw_offset: int) -> int | None:
     return bisect_right(page_starts, raw_offset) if page_starts else None
 
 
-def _units_by_clause(doc: Extracted) -> dict[int, tuple[str | None, list[str]]]:
-    """clause seq → (lead unit, all units) of the responsibility covering it; a tag
-    wins over units named in the text."""
+def _units_by_clause(doc: Extracted, wanted: set[int]) -> dict[int, tuple[str | None, list[str]]]:
+    """clause seq → (lead unit, all units) of the responsibility covering it, for the
+    clauses `wanted` (those with targets); a tag wins over units named in the text."""
     out: dict[int, tuple[str | None, list[str]]] = {}
+    if not wanted:
+        return out  # a notice without targets: nothing to look up
     for from_text in (True, False):  # tags, labels and tables last, so they overwrite
         groups: dict[tuple[int, tuple[int, ...]], list] = {}
         for r in doc.responsibilities:
             if (r.source == "text") == from_text:
                 groups.setdefault((r.clause_seq, r.scope), []).append(r)
         for (_, scope), rows in groups.items():
+            covered = [seq for seq in scope if seq in wanted]
+            if not covered:
+                continue
             rows.sort(key=lambda r: r.rank)
             lead, units = lead_and_units([(r.unit, r.role) for r in rows])  # once a task, not once a clause
-            for seq in scope:
+            for seq in covered:
                 out[seq] = (lead, list(units))
     return out
 
