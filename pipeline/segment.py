@@ -1,4 +1,4 @@
-"""Stage 5, segment: `Structured` → `Segmented` (clauses with offsets).
+"""Stage 5, segment: `Structured` → `Segmented` (the notice's clauses, as columns, with offsets).
 
 Paragraphs → sentences (split at `。！？；!?;`) → clauses (split at `,，:：`), never
 inside brackets or quotes; `、` never splits. A heading (possibly inline) is a clause of
@@ -105,7 +105,6 @@ def segment(doc: Structured, lex: Lexicons) -> Segmented:
     return Segmented(structured=doc, clauses=Clauses(
         [seqs[k] for k in para_of], sentence_seq, starts, ends, headings, [paths[k] for k in para_of],
         [levels[k] for k in para_of], attached))
-
 
 
 class _Paragraph(NamedTuple):
