@@ -41,6 +41,8 @@ def test_segment(case, lex):
     text = doc.structured.normalized.text
     assert [text[c.start:c.end] for c in doc.clauses] == case["clauses"]
     assert [t.text for c in doc.clauses for t in c.tags] == case.get("tags", [])
+    if "closes" in case:  # the clause each tag is attached to
+        assert [text[c.start:c.end] for c in doc.clauses for _ in c.tags] == case["closes"]
 
 
 @pytest.mark.parametrize("written,expected", METADATA["dates"].items())
