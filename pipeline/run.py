@@ -268,7 +268,7 @@ def document_columns(doc: Extracted) -> dict[str, Columns]:
         "section_path": [path for path, _, _ in target_clauses],
         "text": [t for _, t, _ in target_clauses], "text_original": [o for _, _, o in target_clauses],
         "lead_unit": [u[0] for u in units], "units": [u[1] for u in units],
-        "categories": [clause_categories.get(t.clause_seq, []) for t in ts],
+        "categories": [categories_of[t.clause_seq] for t in ts],
         "page": [_page(pages, raw[t.start]) for t in ts], "review_status": [None] * len(ts),
         **{name: [getattr(t, name) for t in ts] for name in _TARGET_FIELDS},
     }

@@ -233,7 +233,7 @@ def _row_tasks(text: str, clauses: Clauses, first_body: int, found: list[Target]
     the deadline of the row's task: its indicator is the task cell (`探索捐赠知识产权收益…`)."""
     cell_end: dict[int, int] = {}  # paragraph seq → end of its last table cell
     paragraph_of = clauses.paragraph_seq
-    for seq, tags in sorted(clauses.tags.items()):  # most clauses have none
+    for seq, tags in clauses.tags.items():  # most clauses have none
         if seq >= first_body:
             for t in tags:
                 if t.source == "table":
@@ -241,17 +241,13 @@ def _row_tasks(text: str, clauses: Clauses, first_body: int, found: list[Target]
                     cell_end[p] = max(cell_end.get(p, t.end), t.end)
     if not cell_end:
         return found  # most notices have no task table
-    by_paragraph: dict[int, list[Clause]] = {}
-    for seq in range(first_body, len(clauses)):
-        if paragraph_of[seq] in cell_end:
-            by_paragraph.setdefault(paragraph_of[seq], []).append(clauses[seq])
     task_of: dict[int, str] = {}
-    for paragraph, clauses in by_paragraph.items():
-        end = cell_end[paragraph]
-        if clauses[0].start >= end:
+    for paragraph, end in cell_end.items():
+        row = _paragraph_clauses(clauses, paragraph, first_body)
+        if row[0].start >= end:
             continue
-        task = ROW_LABEL.sub("", text[clauses[0].start:clauses[0].end]).strip()
-        for c in clauses[1:]:
+        task = ROW_LABEL.sub("", text[row[0].start:row[0].end]).strip()
+        for c in row[1:]:
             if c.start >= end and task:
                 task_of[c.seq] = task
     return [replaced(t, indicator=task_of[t.clause_seq]) if t.quantity_kind == "milestone" and t.clause_seq in task_of
@@ -315,10 +311,15 @@ def _task_deadlines(text: str, clauses: Clauses, first_body: int, found: list[Ta
     # An item never reaches past its paragraph: only the paragraphs with a tag are read.
     paragraph_of = clauses.paragraph_seq
     for paragraph in sorted({paragraph_of[seq] for seq in clauses.tags if seq >= first_body}):
-        first = bisect_left(paragraph_of, paragraph, first_body)
-        out = _item_deadlines(text, clauses[first:bisect_right(paragraph_of, paragraph, first)], out, by_clause,
-                              label, tl)
+        out = _item_deadlines(text, _paragraph_clauses(clauses, paragraph, first_body), out, by_clause, label, tl)
     return out
+
+
+def _paragraph_clauses(clauses: Clauses, paragraph: int, first_body: int) -> tuple[Clause, ...]:
+    """The body clauses of one paragraph: a run, as paragraphs come in order."""
+    paragraph_of = clauses.paragraph_seq
+    first = bisect_left(paragraph_of, paragraph, first_body)
+    return clauses[first:bisect_right(paragraph_of, paragraph, first)]
 
 
 def _item_deadlines(text: str, paragraph: tuple[Clause, ...], out: list[Target], by_clause: dict[int, list[int]],
