@@ -116,6 +116,22 @@ class Exclusions:
                                      not_targets._compiled, at_numbers._compiled)
 
 
+class Phrases:
+    """What targets measure, found in the core (see extract/targets.py's `_indicator`):
+    patterns, words and lengths as `_core.Phrases` takes them."""
+
+    __slots__ = ("_phrases",)
+
+    def __init__(self, *compiled):
+        self._phrases = _core.Phrases(*compiled)
+
+    def indicator(self, text: str, clause: tuple[int, int], quantity: tuple[int, int], seg_start: int,
+                  gap_start: int | None, boundaries: list[int]) -> tuple[str | None, str]:
+        """(indicator, rule) of the quantity text[quantity[0]:quantity[1]] of the clause
+        text[clause[0]:clause[1]]."""
+        return self._phrases.indicator(_held(text), *clause, *quantity, seg_start, gap_start, boundaries)
+
+
 def Assembler(near_wide: str, noise: str):  # noqa: N802 - the core's class
     """A notice's body put together from its kept lines, in the core (see clean.py)."""
     return _core.Assembler(near_wide, noise)

@@ -24,7 +24,16 @@ from pipeline.extract import extract
 from pipeline.extract.deadlines import clause_times
 from pipeline.extract.numbers import NumberError, parse_number
 from pipeline.extract.quantities import clause_quantities, find_quantities
-from pipeline.extract.targets import _exclusions_of, _may_commit, _past_and_conditions, _sentences, _word_ends
+from pipeline.extract.targets import (
+    _after_separator,
+    _comparator,
+    _exclusions_of,
+    _indicator_of,
+    _may_commit,
+    _past_and_conditions,
+    _sentences,
+    _word_ends,
+)
 from pipeline.extract.units import _subjects
 from pipeline.model import Clause, Clauses, Decoded, Source
 from pipeline.normalize import FOLD_IN_CORE, fold_punctuation, t2s
@@ -407,6 +416,66 @@ def test_random_text_excludes_the_same_numbers(lex, exclusion_pieces, data):
     quantities = {c.seq: qs for c, qs in zip(clauses, found, strict=True)}
     fast, slow = _both(lambda: _exclusions(text, clauses, quantities, lex.targets))
     assert fast == slow
+
+
+def _indicators(text: str, clauses, tl) -> list:
+    """(indicator, rule) of every quantity of every clause, asked as `_clause_targets` asks:
+    from where the quantity's segment starts (after the one before), with the comparator
+    word before it and the clause's noun phrase boundaries."""
+    clauses = clauses if isinstance(clauses, Clauses) else Clauses.of_records(clauses)
+    with core.using("python"):
+        found = clause_quantities(text, list(zip(clauses.start, clauses.end, strict=True)), tl)
+        words = _word_ends(text, clauses, list(range(len(clauses))), tl)
+    out = []
+    for clause, quantities in zip(clauses, found, strict=True):
+        previous_end = None
+        boundaries = sorted({clause.start, *words[clause.seq], *(q.end for q in quantities)})
+        for q in quantities:
+            with core.using("python"):
+                _, gap_start = _comparator(text, clause, q, previous_end, tl)
+            seg_start = clause.start if previous_end is None else _after_separator(text, previous_end)
+            ask = (text, clause, q, seg_start, gap_start, boundaries, tl)
+            fast, slow = _both(lambda: _indicator_of(*ask))  # noqa: B023 - called at once
+            assert fast == slow, (text[clause.start:clause.end], q.start)
+            out.append(fast)
+            previous_end = q.end
+    return out
+
+
+@needs_core
+def test_every_quantity_of_the_development_notices_measures_the_same(lex):
+    """The noun phrase a quantity measures (`_indicator`), for every quantity of every clause
+    of the seeds and the development notices, whether or not it becomes a target."""
+    if not (DEVSET / "docs").is_dir():
+        pytest.skip("../shared/devset is not beside this checkout")
+    rules = Counter()
+    for path in _notices():
+        doc = process_text(path.read_text(encoding="utf-8"), lex)
+        rules.update(rule for _, rule in _indicators(doc.structured.normalized.text, doc.clauses, lex.targets))
+    assert rules["np_after"] > 1000 and rules["np_before"] > 1000 and rules["no_np"] > 100, rules
+
+
+@pytest.fixture(scope="session")
+def phrase_pieces(lex, pieces):
+    """What the text around a quantity is made of: verbs and noun phrase stops, trim words and
+    the words kept whole, comparators, 的, quotes and brackets, rates and time windows."""
+    tl = lex.targets
+    words = sorted({w for p in (tl.verb_pattern, tl.np_stop_pattern)
+                    for w in regex.findall(r"[^|()?:!\\]+", p.pattern) if len(w) < 8})
+    return (words[::4] + list(tl.trim_words)[::3] + list(tl.trim_keep) + pieces[::3]
+            + ["的", "的", "“", "”", "《", "》", "(", ")", "[", "]", "\"", "、", ",", ";", ":", " ", "/人/天", "/月",
+               "一周期的", "内", "之内应", "并", "后", "等工作", "给予", "奖励", "每个", "教师", "学校", "覆盖率",
+               "一次性", "计算和收取", "可申请", "最高", "不超过"])
+
+
+@needs_core
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_random_text_around_quantities_measures_the_same(lex, phrase_pieces, data):
+    text = "".join(data.draw(st.lists(st.sampled_from(phrase_pieces), max_size=18)))
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=2)))
+    spans = zip([0, *cuts], [*cuts, len(text)], strict=True)
+    _indicators(text, [Clause(i, 0, 0, a, b, False, "", 0) for i, (a, b) in enumerate(spans)], lex.targets)
 
 
 @pytest.fixture(scope="session")

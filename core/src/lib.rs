@@ -15,6 +15,7 @@ mod exclusions;
 mod lines;
 mod numbers;
 mod patterns;
+mod phrases;
 mod quantities;
 mod screen;
 mod split;
@@ -399,6 +400,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<exclusions::Exclusions>()?;
     m.add_class::<patterns::Text>()?;
     m.add_class::<patterns::Patterns>()?;
+    m.add_class::<phrases::Phrases>()?;
     m.add_function(wrap_pyfunction!(parse_number, m)?)?;
     m.add_function(wrap_pyfunction!(han_counts, m)?)?;
     m.add_function(wrap_pyfunction!(most_common, m)?)?;

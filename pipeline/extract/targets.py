@@ -17,6 +17,10 @@ Indicator rules, in order (each a `rule` name on the row):
   (…能力的|适龄残疾儿童入学率);
 - in an enumeration (`、`) each item starts after the previous one, and a level written
   once carries on to the items that name none.
+
+With the compiled core, a notice's quantities, time phrases, exclusions and boundary words
+are read in one call each, and a quantity's noun phrase (`_indicator`) in one call
+(core/src/phrases.rs); the Python functions are the reference the core is tested against.
 """
 
 from __future__ import annotations
@@ -72,6 +76,7 @@ QUOTED = regexes.compile(r"“[^”\n]{1,60}”|《[^》\n]{1,80}》|〈[^〉\n]
 MIN_AFTER_DE = 2  # after the last 的, at least this many characters make the noun phrase
 MAX_BACKOFF = 8  # boundaries tried before the segment start
 MAX_NP = 60  # characters an indicator may span: no noun phrase in a notice is longer
+VERB_REACH = 8  # characters before an amount where the verb of what follows its 的 is looked for
 PLACE_NUMERALS = frozenset("一二两三四五六七八九十百千万")  # a place name's numeral is written in characters
 PLACE_REACH = 12  # characters either side of a number in which a region name holding it is looked for
 PLACE_LIST = "、"
@@ -598,7 +603,7 @@ def _clause_targets(text, clause, sentence, index, quantities, deadlines, period
         if kind == "duration" and comparator == "eq" and WITHIN_AFTER.match(text, q.end):
             comparator = "le"  # 5个工作日内(完成): at most
         seg_start = clause.start if previous_end is None else _after_separator(text, previous_end)
-        indicator, rule = _indicator(text, clause, q, seg_start, gap_start, boundaries, tl)
+        indicator, rule = _indicator_of(text, clause, q, seg_start, gap_start, boundaries, tl)
         if indicator is None:
             indicator = _next_clause_np(text, sentence, index, tl)
             rule = "np_next_clause" if indicator else rule
@@ -741,6 +746,29 @@ def _word_ends(text: str, clauses: Clauses, seqs: list[int], tl: TargetLexicon) 
     return {c: [end for _, end in spans] for c, spans in zip(seqs, found, strict=True)}
 
 
+def _indicator_of(text, clause, q: Quantity, seg_start, gap_start, boundaries, tl) -> tuple[str | None, str]:
+    """`_indicator`, in the compiled core when it is on (core/src/phrases.rs)."""
+    if not core.enabled():
+        return _indicator(text, clause, q, seg_start, gap_start, boundaries, tl)
+    return _core_phrases(tl).indicator(text, (clause.start, clause.end), (q.start, q.end), seg_start, gap_start,
+                                       boundaries)
+
+
+def _core_phrases(tl: TargetLexicon) -> core.Phrases:
+    """The rules of `_indicator` compiled into the core, with this module's patterns and the
+    lexicon's verbs, noun phrase stops and trim words (once per loaded lexicon)."""
+    def whole(pattern: regex.Pattern) -> str:  # for fullmatch: to the end of the phrase
+        return f"(?:{core.source(pattern)})\\z"
+
+    return derived(tl, "core_phrases", lambda: core.Phrases(
+        [*map(core.source, (SLASH_PER, LEAD_NAME, WINDOW_LEAD, tl.verb_pattern, WINDOW_TASK_END, NOT_NP_START,
+                            tl.np_stop_pattern)),
+         whole(_verb_only(tl)), whole(BRACKETED), core.source(_verb_before(tl)),
+         core.source(tl.comparator_patterns["before"])],
+        list(tl.trim_words), list(tl.trim_keep), list(GRANT_NOUNS), MAX_NP, MIN_AFTER_DE, MAX_BACKOFF,
+        VERB_REACH))
+
+
 def _indicator(text, clause, q: Quantity, seg_start, gap_start, boundaries, tl) -> tuple[str | None, str]:
     rate = SLASH_PER.match(text, q.end)  # 50元/天/人的标准: the noun phrase follows the rate's period
     after_start = rate.end() if rate else q.end
@@ -751,7 +779,7 @@ def _indicator(text, clause, q: Quantity, seg_start, gap_start, boundaries, tl) 
     # 可申请最高15万元的|创业担保贷款: what the amount is of, after 的; it wins over a verb before
     # the amount, and stands in when nothing before names it.
     of = _np_after(text, after_start + 1, clause.end, tl) if text.startswith("的", after_start) else None
-    if of and _verb_before(tl).search(text, max(seg_start, clause.start, end - 8), end):
+    if of and _verb_before(tl).search(text, max(seg_start, clause.start, end - VERB_REACH), end):
         return of, "np_after"
     np = _np_before(text, max(seg_start, clause.start), end, boundaries, tl)
     if not np and gap_start is not None:  # 按不超过|项目新增设备、软件投资额|5%的比例: what the bound is of

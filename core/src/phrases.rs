@@ -1,0 +1,357 @@
+//! What a target measures: the noun phrase around its quantity, the rules of
+//! pipeline/extract/targets.py's `_indicator` (with `_np_after`, `_np_before`, `_trim`,
+//! `_next_trim`, `_strip_final_verb` and `_after_last_de`) for one quantity a call. The
+//! patterns and words come from Python (targets.py and targets.yaml); this file holds the
+//! rules, not the patterns.
+//!
+//! A phrase is a stretch of the notice, text[a:b] in characters: every step of the rules
+//! takes a part of the stretch before it, so nothing is copied until the phrase is returned.
+//! A pattern Python runs over a phrase string (`verb.search(phrase, …)`, `fullmatch`) runs
+//! here over the notice with the text ending where the phrase ends: the same, since none of
+//! them looks behind its start.
+
+use std::collections::HashMap;
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+use crate::chars::is_han;
+use crate::patterns::{Patterns, Text};
+
+/// The order of `Phrases::new`'s patterns.
+const SLASH_PER: usize = 0; // 50元/天/人: the noun phrase follows the rate's period
+const LEAD_NAME: usize = 1; // 5年一周期的|全员轮训
+const WINDOW_LEAD: usize = 2; // 5个工作日内|完成|…
+const VERB: usize = 3; // the lexicon's verbs (targets.yaml)
+const WINDOW_TASK_END: usize = 4;
+const NOT_NP_START: usize = 5;
+const NP_STOP: usize = 6; // verbs and the words that end a noun phrase
+const VERB_ONLY: usize = 7; // a phrase that is only a verb, to its end (`fullmatch`)
+const BRACKETED: usize = 8; // a phrase that is only a bracket, to its end (`fullmatch`)
+const VERB_BEFORE: usize = 9; // a verb that ends where the search ends
+const COMPARATOR_BEFORE: usize = 10; // 不超过, 至少 …: a comparator written before its amount
+const PATTERNS: usize = 11;
+
+/// Characters stripped from a phrase's ends (`PHRASE_EDGES`).
+const EDGES: [char; 5] = [' ', ',', '、', ':', ';'];
+/// Brackets and quotes a 的 inside of does not end a modifier (`_after_last_de`).
+const OPENERS: [char; 5] = ['“', '《', '(', '"', '['];
+const CLOSERS: [char; 4] = ['”', '》', ')', ']'];
+/// What a noun phrase after a measure word may start with besides a Han character.
+const NP_OPENERS: [char; 4] = ['“', '《', '"', '('];
+
+/// Where no end is given: the text's end (positions are clamped to it).
+const TO_THE_END: usize = usize::MAX;
+
+/// A stretch of the notice, text[a:b] in characters.
+type Span = (usize, usize);
+
+/// The noun phrases around quantities, compiled from targets.py's and targets.yaml's patterns
+/// and words once per loaded lexicon.
+#[pyclass(frozen, module = "pipeline._core")]
+pub struct Phrases {
+    patterns: Patterns,
+    trim_words: Vec<String>,            // in the order `_trim` tries them
+    trim_lengths: Vec<usize>,           // each trim word's length in characters
+    trim_index: HashMap<String, usize>, // a trim word's number
+    sizes: Vec<usize>,                  // the trim words' distinct lengths, shortest first
+    trim_keep: Vec<String>,             // 达标, 人均: words a trim word begins or ends, kept whole
+    grant_nouns: Vec<String>,           // 奖励, 补助: verbs that also name the money granted
+    max_np: usize,                      // characters a noun phrase may span
+    min_after_de: usize,                // characters after the last 的 that make a head noun
+    max_backoff: usize,                 // boundaries tried before the segment's start
+    verb_reach: usize,                  // characters before an amount where a verb is looked for
+}
+
+#[pymethods]
+impl Phrases {
+    /// `patterns` in the order of the constants above; then the trim words in the order they
+    /// are tried, the words kept whole, the grant nouns, and the four lengths.
+    #[new]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        patterns: Vec<String>,
+        trim_words: Vec<String>,
+        trim_keep: Vec<String>,
+        grant_nouns: Vec<String>,
+        max_np: usize,
+        min_after_de: usize,
+        max_backoff: usize,
+        verb_reach: usize,
+    ) -> PyResult<Phrases> {
+        if patterns.len() != PATTERNS {
+            return Err(PyValueError::new_err(format!("{PATTERNS} patterns expected")));
+        }
+        let trim_lengths: Vec<usize> = trim_words.iter().map(|w| w.chars().count()).collect();
+        let mut sizes = trim_lengths.clone();
+        sizes.sort_unstable();
+        sizes.dedup();
+        // As Python's dict: a word written twice keeps its last number (targets.yaml's trim
+        // words are made unique when loaded).
+        let trim_index = trim_words.iter().enumerate().map(|(k, w)| (w.clone(), k)).collect();
+        Ok(Phrases {
+            patterns: Patterns::new(patterns)?,
+            trim_words,
+            trim_lengths,
+            trim_index,
+            sizes,
+            trim_keep,
+            grant_nouns,
+            max_np,
+            min_after_de,
+            max_backoff,
+            verb_reach,
+        })
+    }
+
+    /// (indicator, rule) of the quantity text[q_start:q_end] of the clause
+    /// text[clause_start:clause_end] (`_indicator`): the noun phrase after it (`np_after`),
+    /// else before it, from `seg_start` on (`np_before`), or none (`no_np`). `gap_start`: where
+    /// a comparator word written before the number starts; `boundaries`: where a noun phrase
+    /// may start (sorted).
+    #[pyo3(signature = (text, clause_start, clause_end, q_start, q_end, seg_start, gap_start, boundaries))]
+    #[allow(clippy::too_many_arguments)]
+    fn indicator(
+        &self,
+        text: &Text,
+        clause_start: usize,
+        clause_end: usize,
+        q_start: usize,
+        q_end: usize,
+        seg_start: usize,
+        gap_start: Option<usize>,
+        boundaries: Vec<usize>,
+    ) -> PyResult<(Option<String>, &'static str)> {
+        let phrase = |span: Span| Some(text.slice(span.0, span.1).to_owned());
+        let rate = self.patterns.match_span(SLASH_PER, text, q_end, TO_THE_END)?;
+        let after_start = rate.map_or(q_end, |(_, end)| end as usize);
+        if let Some(after) = self.np_after(text, after_start, clause_end)? {
+            return Ok((phrase(after), "np_after"));
+        }
+        let end = gap_start.unwrap_or(q_start);
+        // 可申请最高15万元的|创业担保贷款: what the amount is of, after 的; it wins over a verb
+        // before the amount, and stands in when nothing before names it.
+        let of = if text.slice(after_start, after_start + 1) == "的" {
+            self.np_after(text, after_start + 1, clause_end)?
+        } else {
+            None
+        };
+        if let Some(of) = of {
+            let lo = seg_start.max(clause_start).max(end.saturating_sub(self.verb_reach));
+            if self.patterns.first_span(VERB_BEFORE, text, lo, end)?.is_some() {
+                return Ok((phrase(of), "np_after"));
+            }
+        }
+        let mut np = self.np_before(text, seg_start.max(clause_start), end, &boundaries)?;
+        if let (None, Some(gap)) = (np, gap_start) {
+            // 按不超过|项目新增设备、软件投资额|5%的比例: what the bound is of
+            if let Some((_, word_end)) = self.patterns.match_span(COMPARATOR_BEFORE, text, gap, TO_THE_END)? {
+                np = self.np_before(text, word_end as usize, q_start, &boundaries)?;
+            }
+        }
+        Ok(match (np, of) {
+            (Some(np), _) => (phrase(np), "np_before"),
+            (None, Some(of)) => (phrase(of), "np_after"),
+            (None, None) => (None, "no_np"),
+        })
+    }
+}
+
+impl Phrases {
+    /// The noun phrase after a measure word (`_np_after`): 40名|县级核心骨干教师.
+    fn np_after(&self, text: &Text, start: usize, end: usize) -> PyResult<Option<Span>> {
+        let (mut start, mut end) = (start, end.min(start + self.max_np));
+        if let Some((_, lead_end)) = self.patterns.match_span(LEAD_NAME, text, start, end)? {
+            start = lead_end as usize; // 5年一周期的|全员轮训
+        }
+        if let Some((_, window_end)) = self.patterns.match_span(WINDOW_LEAD, text, start, end)? {
+            // 5个工作日内|完成|初核并提交…: what is done in time
+            let verb = self.patterns.match_span(VERB, text, window_end as usize, end)?;
+            start = verb.map_or(window_end, |(_, verb_end)| verb_end) as usize;
+            if let Some((cut, _)) = self.patterns.first_span(WINDOW_TASK_END, text, start, end)? {
+                end = cut as usize;
+            }
+        }
+        if start >= end {
+            return Ok(None);
+        }
+        let first = text.slice(start, start + 1).chars().next();
+        if !first.is_some_and(|c| is_han(c) || NP_OPENERS.contains(&c)) {
+            return Ok(None);
+        }
+        if self.patterns.match_span(NOT_NP_START, text, start, end)?.is_some() {
+            return Ok(None);
+        }
+        let head = self.after_last_de(text, start, end);
+        let mut stop = None;
+        if head < end {
+            let mut stops = Vec::new();
+            self.patterns.each_span(NP_STOP, text, head + 1, end, |a, b| stops.push((a, b)))?;
+            stop = stops
+                .into_iter()
+                .map(|(a, b)| (text.char(a) as usize, text.char(b) as usize))
+                .find(|&(a, b)| !compound_final(text, a, b, end, head));
+        }
+        let (a, b) = self.trim(text, head, stop.map_or(end, |(a, _)| a));
+        if a >= b || self.full(VERB_ONLY, text, a, b)? || self.full(BRACKETED, text, a, b)? {
+            return Ok(None); // 按…50%|计算和收取, 3-8人|(应为同一学校学生): no noun phrase
+        }
+        Ok(Some((a, b)))
+    }
+
+    /// The noun phrase before an amount (`_np_before`): from the nearest boundary before `end`,
+    /// backing off to earlier ones (and to `start`) while nothing is left of it.
+    fn np_before(&self, text: &Text, start: usize, end: usize, boundaries: &[usize]) -> PyResult<Option<Span>> {
+        let start = start.max(end.saturating_sub(self.max_np));
+        let lo = boundaries.partition_point(|&b| b < start);
+        let hi = boundaries.partition_point(|&b| b < end).max(lo);
+        let inside = &boundaries[lo..hi];
+        let mut candidates = inside[inside.len().saturating_sub(self.max_backoff)..].to_vec();
+        candidates.push(start);
+        candidates.sort_unstable();
+        candidates.dedup();
+        for &b in candidates.iter().rev() {
+            if b >= end {
+                continue; // text[b:end] is empty
+            }
+            let (a, z) = self.trim(text, self.after_last_de(text, b, end), end);
+            let (a, z) = self.strip_final_verb(text, a, z)?;
+            if z < a + 2 {
+                continue;
+            }
+            let piece = text.slice(a, z);
+            if !self.full(VERB_ONLY, text, a, z)? || self.grant_nouns.iter().any(|g| piece.ends_with(g.as_str())) {
+                return Ok(Some((a, z))); // 最高奖励|20万元: what is granted
+            }
+            // 五星级的给予10万元, 保证72学时: a verb alone is no indicator; what comes before it may be
+            let within = text.slice(b, end);
+            let at = within.rfind(piece).map(|byte| b + within[..byte].chars().count());
+            return match at {
+                Some(at) if at > start => self.np_before(text, start, at, boundaries),
+                _ => Ok(None),
+            };
+        }
+        Ok(None)
+    }
+
+    /// The start of text[a:b]'s head noun: after its last 的 outside quotes and brackets,
+    /// when at least `min_after_de` characters follow it (`_after_last_de`).
+    fn after_last_de(&self, text: &Text, a: usize, b: usize) -> usize {
+        let n = b.saturating_sub(a);
+        let (mut depth, mut last) = (0usize, None);
+        for (i, c) in text.slice(a, b).chars().enumerate() {
+            if OPENERS.contains(&c) {
+                depth += 1;
+            } else if CLOSERS.contains(&c) && depth > 0 {
+                depth -= 1;
+            } else if c == '的' && depth == 0 && i + 1 < n {
+                last = Some(i);
+            }
+        }
+        match last {
+            Some(i) if n - i > self.min_after_de => a + i + 1, // n - i - 1 characters follow it
+            _ => a,
+        }
+    }
+
+    /// text[a:b] without the trim words at its ends, pass after pass (`_trim`); an empty
+    /// span when it is a trim word itself.
+    fn trim(&self, text: &Text, a: usize, b: usize) -> Span {
+        let (mut a, mut b) = strip_edges(text, a, b);
+        if self.trim_index.contains_key(text.slice(a, b)) {
+            return (a, a);
+        }
+        let mut changed = true;
+        while changed && a < b {
+            changed = false;
+            let mut next = self.next_trim(text, a, b, None);
+            while let Some(k) = next {
+                let (word, len) = (self.trim_words[k].as_str(), self.trim_lengths[k]);
+                let piece = text.slice(a, b);
+                if piece.starts_with(word) && b - a > len && !self.keeps_start(piece) {
+                    a += len;
+                    changed = true;
+                }
+                let piece = text.slice(a, b);
+                if piece.ends_with(word) && b - a > len && !self.keeps_end(piece) {
+                    b -= len;
+                    changed = true;
+                }
+                next = self.next_trim(text, a, b, Some(k));
+            }
+            (a, b) = strip_edges(text, a, b);
+        }
+        (a, b)
+    }
+
+    /// The first trim word after number `after` that `trim` would strip from text[a:b]'s
+    /// start or end as it is now (`_next_trim`).
+    fn next_trim(&self, text: &Text, a: usize, b: usize, after: Option<usize>) -> Option<usize> {
+        let piece = text.slice(a, b);
+        let (head, tail) = (!self.keeps_start(piece), !self.keeps_end(piece));
+        let mut best: Option<usize> = None;
+        for &size in &self.sizes {
+            if size >= b - a {
+                break;
+            }
+            let at_start = head.then(|| self.trim_index.get(text.slice(a, a + size))).flatten();
+            let at_end = tail.then(|| self.trim_index.get(text.slice(b - size, b))).flatten();
+            for &k in at_start.into_iter().chain(at_end) {
+                if after.is_none_or(|after| k > after) && best.is_none_or(|best| k < best) {
+                    best = Some(k);
+                }
+            }
+        }
+        best
+    }
+
+    /// 占比提高|5个百分点: a verb right before the number is the predicate, not the noun
+    /// (`_strip_final_verb`): stripped, with what `trim` strips after it, while one ends the
+    /// phrase (the first verb in its last four characters).
+    fn strip_final_verb(&self, text: &Text, a: usize, b: usize) -> PyResult<Span> {
+        let (mut a, mut b) = (a, b);
+        loop {
+            match self.patterns.first_span(VERB, text, a + (b - a).saturating_sub(4), b)? {
+                Some((start, end)) if end as usize == b && start as usize > a => {
+                    (a, b) = self.trim(text, a, start as usize);
+                }
+                _ => return Ok((a, b)),
+            }
+        }
+    }
+
+    /// Pattern `k` matches the whole of text[a:b] (its source ends with `\z`).
+    fn full(&self, k: usize, text: &Text, a: usize, b: usize) -> PyResult<bool> {
+        Ok(self.patterns.match_span(k, text, a, b)?.is_some())
+    }
+
+    fn keeps_start(&self, piece: &str) -> bool {
+        self.trim_keep.iter().any(|w| piece.starts_with(w.as_str()))
+    }
+
+    fn keeps_end(&self, piece: &str) -> bool {
+        self.trim_keep.iter().any(|w| piece.ends_with(w.as_str()))
+    }
+}
+
+/// text[a:b] without the edge characters at its ends (`phrase.strip(PHRASE_EDGES)`).
+fn strip_edges(text: &Text, a: usize, b: usize) -> Span {
+    let at = |i: usize| text.slice(i, i + 1).chars().next();
+    let (mut a, mut b) = (a, b.max(a));
+    while a < b && at(a).is_some_and(|c| EDGES.contains(&c)) {
+        a += 1;
+    }
+    while b > a && at(b - 1).is_some_and(|c| EDGES.contains(&c)) {
+        b -= 1;
+    }
+    (a, b)
+}
+
+/// 拔尖创新人才培养班: a verb followed by one last character belongs to a noun; so does one
+/// that ends the clause right after a two-character modifier (`_compound_final`).
+fn compound_final(text: &Text, start: usize, end: usize, phrase_end: usize, head: usize) -> bool {
+    if end == phrase_end {
+        return start - head <= 2;
+    }
+    end + 1 == phrase_end && text.slice(end, end + 1).chars().next().is_some_and(is_han)
+}
