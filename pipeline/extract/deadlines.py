@@ -141,21 +141,33 @@ class ClauseTimes(NamedTuple):
 
 
 def clause_times(text: str, spans: list[tuple[int, int]], lex: TargetLexicon) -> list[ClauseTimes]:
-    """The time phrases of each clause text[start:end]: one call to the compiled core for a
-    notice, or the functions above clause by clause."""
+    """The time phrases of each clause text[start:end]."""
+    found = times_found(text, [a for a, _ in spans], [b for _, b in spans], lex)
+    return [found.get(i) or ClauseTimes([], None, []) for i in range(len(spans))]
+
+
+def times_found(text: str, starts: list[int], ends: list[int], lex: TargetLexicon) -> dict[int, ClauseTimes]:
+    """i → the time phrases of the clause text[starts[i]:ends[i]], for the clauses that have
+    any (a few in a hundred): one call to the compiled core for a notice, or the functions
+    above clause by clause."""
+    out: dict[int, ClauseTimes] = {}
     if not core.enabled():
-        return [ClauseTimes(find_deadlines(text, lex, a, b), bare_year(text, a, b + 1, lex),
-                            find_periods(text, lex, a, b)) for a, b in spans]
-    clause, kinds, starts, ends, numbers, units = core.time_phrases(
-        lex, _EVERY_N.pattern, _UNIT_NAMES, text, [a for a, _ in spans], [b for _, b in spans])
-    out = [ClauseTimes([], None, []) for _ in spans]
-    for i, kind, start, end, number, unit in zip(clause, kinds, starts, ends, numbers, units, strict=True):
+        for i, (a, b) in enumerate(zip(starts, ends, strict=True)):
+            times = ClauseTimes(find_deadlines(text, lex, a, b), bare_year(text, a, b + 1, lex),
+                                find_periods(text, lex, a, b))
+            if any(times):
+                out[i] = times
+        return out
+    clause, kinds, found_starts, found_ends, numbers, units = core.time_phrases(
+        lex, _EVERY_N.pattern, _UNIT_NAMES, text, starts, ends)
+    for i, kind, start, end, number, unit in zip(clause, kinds, found_starts, found_ends, numbers, units, strict=True):
+        times = out.get(i) or out.setdefault(i, ClauseTimes([], None, []))
         if kind == _PERIOD:
-            out[i].periods.append(Period(start, end, number, unit))
+            times.periods.append(Period(start, end, number, unit))
         elif kind == _BARE_YEAR:
-            out[i] = out[i]._replace(bare_year=Deadline(start, end, int(number), text[start:end]))
+            out[i] = times._replace(bare_year=Deadline(start, end, int(number), text[start:end]))
         else:
-            out[i].deadlines.append(Deadline(start, end, int(number), text[start:end]))
+            times.deadlines.append(Deadline(start, end, int(number), text[start:end]))
     return out
 
 

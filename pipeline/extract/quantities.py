@@ -94,21 +94,32 @@ def find_quantities(text: str, lex: TargetLexicon) -> list[Quantity]:
 
 
 def clause_quantities(text: str, spans: list[tuple[int, int]], lex: TargetLexicon) -> list[list[Quantity]]:
-    """The quantities of each clause `text[start:end]` (offsets in `text`): one call to the
-    compiled core for a whole notice, or `find_quantities` clause by clause."""
+    """The quantities of each clause `text[start:end]` (offsets in `text`)."""
+    found = quantities_found(text, [s for s, _ in spans], [e for _, e in spans], lex)
+    return [found.get(i, []) for i in range(len(spans))]
+
+
+def quantities_found(text: str, starts: list[int], ends: list[int], lex: TargetLexicon) -> dict[int, list[Quantity]]:
+    """i → the quantities of the clause text[starts[i]:ends[i]], for the clauses that have any
+    (most clauses read have none: 一 in 进一步 is a numeral): one call to the compiled core
+    for a whole notice, or `find_quantities` clause by clause."""
+    out: dict[int, list[Quantity]] = {}
     if not core.enabled():
-        return [[_shifted(q, start) for q in _find_quantities(text[start:end], lex)] for start, end in spans]
+        for i, (start, end) in enumerate(zip(starts, ends, strict=True)):
+            if found := [_shifted(q, start) for q in _find_quantities(text[start:end], lex)]:
+                out[i] = found
+        return out
     try:
-        clause, starts, ends, values, maxes, units, comparators, percents, rules = core.compiled(lex).quantities(
-            text, [s for s, _ in spans], [e for _, e in spans])
+        clause, found_starts, found_ends, values, maxes, units, comparators, percents, rules = \
+            core.compiled(lex).quantities(text, starts, ends)
     except ValueError as exc:  # a numeral the rules cannot read (一十十): as find_quantities raises it
         raise NumberError(str(exc)) from None
-    out: list[list[Quantity]] = [[] for _ in spans]
     unit_of = core.unit_list(lex)
     for i, c in enumerate(clause):
         u, vmax = units[i], maxes[i]
-        out[c].append(Quantity.of(starts[i], ends[i], values[i], None if math.isnan(vmax) else vmax,
-                                  unit_of[u] if u >= 0 else None, comparators[i], percents[i], rules[i]))
+        out.setdefault(c, []).append(Quantity.of(found_starts[i], found_ends[i], values[i],
+                                                 None if math.isnan(vmax) else vmax, unit_of[u] if u >= 0 else None,
+                                                 comparators[i], percents[i], rules[i]))
     return out
 
 

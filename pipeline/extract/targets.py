@@ -37,10 +37,10 @@ from .. import core, regexes
 from ..errors import InputError
 from ..lexicons import Lexicons, TargetLexicon, alternation, derived
 from ..model import Clause, Clauses, Segmented, Target, replaced
-from .deadlines import DATE_ONE, YEAR_SPAN, ClauseTimes, Deadline, clause_times, find_dates
+from .deadlines import DATE_ONE, YEAR_SPAN, ClauseTimes, Deadline, find_dates, times_found
 from .indicator_tables import table_targets
 from .numbers import ANY_NUMERAL, CN_CHARS, HAN, NUMBER_TEMPLATE, NUMERAL
-from .quantities import ADJACENT, Quantity, clause_quantities
+from .quantities import ADJACENT, Quantity, quantities_found
 
 TARGET_KINDS = {"count", "percentage", "multiple", "area", "money", "length", "duration", "frequency"}
 SPACES = regexes.compile(r"\s+")
@@ -121,19 +121,22 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
     read_runs = [r for r, may in zip(runs, read, strict=True) if may]
     candidates = [seq for r in read_runs for seq in range(r.first, r.last)]
     firsts = _paragraph_firsts(clauses, first_body)
-    timed = list(dict.fromkeys([*candidates, *firsts.values()]))
-    times = dict(zip(timed, clause_times(text, [(starts[c], ends[c]) for c in timed], tl), strict=True))
+    timed = list(dict.fromkeys([*candidates, *firsts.values()]))  # the candidates first
+    # Only the few clauses with a time phrase or a quantity are kept (seq → what it holds).
+    times_at = times_found(text, [starts[c] for c in timed], [ends[c] for c in timed], tl)
+    times = {timed[i]: found for i, found in times_at.items()}
     paragraph_deadlines = _paragraph_deadlines(text, clauses, firsts, times)
     spelt_out = _Spans([m.span() for m in tl.explained_pattern.finditer(text)])  # “11333”…,即:1个…
-    found = clause_quantities(text, [(starts[c], ends[c]) for c in candidates], tl)  # the core: one call
-    counted = {c: [q for q in qs if not spelt_out.overlaps(q.start, q.end)]
-               for c, qs in zip(candidates, found, strict=True)}
-    exclusions = _exclusions_of(text, clauses, [c for c in timed if c in counted], counted, tl)
-    words = _word_ends(text, clauses, [c for c in timed if c in exclusions], tl)
+    counted = {candidates[i]: kept for i, qs in quantities_found(text, [starts[c] for c in candidates],
+                                                                 [ends[c] for c in candidates], tl).items()
+               if (kept := [q for q in qs if not spelt_out.overlaps(q.start, q.end)])}
+    exclusions = _exclusions_of(text, clauses, candidates, counted, tl)
+    words = _word_ends(text, clauses, list(exclusions), tl)
     past, conditions = _past_and_conditions(text, clauses, read_runs, tl)
     # The clauses with a quantity, a time phrase or a coverage word: a sentence with none
     # (most of those read: 一 in 进一步 is a numeral) has nothing to read, carry or mark.
-    active = {seq for seq, qs in counted.items() if qs or seq in exclusions or any(times[seq])}
+    # A paragraph's first clause is timed without being a candidate: after the candidates.
+    active = {*counted, *exclusions, *(timed[i] for i in times_at if i < len(candidates))}
     targets: list[Target] = []
     milestones: list[Target] = []
     # 到2023年,全市遴选…;力争创建60所…: a deadline opening a sentence that ends in `;`
@@ -163,8 +166,8 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
         for i, clause in enumerate(sentence.clauses):
             if clause.seq not in active:
                 continue  # most clauses: nothing to read or carry
-            deadlines, bare, periods = times[clause.seq]
-            quantities = counted[clause.seq]
+            deadlines, bare, periods = times.get(clause.seq) or ClauseTimes([], None, [])
+            quantities = counted.get(clause.seq, [])
             phrase_deadlines += [(i, d) for d in deadlines]
             opener = next((d for d in deadlines if _opens(text, clause.start, d.start)), None)
             if opener is None and bare is not None:  # a bare year opening any clause (SPEC §6.1: 2023年完成…, 2024年…)
@@ -451,12 +454,16 @@ def _paragraph_firsts(clauses: Clauses, first_body: int) -> dict[int, int]:
     return out
 
 
+NO_TIMES = ClauseTimes((), None, ())  # what a clause without time phrases holds (read only)
+
+
 def _paragraph_deadlines(text: str, clauses: Clauses, firsts: dict[int, int],
                          times: dict[int, ClauseTimes]) -> dict[int, Deadline]:
-    """Deadline phrases that open a paragraph's first body sentence (a bare year too)."""
+    """Deadline phrases that open a paragraph's first body sentence (a bare year too);
+    `times`: the time phrases of the clauses that have any."""
     out: dict[int, Deadline] = {}
     for paragraph, first in firsts.items():
-        deadlines, bare, _ = times[first]
+        deadlines, bare, _ = times.get(first) or NO_TIMES
         opener = next((d for d in deadlines if _opens(text, clauses.start[first], d.start)), None) or bare
         if opener is not None:
             out[paragraph] = opener
@@ -477,21 +484,22 @@ def _excluded(deadlines, periods, windows, exclusions: list[tuple[int, int]]) ->
 def _exclusions_of(text: str, clauses: Clauses, seqs: list[int], quantities: dict[int, list[Quantity]],
                    tl: TargetLexicon) -> dict[int, list[tuple[int, int]]]:
     """clause seq → `_exclusions` of each of the clauses `seqs` with quantities or a coverage
-    word (no number of another can be a target): the compiled core reads them all in one call."""
+    word (no number of another can be a target): the compiled core reads them all in one call.
+    `quantities`: clause seq → its quantities (a clause it does not hold has none)."""
     coverage = derived(tl, "coverage_list", lambda: core.PatternList([core.source(tl.coverage_pattern)]))
     starts, ends = clauses.start, clauses.end
-    without = [c for c in seqs if not quantities[c]]
+    without = [c for c in seqs if not quantities.get(c)]
     covered = {c for c, found in zip(without, coverage.firsts_in_each(text, [starts[c] for c in without],
                                                                       [ends[c] for c in without]), strict=True)
                if found is not None}
-    seqs = [c for c in seqs if quantities[c] or c in covered]
+    seqs = [c for c in seqs if quantities.get(c) or c in covered]
     if not core.enabled():
-        return {c.seq: _exclusions(text, c, quantities[c.seq], tl) for c in map(clauses.__getitem__, seqs)}
+        return {c.seq: _exclusions(text, c, quantities.get(c.seq, []), tl) for c in map(clauses.__getitem__, seqs)}
     finder = derived(tl, "core_exclusions", lambda: core.Exclusions(
         [core.source(p) for p in (YEAR_SPAN, DATE_ONE, QUOTED, tl.coverage_pattern, NUMERAL_RUN, ADJACENT)],
         sorted(tl.names.names), sorted(tl.places.names), tl.numbered_places, tl.full_places, _after_numbers(tl),
         NEAR, PLACE_REACH, "".join(sorted(PLACE_NUMERALS)), PLACE_LIST, RANGE_JOINERS))
-    qs = [(i, q) for i, c in enumerate(seqs) for q in quantities[c]]
+    qs = [(i, q) for i, c in enumerate(seqs) for q in quantities.get(c, ())]
     index, found_starts, found_ends = finder.find(
         text, [starts[c] for c in seqs], [ends[c] for c in seqs], [i for i, _ in qs], [q.start for _, q in qs],
         [q.end for _, q in qs], tl.not_targets, tl.not_targets_at_numbers)
