@@ -266,6 +266,13 @@ class PatternList:
         first_starts, first_ends = self._compiled.firsts_in_each(_held(text), starts, ends)
         return [None if a < 0 else (a, b) for a, b in zip(first_starts, first_ends, strict=True)]
 
+    def which_in_each(self, text: str, starts: list[int], ends: list[int]) -> list[int]:
+        """The i of each text[starts[i]:ends[i]] where some pattern matches, in order."""
+        if not enabled():
+            return [i for i, (a, b) in enumerate(zip(starts, ends, strict=True))
+                    if any(p.search(text, a, b) for p in self._python())]
+        return self._compiled.which_in_each(_held(text), starts, ends)
+
     def spans_in_each(self, text: str, starts: list[int], ends: list[int]) -> list[list[tuple[int, int]]]:
         """For each text[starts[i]:ends[i]]: `spans` there (every match of every pattern)."""
         if not enabled():

@@ -413,6 +413,25 @@ impl Patterns {
         })
     }
 
+    /// The index of each range text[starts[i]:ends[i]] where some pattern matches, in order:
+    /// most clauses match none, and the caller looks only at those that do.
+    fn which_in_each(&self, py: Python<'_>, text: &Text, starts: Vec<usize>, ends: Vec<usize>) -> PyResult<Vec<u32>> {
+        let each = ranges(&starts, &ends)?;
+        py.allow_threads(|| {
+            let mut which = Vec::new();
+            for (i, (start, end)) in each.enumerate() {
+                let may_match = self.may_match(text, start, end);
+                for k in (0..self.regexes.len()).filter(|&k| may_match.may(k)) {
+                    if self.first_span(k, text, start, end)?.is_some() {
+                        which.push(i as u32);
+                        break;
+                    }
+                }
+            }
+            Ok(which)
+        })
+    }
+
     /// For each text[starts[i]:ends[i]]: every match of every pattern there (as `spans`), as
     /// columns: range index, start, end.
     fn spans_in_each(

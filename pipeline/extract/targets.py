@@ -422,9 +422,10 @@ def _may_commit(text: str, clauses: Clauses, sentences: list[_Run], tl: TargetLe
     marks = derived(tl, "commit_marks", lambda: core.PatternList([core.source(ANY_NUMERAL),
                                                                   core.source(tl.coverage_pattern)]))
     starts, ends = clauses.start, clauses.end
-    found = marks.firsts_in_each(text, [starts[s.first] for s in sentences], [ends[s.last - 1] for s in sentences])
-    return [number is not None or coverage is not None
-            for number, coverage in zip(found[::2], found[1::2], strict=True)]
+    may = [False] * len(sentences)
+    for i in marks.which_in_each(text, [starts[s.first] for s in sentences], [ends[s.last - 1] for s in sentences]):
+        may[i] = True
+    return may
 
 
 def _past_and_conditions(text: str, clauses: Clauses, sentences: list[_Run],
@@ -434,9 +435,7 @@ def _past_and_conditions(text: str, clauses: Clauses, sentences: list[_Run],
     past = derived(tl, "past_list", lambda: core.PatternList([core.source(tl.past_pattern)]))
     starts, ends = clauses.start, clauses.end
     seqs = [seq for s in sentences for seq in range(s.first, s.last)]
-    reported = {seq for seq, found in zip(seqs, past.firsts_in_each(text, [starts[c] for c in seqs],
-                                                                    [ends[c] for c in seqs]), strict=True)
-                if found is not None}
+    reported = {seqs[i] for i in past.which_in_each(text, [starts[c] for c in seqs], [ends[c] for c in seqs])}
     condition = derived(tl, "condition_list", lambda: core.PatternList([core.source(tl.condition_pattern)]))
     found = condition.firsts_in_each(text, [starts[s.first] for s in sentences], [ends[s.last - 1] for s in sentences])
     return reported, {(s.paragraph_seq, s.sentence_seq): f[0] for s, f in zip(sentences, found, strict=True)
@@ -489,9 +488,8 @@ def _exclusions_of(text: str, clauses: Clauses, seqs: list[int], quantities: dic
     coverage = derived(tl, "coverage_list", lambda: core.PatternList([core.source(tl.coverage_pattern)]))
     starts, ends = clauses.start, clauses.end
     without = [c for c in seqs if not quantities.get(c)]
-    covered = {c for c, found in zip(without, coverage.firsts_in_each(text, [starts[c] for c in without],
-                                                                      [ends[c] for c in without]), strict=True)
-               if found is not None}
+    covered = {without[i] for i in coverage.which_in_each(text, [starts[c] for c in without],
+                                                          [ends[c] for c in without])}
     seqs = [c for c in seqs if quantities.get(c) or c in covered]
     if not core.enabled():
         return {c.seq: _exclusions(text, c, quantities.get(c.seq, []), tl) for c in map(clauses.__getitem__, seqs)}
