@@ -266,6 +266,14 @@ class PatternList:
         first_starts, first_ends = self._compiled.firsts_in_each(_held(text), starts, ends)
         return [None if a < 0 else (a, b) for a, b in zip(first_starts, first_ends, strict=True)]
 
+    def first_matching(self, texts: list[str], candidates: list[list[int]]) -> list[int | None]:
+        """For each of `texts`, the first pattern number of `candidates[i]` (in its order)
+        whose pattern matches somewhere in it, or None."""
+        if not enabled():
+            return [next((k for k in ks if self._python()[k].search(t)), None)
+                    for t, ks in zip(texts, candidates, strict=True)]
+        return [None if k < 0 else k for k in self._compiled.first_matching(texts, candidates)]
+
     def which_in_each(self, text: str, starts: list[int], ends: list[int]) -> list[int]:
         """The i of each text[starts[i]:ends[i]] where some pattern matches, in order."""
         if not enabled():

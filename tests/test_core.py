@@ -29,6 +29,7 @@ from pipeline.extract.targets import (
     _comparator,
     _exclusions_of,
     _indicator_of,
+    _indicator_patterns,
     _may_commit,
     _past_and_conditions,
     _sentences,
@@ -249,6 +250,26 @@ def test_lexicon_patterns_match_alike_in_every_clause(lex):
         fast, slow = _both(lambda: [p.spans(text, 0, len(text)) for p in whole])  # noqa: B023
         assert fast == slow, path.name
     assert total > 500  # the lists do find things (930 matches): the comparison is not between empty lists
+
+
+@needs_core
+def test_indicator_terms_and_contexts_are_found_alike(lex):
+    """The first indicator, in a given order, whose terms (or context) match a string of its
+    own (`_with_indicator_ids`): every clause of the notices and every target's indicator, the
+    indicators in their order, reversed, and every other one."""
+    terms, contexts, _, _ = _indicator_patterns(lex.targets.indicators)
+    texts = []
+    for path in _notices():
+        doc = process_text(path.read_text(encoding="utf-8"), lex)
+        text = doc.structured.normalized.text
+        texts += [text[c.start:c.end] for c in doc.clauses]
+        texts += [t.indicator for t in extract(doc, lex).targets if t.indicator]
+    for patterns in (terms, contexts):
+        every = list(range(len(patterns)))
+        for order in (every, every[::-1], every[1::2]):
+            fast, slow = _both(lambda: patterns.first_matching(texts, [order] * len(texts)))  # noqa: B023
+            assert fast == slow
+            assert sum(k is not None for k in fast) > 50  # not a comparison of empty lists
 
 
 @needs_core

@@ -413,6 +413,34 @@ impl Patterns {
         })
     }
 
+    /// For each of `texts` (strings of their own, such as indicators), the first pattern of
+    /// `candidates[i]`, in that order, that matches somewhere in it; -1 where none does.
+    fn first_matching(&self, py: Python<'_>, texts: Vec<String>, candidates: Vec<Vec<usize>>) -> PyResult<Vec<i64>> {
+        if texts.len() != candidates.len() {
+            return Err(PyValueError::new_err("columns of different lengths"));
+        }
+        if let Some(&k) = candidates.iter().flatten().find(|&&k| k >= self.regexes.len()) {
+            return Err(PyValueError::new_err(format!("no pattern {k}")));
+        }
+        py.allow_threads(|| {
+            let mut out = Vec::with_capacity(texts.len());
+            for (text, ks) in texts.iter().zip(&candidates) {
+                let text = Text::new(text)?;
+                let end = text.text.chars().count();
+                let may_match = self.may_match(&text, 0, end);
+                let mut found = -1;
+                for &k in ks {
+                    if may_match.may(k) && self.first_span(k, &text, 0, end)?.is_some() {
+                        found = k as i64;
+                        break;
+                    }
+                }
+                out.push(found);
+            }
+            Ok(out)
+        })
+    }
+
     /// The index of each range text[starts[i]:ends[i]] where some pattern matches, in order:
     /// most clauses match none, and the caller looks only at those that do.
     fn which_in_each(&self, py: Python<'_>, text: &Text, starts: Vec<usize>, ends: Vec<usize>) -> PyResult<Vec<u32>> {

@@ -205,8 +205,8 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
     if _municipality(doc.structured.metadata):
         out = [replaced(t, level=MUNICIPAL_LEVELS.get(t.level, t.level)) if t.level_text else t for t in out]
     out = sorted(out, key=lambda t: (t.start, t.end, t.rule))
-    return tuple(_with_indicator_id(t, _context(text, t, (starts[t.clause_seq], ends[t.clause_seq])
-                                                if t.clause_seq >= first_body else None), lex) for t in out)
+    return _with_indicator_ids(out, lambda t: _context(text, t, (starts[t.clause_seq], ends[t.clause_seq])
+                                                        if t.clause_seq >= first_body else None), lex)
 
 
 def _duty_milestones(text: str, clauses: Clauses, first_body: int, meta, found: list[Target],
@@ -1112,24 +1112,27 @@ def _milestone(clause: Clause, commitment: str, d: Deadline, source: str, rule: 
     )
 
 
-def _with_indicator_id(t: Target, clause_text: str, lex: Lexicons) -> Target:
-    """The first canonical indicator whose terms name the target (else whose context the
-    clause holds) and whose one unit is the target's: values of one indicator are always
-    comparable. A milestone has no amount and takes the indicator its terms name."""
+def _with_indicator_ids(targets: list[Target], context: Callable[[Target], str], lex: Lexicons) -> tuple[Target, ...]:
+    """Each target with the first canonical indicator whose terms name it (else whose
+    context its clause holds, `context(target)`) and whose one unit is the target's: values of
+    one indicator are always comparable. A milestone has no amount and takes the indicator
+    its terms name. Two calls for the notice: the terms, then the contexts."""
     indicators = lex.targets.indicators
     terms, contexts, of, by_unit = derived(lex.targets, "indicator_patterns", lambda: _indicator_patterns(indicators))
-    fits = range(len(indicators)) if t.value is None else by_unit.get(t.unit, ())
-    if not fits:
-        return t
-    named = terms.firsts(t.indicator) if t.indicator else []  # one call reads every indicator's terms
-    for k in fits:
-        if named and named[k] is not None:
-            return replaced(t, indicator_id=indicators[k].id)
-    placed = dict(zip(of, contexts.firsts(clause_text), strict=True))
-    for k in fits:
-        if placed.get(k) is not None:
-            return replaced(t, indicator_id=indicators[k].id)
-    return t
+    fits = [range(len(indicators)) if t.value is None else by_unit.get(t.unit, ()) for t in targets]
+    found: list[int | None] = [None] * len(targets)
+    named = [i for i, t in enumerate(targets) if fits[i] and t.indicator]
+    for i, k in zip(named, terms.first_matching([targets[i].indicator for i in named], [list(fits[i]) for i in named]),
+                    strict=True):
+        found[i] = k
+    number = {k: j for j, k in enumerate(of)}  # an indicator with a context → its context's number
+    placed = [i for i, t in enumerate(targets) if fits[i] and found[i] is None]
+    for i, j in zip(placed, contexts.first_matching([context(targets[i]) for i in placed],
+                                                    [[number[k] for k in fits[i] if k in number] for i in placed]),
+                    strict=True):
+        found[i] = None if j is None else of[j]
+    return tuple(t if k is None else replaced(t, indicator_id=indicators[k].id) for t, k in zip(targets, found,
+                                                                                                 strict=True))
 
 
 def _indicator_patterns(indicators) -> tuple[core.PatternList, core.PatternList, list[int], dict[str, list[int]]]:
