@@ -391,6 +391,20 @@ def _exclusions(text: str, clauses, quantities: dict, tl) -> dict:
     return {seq: sorted(spans) for seq, spans in found.items()}
 
 
+def _random_clauses(data, pieces: list[str], size: int, cuts: int, sentence=lambda i: 0) -> tuple[str, list]:
+    """A text of at most `size` pieces drawn from `pieces`, cut at up to `cuts` places into
+    clauses (clause i in sentence `sentence(i)`)."""
+    text = "".join(data.draw(st.lists(st.sampled_from(pieces), max_size=size)))
+    at = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=cuts)))
+    spans = zip([0, *at], [*at, len(text)], strict=True)
+    return text, [Clause(i, 0, sentence(i), a, b, False, "", 0) for i, (a, b) in enumerate(spans)]
+
+
+def _words_of(patterns) -> list[str]:
+    """The words written in alternations of words (verbs, comparators …), sorted."""
+    return sorted({w for p in patterns for w in regex.findall(r"[^|()?:!\\]+", p.pattern) if len(w) < 8})
+
+
 @pytest.fixture(scope="session")
 def exclusion_pieces(lex, pattern_pieces):
     """What excluded spans are made of besides the not-target patterns' pieces: dates,
@@ -429,10 +443,7 @@ def test_numbers_before_not_target_words_are_excluded_alike(lex):
 def test_random_text_excludes_the_same_numbers(lex, exclusion_pieces, data):
     """Dates, quoted and region names, names outside ranges, not-target patterns near the
     quantities: the same spans, clause by clause."""
-    text = "".join(data.draw(st.lists(st.sampled_from(exclusion_pieces), max_size=16)))
-    cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=3)))
-    spans = zip([0, *cuts], [*cuts, len(text)], strict=True)
-    clauses = [Clause(i, 0, 0, a, b, False, "", 0) for i, (a, b) in enumerate(spans)]
+    text, clauses = _random_clauses(data, exclusion_pieces, 16, 3)
     with core.using("python"):
         found = clause_quantities(text, [(c.start, c.end) for c in clauses], lex.targets)
     quantities = {c.seq: qs for c, qs in zip(clauses, found, strict=True)}
@@ -482,22 +493,17 @@ def phrase_pieces(lex, pieces):
     """What the text around a quantity is made of: verbs and noun phrase stops, trim words and
     the words kept whole, comparators, 的, quotes and brackets, rates and time windows."""
     tl = lex.targets
-    words = sorted({w for p in (tl.verb_pattern, tl.np_stop_pattern)
-                    for w in regex.findall(r"[^|()?:!\\]+", p.pattern) if len(w) < 8})
-    return (words[::4] + list(tl.trim_words)[::3] + list(tl.trim_keep) + pieces[::3]
-            + ["的", "的", "“", "”", "《", "》", "(", ")", "[", "]", "\"", "、", ",", ";", ":", " ", "/人/天", "/月",
-               "一周期的", "内", "之内应", "并", "后", "等工作", "给予", "奖励", "每个", "教师", "学校", "覆盖率",
-               "一次性", "计算和收取", "可申请", "最高", "不超过"])
+    return (_words_of([tl.verb_pattern, tl.np_stop_pattern])[::4] + list(tl.trim_words)[::3] + list(tl.trim_keep)
+            + pieces[::3] + ["的", "的", "“", "”", "《", "》", "(", ")", "[", "]", "\"", "、", ",", ";", ":", " ",
+                             "/人/天", "/月", "一周期的", "内", "之内应", "并", "后", "等工作", "给予", "奖励", "每个",
+                             "教师", "学校", "覆盖率", "一次性", "计算和收取", "可申请", "最高", "不超过"])
 
 
 @needs_core
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_random_text_around_quantities_measures_the_same(lex, phrase_pieces, data):
-    text = "".join(data.draw(st.lists(st.sampled_from(phrase_pieces), max_size=18)))
-    cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=2)))
-    spans = zip([0, *cuts], [*cuts, len(text)], strict=True)
-    _indicators(text, [Clause(i, 0, 0, a, b, False, "", 0) for i, (a, b) in enumerate(spans)], lex.targets)
+    _indicators(*_random_clauses(data, phrase_pieces, 18, 2), lex.targets)
 
 
 @pytest.fixture(scope="session")
@@ -507,18 +513,14 @@ def word_pieces(lex, pattern_pieces):
     tl = lex.targets
     sources = [tl.verb_pattern, tl.comparator_patterns["before"], tl.period_pattern, tl.past_pattern,
                tl.condition_pattern, tl.coverage_pattern]
-    words = sorted({w for p in sources for w in regex.findall(r"[^|()?:\\]+", p.pattern) if len(w) < 8})
-    return words[::3] + pattern_pieces[::4] + list(",:;。,的")
+    return _words_of(sources)[::3] + pattern_pieces[::4] + list(",:;。,的")
 
 
 @needs_core
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_random_sentences_and_clauses_hold_the_same_words(lex, word_pieces, data):
-    text = "".join(data.draw(st.lists(st.sampled_from(word_pieces), max_size=16)))
-    cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=4)))
-    spans = zip([0, *cuts], [*cuts, len(text)], strict=True)
-    clauses = [Clause(i, 0, i // 2, a, b, False, "", 0) for i, (a, b) in enumerate(spans)]
+    text, clauses = _random_clauses(data, word_pieces, 16, 4, sentence=lambda i: i // 2)
     fast, slow = _both(lambda: _clause_words(text, clauses, lex.targets))
     assert fast == slow
 
