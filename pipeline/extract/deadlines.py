@@ -139,11 +139,16 @@ class ClauseTimes(NamedTuple):
     bare_year: Deadline | None  # a bare year opening the clause (the character after it seen)
     periods: list[Period]  # find_periods
 
+    @classmethod
+    def empty(cls) -> ClauseTimes:
+        """The time phrases of a clause that has none (lists of its own)."""
+        return cls([], None, [])
+
 
 def clause_times(text: str, spans: list[tuple[int, int]], lex: TargetLexicon) -> list[ClauseTimes]:
     """The time phrases of each clause text[start:end]."""
     found = times_found(text, [a for a, _ in spans], [b for _, b in spans], lex)
-    return [found.get(i) or ClauseTimes([], None, []) for i in range(len(spans))]
+    return [found.get(i) or ClauseTimes.empty() for i in range(len(spans))]
 
 
 def times_found(text: str, starts: list[int], ends: list[int], lex: TargetLexicon) -> dict[int, ClauseTimes]:
@@ -161,7 +166,7 @@ def times_found(text: str, starts: list[int], ends: list[int], lex: TargetLexico
     clause, kinds, found_starts, found_ends, numbers, units = core.time_phrases(
         lex, _EVERY_N.pattern, _UNIT_NAMES, text, starts, ends)
     for i, kind, start, end, number, unit in zip(clause, kinds, found_starts, found_ends, numbers, units, strict=True):
-        times = out.get(i) or out.setdefault(i, ClauseTimes([], None, []))
+        times = out.get(i) or out.setdefault(i, ClauseTimes.empty())
         if kind == _PERIOD:
             times.periods.append(Period(start, end, number, unit))
         elif kind == _BARE_YEAR:

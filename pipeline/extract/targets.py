@@ -166,7 +166,7 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
         for i, clause in enumerate(sentence.clauses):
             if clause.seq not in active:
                 continue  # most clauses: nothing to read or carry
-            deadlines, bare, periods = times.get(clause.seq) or ClauseTimes([], None, [])
+            deadlines, bare, periods = times.get(clause.seq) or ClauseTimes.empty()
             quantities = counted.get(clause.seq, [])
             phrase_deadlines += [(i, d) for d in deadlines]
             opener = next((d for d in deadlines if _opens(text, clause.start, d.start)), None)
@@ -453,16 +453,13 @@ def _paragraph_firsts(clauses: Clauses, first_body: int) -> dict[int, int]:
     return out
 
 
-NO_TIMES = ClauseTimes((), None, ())  # what a clause without time phrases holds (read only)
-
-
 def _paragraph_deadlines(text: str, clauses: Clauses, firsts: dict[int, int],
                          times: dict[int, ClauseTimes]) -> dict[int, Deadline]:
     """Deadline phrases that open a paragraph's first body sentence (a bare year too);
     `times`: the time phrases of the clauses that have any."""
     out: dict[int, Deadline] = {}
     for paragraph, first in firsts.items():
-        deadlines, bare, _ = times.get(first) or NO_TIMES
+        deadlines, bare, _ = times.get(first) or ClauseTimes.empty()
         opener = next((d for d in deadlines if _opens(text, clauses.start[first], d.start)), None) or bare
         if opener is not None:
             out[paragraph] = opener
