@@ -131,6 +131,11 @@ class Phrases:
         text[clause[0]:clause[1]]."""
         return self._phrases.indicator(_held(text), *clause, *quantity, seg_start, gap_start, boundaries)
 
+    def comparator(self, text: str, clause_start: int, previous_end: int | None,
+                   q_start: int) -> tuple[str, int | None]:
+        """(comparator, where its word starts) written before the amount at q_start."""
+        return self._phrases.comparator(_held(text), clause_start, previous_end, q_start)
+
 
 def Assembler(near_wide: str, noise: str):  # noqa: N802 - the core's class
     """A notice's body put together from its kept lines, in the core (see clean.py)."""

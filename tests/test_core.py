@@ -26,7 +26,7 @@ from pipeline.extract.numbers import NumberError, parse_number
 from pipeline.extract.quantities import clause_quantities, find_quantities
 from pipeline.extract.targets import (
     _after_separator,
-    _comparator,
+    _comparator_of,
     _exclusions_of,
     _indicator_of,
     _indicator_patterns,
@@ -454,7 +454,7 @@ def test_random_text_excludes_the_same_numbers(lex, exclusion_pieces, data):
 def _indicators(text: str, clauses, tl) -> list:
     """(indicator, rule) of every quantity of every clause, asked as `_clause_targets` asks:
     from where the quantity's segment starts (after the one before), with the comparator
-    word before it and the clause's noun phrase boundaries."""
+    word before it (read alike by both engines too) and the clause's noun phrase boundaries."""
     clauses = clauses if isinstance(clauses, Clauses) else Clauses.of_records(clauses)
     with core.using("python"):
         found = clause_quantities(text, list(zip(clauses.start, clauses.end, strict=True)), tl)
@@ -464,8 +464,10 @@ def _indicators(text: str, clauses, tl) -> list:
         previous_end = None
         boundaries = sorted({clause.start, *words[clause.seq], *(q.end for q in quantities)})
         for q in quantities:
-            with core.using("python"):
-                _, gap_start = _comparator(text, clause, q, previous_end, tl)
+            ask = (text, clause, q, previous_end, tl)
+            fast, slow = _both(lambda: _comparator_of(*ask))  # noqa: B023 - called at once
+            assert fast == slow, (text[clause.start:clause.end], q.start)
+            _, gap_start = fast
             seg_start = clause.start if previous_end is None else _after_separator(text, previous_end)
             ask = (text, clause, q, seg_start, gap_start, boundaries, tl)
             fast, slow = _both(lambda: _indicator_of(*ask))  # noqa: B023 - called at once
@@ -488,6 +490,34 @@ def test_every_quantity_of_the_development_notices_measures_the_same(lex):
     assert rules["np_after"] > 1000 and rules["np_before"] > 1000 and rules["no_np"] > 100, rules
 
 
+@needs_core
+def test_a_comparator_word_bounds_an_amount_up_to_its_reach_alike(lex):
+    """不低于…5%: the word bounds the amount up to GAP_COMPARATOR characters before it, not
+    inside a longer word, and not across another number (a period's, 每2年, does not part
+    them): both engines, at every distance around the reach."""
+    kinds = Counter()
+    for filler in ("教师总数", "每2年", "2", "通过", "覆盖"):
+        for n in range(0, 40, 3):
+            for word in ("不低于", "超过", "不超过", "至少"):
+                text = f"{word}{(filler * 40)[:n]}5%"
+                kinds.update(c for c, _ in _comparators(text, lex.targets))
+    assert kinds["ge"] and kinds["gt"] and kinds["le"] and kinds["eq"], kinds
+
+
+def _comparators(text: str, tl) -> list:
+    """(comparator, gap start) of every quantity of `text` as one clause, both engines alike."""
+    clause = Clause(0, 0, 0, 0, len(text), False, "", 0)
+    with core.using("python"):
+        found = clause_quantities(text, [(0, len(text))], tl)[0]
+    out, previous_end = [], None
+    for q in found:
+        fast, slow = _both(lambda: _comparator_of(text, clause, q, previous_end, tl))  # noqa: B023
+        assert fast == slow, (text, q.start)
+        out.append(fast)
+        previous_end = q.end
+    return out
+
+
 @pytest.fixture(scope="session")
 def phrase_pieces(lex, pieces):
     """What the text around a quantity is made of: verbs and noun phrase stops, trim words and
@@ -496,7 +526,8 @@ def phrase_pieces(lex, pieces):
     return (_words_of([tl.verb_pattern, tl.np_stop_pattern])[::4] + list(tl.trim_words)[::3] + list(tl.trim_keep)
             + pieces[::3] + ["的", "的", "“", "”", "《", "》", "(", ")", "[", "]", "\"", "、", ",", ";", ":", " ",
                              "/人/天", "/月", "一周期的", "内", "之内应", "并", "后", "等工作", "给予", "奖励", "每个",
-                             "教师", "学校", "覆盖率", "一次性", "计算和收取", "可申请", "最高", "不超过"])
+                             "教师", "学校", "覆盖率", "一次性", "计算和收取", "可申请", "最高", "不超过", "超过",
+                             "通过", "不少于", "至少", "每2年", "每年", "总数的", "3", "之间"])
 
 
 @needs_core

@@ -1,8 +1,9 @@
-//! What a target measures: the noun phrase around its quantity, the rules of
-//! pipeline/extract/targets.py's `_indicator` (with `_np_after`, `_np_before`, `_trim`,
-//! `_next_trim`, `_strip_final_verb` and `_after_last_de`) for one quantity a call. The
-//! patterns and words come from Python (targets.py and targets.yaml); this file holds the
-//! rules, not the patterns.
+//! What a target measures and how it bounds it: the noun phrase around its quantity, the
+//! rules of pipeline/extract/targets.py's `_indicator` (with `_np_after`, `_np_before`,
+//! `_trim`, `_next_trim`, `_strip_final_verb` and `_after_last_de`), and the comparator word
+//! written a few characters before it (`_comparator`), for one quantity a call. The
+//! patterns and words come from Python (targets.py, targets.yaml, comparators.tsv); this
+//! file holds the rules, not the patterns.
 //!
 //! A phrase is a stretch of the notice, text[a:b] in characters: every step of the rules
 //! takes a part of the stretch before it, so nothing is copied until the phrase is returned.
@@ -12,6 +13,7 @@
 
 use std::collections::HashMap;
 
+use aho_corasick::{AhoCorasick, Anchored, Input, MatchKind, StartKind};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
@@ -30,7 +32,8 @@ const VERB_ONLY: usize = 7; // a phrase that is only a verb, to its end (`fullma
 const BRACKETED: usize = 8; // a phrase that is only a bracket, to its end (`fullmatch`)
 const VERB_BEFORE: usize = 9; // a verb that ends where the search ends
 const COMPARATOR_BEFORE: usize = 10; // 不超过, 至少 …: a comparator written before its amount
-const PATTERNS: usize = 11;
+const PER_PERIOD: usize = 11; // 每2年: a number between a comparator and its amount that does not part them
+const PATTERNS: usize = 12;
 
 /// Characters stripped from a phrase's ends (`PHRASE_EDGES`).
 const EDGES: [char; 5] = [' ', ',', '、', ':', ';'];
@@ -61,12 +64,26 @@ pub struct Phrases {
     min_after_de: usize,                // characters after the last 的 that make a head noun
     max_backoff: usize,                 // boundaries tried before the segment's start
     verb_reach: usize,                  // characters before an amount where a verb is looked for
+    comparators: Comparators,
+}
+
+/// The comparator words written before an amount (comparators.tsv, position `before`).
+struct Comparators {
+    words: AhoCorasick,  // longest first at a place, as their alternation (longest first) reads
+    codes: Vec<String>,  // each word's comparator
+    lengths: Vec<usize>, // each word's length in characters
+    bounds: Vec<bool>,   // its comparator bounds the amount (not approx, eq or none)
+    gap: usize,          // characters a word may stand before its amount
+    longest: usize,      // characters of the longest word, as targets.py counts them (COMPARATOR_WORD)
 }
 
 #[pymethods]
 impl Phrases {
     /// `patterns` in the order of the constants above; then the trim words in the order they
-    /// are tried, the words kept whole, the grant nouns, and the four lengths.
+    /// are tried, the words kept whole, the grant nouns, and the four lengths; then the
+    /// comparator words written before an amount with their comparators, the comparators
+    /// that do not bound an amount, how far before it a word may stand, and how far before
+    /// that a word holding it may start.
     #[new]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -78,10 +95,28 @@ impl Phrases {
         min_after_de: usize,
         max_backoff: usize,
         verb_reach: usize,
+        comparators: Vec<(String, String)>,
+        not_bounds: Vec<String>,
+        gap: usize,
+        longest: usize,
     ) -> PyResult<Phrases> {
         if patterns.len() != PATTERNS {
             return Err(PyValueError::new_err(format!("{PATTERNS} patterns expected")));
         }
+        let words = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .start_kind(StartKind::Anchored)
+            .build(comparators.iter().map(|(word, _)| word))
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let lengths: Vec<usize> = comparators.iter().map(|(word, _)| word.chars().count()).collect();
+        let comparators = Comparators {
+            words,
+            longest,
+            lengths,
+            bounds: comparators.iter().map(|(_, code)| !not_bounds.contains(code)).collect(),
+            codes: comparators.into_iter().map(|(_, code)| code).collect(),
+            gap,
+        };
         let trim_lengths: Vec<usize> = trim_words.iter().map(|w| w.chars().count()).collect();
         let mut sizes = trim_lengths.clone();
         sizes.sort_unstable();
@@ -101,6 +136,7 @@ impl Phrases {
             min_after_de,
             max_backoff,
             verb_reach,
+            comparators,
         })
     }
 
@@ -154,6 +190,50 @@ impl Phrases {
             (None, Some(of)) => (phrase(of), "np_after"),
             (None, None) => (None, "no_np"),
         })
+    }
+
+    /// (comparator, where its word starts) of an amount starting at `q_start` that has no
+    /// comparator of its own (`_comparator`): a bounding word a few characters before it
+    /// (不低于教师总数5%, 至少新创建5个), not inside a longer word (不少于 holds 少于, 通过 holds
+    /// 过), with no number between them but a period's (每2年); else ("eq", None). Words are
+    /// looked for from where the amount before it ended (`previous_end`), in its clause.
+    #[pyo3(signature = (text, clause_start, previous_end, q_start))]
+    fn comparator(
+        &self,
+        text: &Text,
+        clause_start: usize,
+        previous_end: Option<usize>,
+        q_start: usize,
+    ) -> PyResult<(String, Option<usize>)> {
+        let c = &self.comparators;
+        // From a few characters before the reach, so that 超过 is seen as part of a 不超过
+        // that starts just outside it. An amount that ended at 0 leaves the clause's start.
+        let from = previous_end.filter(|&end| end != 0).unwrap_or(clause_start);
+        let lo = clause_start.max(from).max(q_start.saturating_sub(c.gap + c.longest));
+        let before = text.slice(0, q_start);
+        let mut found = Vec::new(); // (start, end, word): the longest word at each place
+        for at in lo..q_start {
+            let input = Input::new(before).range(text.slice(0, at).len()..).anchored(Anchored::Yes);
+            if let Some(m) = c.words.find(input) {
+                let w = m.pattern().as_usize();
+                found.push((at, at + c.lengths[w], w));
+            }
+        }
+        let best = found
+            .iter()
+            .filter(|&&(a, b, w)| {
+                c.bounds[w] && a + c.gap >= q_start && !found.iter().any(|&(oa, ob, _)| oa < a && b <= ob)
+                // one word a place
+            })
+            .max_by_key(|&&(a, _, _)| a);
+        let Some(&(start, end, w)) = best else { return Ok(("eq".to_owned(), None)) };
+        let mut periods = Vec::new();
+        self.patterns.each_span(PER_PERIOD, text, end, q_start, |a, b| periods.push((text.char(a), text.char(b))))?;
+        let parted = text.slice(end, q_start).chars().enumerate().any(|(i, ch)| {
+            let at = (end + i) as i64;
+            ch.is_ascii_digit() && !periods.iter().any(|&(a, b)| a <= at && at < b)
+        });
+        Ok(if parted { ("eq".to_owned(), None) } else { (c.codes[w].clone(), Some(start)) })
     }
 }
 

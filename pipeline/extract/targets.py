@@ -85,6 +85,7 @@ NEAR = 40  # characters around a quantity in which patterns about it are matched
 # A comparator this far before the number still governs it, over the noun phrase between
 # (不低于教师总数5%, 不超过项目新增设备、软件投资额的10%); another number in between ends its reach.
 GAP_COMPARATOR = 30
+NOT_BOUNDS = ("approx", "eq", "none")  # comparators a word before an amount may have that do not bound it
 COMPARATOR_WORD = 6  # the longest comparator word (大于或者等于)
 # No notice seen commits to more than ~260 amounts (the seeds, 49 development notices); a
 # text with this many is a list or table of numbers, and reading all of it is minutes.
@@ -602,7 +603,7 @@ def _clause_targets(text, clause, sentence, index, quantities, deadlines, period
     boundaries = _boundaries(clause, quantities, deadlines, windows, words)
     for q in quantities:
         kind = "coverage" if _is_coverage(text, q, clause, tl) else q.kind
-        comparator, gap_start = _comparator(text, clause, q, previous_end, tl)
+        comparator, gap_start = _comparator_of(text, clause, q, previous_end, tl)
         if kind == "duration" and comparator == "eq" and WITHIN_AFTER.match(text, q.end):
             comparator = "le"  # 5个工作日内(完成): at most
         seg_start = clause.start if previous_end is None else _after_separator(text, previous_end)
@@ -723,7 +724,7 @@ def _comparator(text, clause, q: Quantity, previous_end, tl: TargetLexicon) -> t
     # 不少于 contains 少于, 通过 (no comparator) contains 过: a match inside a longer one is part of that word.
     matches = [m for m in matches if not any(o is not m and o.start() <= m.start() and m.end() <= o.end()
                                              for o in matches) and m.start() >= q.start - GAP_COMPARATOR
-               and tl.comparators["before"][m.group()] not in ("approx", "eq", "none")]
+               and tl.comparators["before"][m.group()] not in NOT_BOUNDS]
     best = max(matches, key=lambda m: m.start(), default=None)
     if best is None or GAP_BREAK.search(PER_PERIOD.sub("", text[best.end():q.start])):
         return "eq", None
@@ -749,6 +750,13 @@ def _word_ends(text: str, clauses: Clauses, seqs: list[int], tl: TargetLexicon) 
     return {c: [end for _, end in spans] for c, spans in zip(seqs, found, strict=True)}
 
 
+def _comparator_of(text, clause, q: Quantity, previous_end, tl: TargetLexicon) -> tuple[str, int | None]:
+    """`_comparator`, in the compiled core when it is on (core/src/phrases.rs)."""
+    if not core.enabled() or q.comparator != "eq":
+        return _comparator(text, clause, q, previous_end, tl)
+    return _core_phrases(tl).comparator(text, clause.start, previous_end, q.start)
+
+
 def _indicator_of(text, clause, q: Quantity, seg_start, gap_start, boundaries, tl) -> tuple[str | None, str]:
     """`_indicator`, in the compiled core when it is on (core/src/phrases.rs)."""
     if not core.enabled():
@@ -758,8 +766,9 @@ def _indicator_of(text, clause, q: Quantity, seg_start, gap_start, boundaries, t
 
 
 def _core_phrases(tl: TargetLexicon) -> core.Phrases:
-    """The rules of `_indicator` compiled into the core, with this module's patterns and the
-    lexicon's verbs, noun phrase stops and trim words (once per loaded lexicon)."""
+    """The rules of `_indicator` and `_comparator` compiled into the core, with this module's
+    patterns and the lexicon's verbs, noun phrase stops, trim words and comparator words (once
+    per loaded lexicon)."""
     def whole(pattern: regex.Pattern) -> str:  # for fullmatch: to the end of the phrase
         return f"(?:{core.source(pattern)})\\z"
 
@@ -767,9 +776,9 @@ def _core_phrases(tl: TargetLexicon) -> core.Phrases:
         [*map(core.source, (SLASH_PER, LEAD_NAME, WINDOW_LEAD, tl.verb_pattern, WINDOW_TASK_END, NOT_NP_START,
                             tl.np_stop_pattern)),
          whole(_verb_only(tl)), whole(BRACKETED), core.source(_verb_before(tl)),
-         core.source(tl.comparator_patterns["before"])],
+         core.source(tl.comparator_patterns["before"]), core.source(PER_PERIOD)],
         list(tl.trim_words), list(tl.trim_keep), list(GRANT_NOUNS), MAX_NP, MIN_AFTER_DE, MAX_BACKOFF,
-        VERB_REACH))
+        VERB_REACH, list(tl.comparators["before"].items()), list(NOT_BOUNDS), GAP_COMPARATOR, COMPARATOR_WORD))
 
 
 def _indicator(text, clause, q: Quantity, seg_start, gap_start, boundaries, tl) -> tuple[str | None, str]:
