@@ -129,8 +129,7 @@ def _clause_spans(text: str, paragraphs: list[_Paragraph], lex: Lexicons) -> tup
         splitter = derived(lex, "core_splitter", lambda: core.Splitter(sorted(lex.connectives), _digits()))
         return splitter.split(
             text, [p.para.start for p in paragraphs], [p.para.end for p in paragraphs],
-            [p.body_start for p in paragraphs], [1 if p.heading else 0 for p in paragraphs],
-            [(i, a, b) for i, p in enumerate(paragraphs) for a, b in p.holes],
+            [p.body_start for p in paragraphs], [(i, a, b) for i, p in enumerate(paragraphs) for a, b in p.holes],
             [p.heading[:2] if p.heading else None for p in paragraphs])
     columns: tuple[list, ...] = ([], [], [], [], [])
     for i, p in enumerate(paragraphs):

@@ -286,8 +286,8 @@ impl Splitter {
 
     /// The clauses of every paragraph `text[starts[i]:ends[i]]`, in text order: its heading
     /// clause `headings[i]` (sentence 0) if it has one, then its body from `body_starts[i]`,
-    /// sentences numbered from `first_sentences[i]`; `holes` are (paragraph index, start,
-    /// end) spans cut out (tags).
+    /// its sentences numbered after the heading's (from 1, or from 0 without one); `holes`
+    /// are (paragraph index, start, end) spans cut out (tags).
     #[allow(clippy::too_many_arguments)]
     fn split(
         &self,
@@ -296,11 +296,10 @@ impl Splitter {
         starts: Vec<usize>,
         ends: Vec<usize>,
         body_starts: Vec<usize>,
-        first_sentences: Vec<u32>,
         holes: Vec<(usize, usize, usize)>,
         headings: Vec<Option<(usize, usize)>>,
     ) -> PyResult<ClauseColumns> {
-        if [ends.len(), body_starts.len(), first_sentences.len(), headings.len()].iter().any(|&n| n != starts.len()) {
+        if [ends.len(), body_starts.len(), headings.len()].iter().any(|&n| n != starts.len()) {
             return Err(PyValueError::new_err("paragraph columns of different lengths"));
         }
         let chars: Vec<char> = text.chars().collect();
@@ -320,7 +319,8 @@ impl Splitter {
                 if let Some((a, b)) = headings[i] {
                     found.push((a, b, 0));
                 }
-                self.splitter.paragraph(&chars, (s, e), body_starts[i], hole_list, first_sentences[i], &mut found);
+                let first_sentence = u32::from(headings[i].is_some());
+                self.splitter.paragraph(&chars, (s, e), body_starts[i], hole_list, first_sentence, &mut found);
                 for (k, &(a, b, n)) in found.iter().enumerate() {
                     cols.0.push(i as u32);
                     cols.1.push(a as u32);
