@@ -31,9 +31,8 @@ const NP_STOP: usize = 6; // verbs and the words that end a noun phrase
 const VERB_ONLY: usize = 7; // a phrase that is only a verb, to its end (`fullmatch`)
 const BRACKETED: usize = 8; // a phrase that is only a bracket, to its end (`fullmatch`)
 const VERB_BEFORE: usize = 9; // a verb that ends where the search ends
-const COMPARATOR_BEFORE: usize = 10; // 不超过, 至少 …: a comparator written before its amount
-const PER_PERIOD: usize = 11; // 每2年: a number between a comparator and its amount that does not part them
-const PATTERNS: usize = 12;
+const PER_PERIOD: usize = 10; // 每2年: a number between a comparator and its amount that does not part them
+const PATTERNS: usize = 11;
 
 /// Characters stripped from a phrase's ends (`PHRASE_EDGES`).
 const EDGES: [char; 5] = [' ', ',', '、', ':', ';'];
@@ -181,8 +180,8 @@ impl Phrases {
         let mut np = self.np_before(text, seg_start.max(clause_start), end, &boundaries)?;
         if let (None, Some(gap)) = (np, gap_start) {
             // 按不超过|项目新增设备、软件投资额|5%的比例: what the bound is of
-            if let Some((_, word_end)) = self.patterns.match_span(COMPARATOR_BEFORE, text, gap, TO_THE_END)? {
-                np = self.np_before(text, word_end as usize, q_start, &boundaries)?;
+            if let Some(word_end) = self.comparator_at(text, gap, TO_THE_END) {
+                np = self.np_before(text, word_end, q_start, &boundaries)?;
             }
         }
         Ok(match (np, of) {
@@ -210,12 +209,9 @@ impl Phrases {
         // that starts just outside it. An amount that ended at 0 leaves the clause's start.
         let from = previous_end.filter(|&end| end != 0).unwrap_or(clause_start);
         let lo = clause_start.max(from).max(q_start.saturating_sub(c.gap + c.longest));
-        let before = text.slice(0, q_start);
         let mut found = Vec::new(); // (start, end, word): the longest word at each place
         for at in lo..q_start {
-            let input = Input::new(before).range(text.slice(0, at).len()..).anchored(Anchored::Yes);
-            if let Some(m) = c.words.find(input) {
-                let w = m.pattern().as_usize();
+            if let Some(w) = self.comparator_word(text, at, q_start) {
                 found.push((at, at + c.lengths[w], w));
             }
         }
@@ -238,6 +234,21 @@ impl Phrases {
 }
 
 impl Phrases {
+    /// The comparator word (its number) starting at `at` in text[:end], the longest there:
+    /// the words are a literal alternation, longest first, and this is its match at `at`.
+    fn comparator_word(&self, text: &Text, at: usize, end: usize) -> Option<usize> {
+        if at > end {
+            return None;
+        }
+        let input = Input::new(text.slice(0, end)).range(text.slice(0, at).len()..).anchored(Anchored::Yes);
+        self.comparators.words.find(input).map(|m| m.pattern().as_usize())
+    }
+
+    /// Where the comparator word starting at `at` ends, if one does.
+    fn comparator_at(&self, text: &Text, at: usize, end: usize) -> Option<usize> {
+        self.comparator_word(text, at, end).map(|w| at + self.comparators.lengths[w])
+    }
+
     /// The noun phrase after a measure word (`_np_after`): 40名|县级核心骨干教师.
     fn np_after(&self, text: &Text, start: usize, end: usize) -> PyResult<Option<Span>> {
         let (mut start, mut end) = (start, end.min(start + self.max_np));

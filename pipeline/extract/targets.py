@@ -775,8 +775,7 @@ def _core_phrases(tl: TargetLexicon) -> core.Phrases:
     return derived(tl, "core_phrases", lambda: core.Phrases(
         [*map(core.source, (SLASH_PER, LEAD_NAME, WINDOW_LEAD, tl.verb_pattern, WINDOW_TASK_END, NOT_NP_START,
                             tl.np_stop_pattern)),
-         whole(_verb_only(tl)), whole(BRACKETED), core.source(_verb_before(tl)),
-         core.source(tl.comparator_patterns["before"]), core.source(PER_PERIOD)],
+         whole(_verb_only(tl)), whole(BRACKETED), core.source(_verb_before(tl)), core.source(PER_PERIOD)],
         list(tl.trim_words), list(tl.trim_keep), list(GRANT_NOUNS), MAX_NP, MIN_AFTER_DE, MAX_BACKOFF,
         VERB_REACH, list(tl.comparators["before"].items()), list(NOT_BOUNDS), GAP_COMPARATOR, COMPARATOR_WORD))
 
