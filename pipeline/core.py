@@ -187,7 +187,7 @@ def _string_array(n: int, offsets: bytes, data: bytes):
 def time_phrases(tl: TargetLexicon, every: str, unit_names: dict[str, str], text: str, starts: list[int],
                  ends: list[int]) -> tuple[list, ...]:
     """The time phrases of the clauses text[starts[i]:ends[i]] as columns (see
-    extract/deadlines.py's `clause_times`): the lexicon's deadlines and bare year, `every`
+    extract/deadlines.py's `times_found`): the lexicon's deadlines and bare year, `every`
     (每隔3天) and its period words, compiled into the core once per loaded lexicon."""
     times = derived(tl, "core_times", lambda: _core.Times(
         [source(p) for p in tl.deadlines.sources], source(tl.bare_year), source(every), list(unit_names.items()),

@@ -21,7 +21,7 @@ from pipeline.clean import _assemble_lines, _assembled, _han_counts, _Line
 from pipeline.conformance import load_cases
 from pipeline.errors import InputError
 from pipeline.extract import extract
-from pipeline.extract.deadlines import clause_times
+from pipeline.extract.deadlines import times_found
 from pipeline.extract.numbers import NumberError, parse_number
 from pipeline.extract.quantities import clause_quantities, find_quantities
 from pipeline.extract.targets import (
@@ -143,11 +143,11 @@ def test_every_clause_of_the_development_notices(lex):
     excluded = words = 0
     for path in _notices():
         doc = process_text(path.read_text(encoding="utf-8"), lex)
-        text = doc.structured.normalized.text
-        spans = [(c.start, c.end) for c in doc.clauses]
+        text, clauses = doc.structured.normalized.text, doc.clauses
+        spans = list(zip(clauses.start, clauses.end, strict=True))
         fast, slow = _both(lambda: clause_quantities(text, spans, lex.targets))  # noqa: B023 - called at once
         assert fast == slow, path.name
-        fast, slow = _both(lambda: clause_times(text, spans, lex.targets))  # noqa: B023 - called at once
+        fast, slow = _both(lambda: times_found(text, clauses.start, clauses.end, lex.targets))  # noqa: B023
         assert fast == slow, path.name
         quantities = dict(zip((c.seq for c in doc.clauses), clause_quantities(text, spans, lex.targets), strict=True))
         fast, slow = _both(lambda: _exclusions(text, doc.clauses, quantities, lex.targets))  # noqa: B023
@@ -379,8 +379,7 @@ def test_random_time_phrases_are_read_alike(lex, data):
     """Deadline phrases (with their years), bare years and periods, clause by clause."""
     text = "".join(data.draw(st.lists(st.sampled_from(TIME_PIECES), max_size=16)))
     cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=4)))
-    spans = list(zip([0, *cuts], [*cuts, len(text)], strict=True))
-    fast, slow = _both(lambda: clause_times(text, spans, lex.targets))
+    fast, slow = _both(lambda: times_found(text, [0, *cuts], [*cuts, len(text)], lex.targets))
     assert fast == slow
 
 
@@ -454,26 +453,33 @@ def test_random_text_excludes_the_same_numbers(lex, exclusion_pieces, data):
 def _indicators(text: str, clauses, tl) -> list:
     """(indicator, rule) of every quantity of every clause, asked as `_clause_targets` asks:
     from where the quantity's segment starts (after the one before), with the comparator
-    word before it (read alike by both engines too) and the clause's noun phrase boundaries."""
+    word before it (`_comparators`) and the clause's noun phrase boundaries."""
     clauses = clauses if isinstance(clauses, Clauses) else Clauses.of_records(clauses)
     with core.using("python"):
         found = clause_quantities(text, list(zip(clauses.start, clauses.end, strict=True)), tl)
         words = _word_ends(text, clauses, list(range(len(clauses))), tl)
     out = []
     for clause, quantities in zip(clauses, found, strict=True):
-        previous_end = None
         boundaries = sorted({clause.start, *words[clause.seq], *(q.end for q in quantities)})
-        for q in quantities:
-            ask = (text, clause, q, previous_end, tl)
-            fast, slow = _both(lambda: _comparator_of(*ask))  # noqa: B023 - called at once
-            assert fast == slow, (text[clause.start:clause.end], q.start)
-            _, gap_start = fast
-            seg_start = clause.start if previous_end is None else _after_separator(text, previous_end)
+        for i, (q, (_, gap_start)) in enumerate(zip(quantities, _comparators(text, clause, quantities, tl),
+                                                    strict=True)):
+            seg_start = _after_separator(text, quantities[i - 1].end) if i else clause.start
             ask = (text, clause, q, seg_start, gap_start, boundaries, tl)
             fast, slow = _both(lambda: _indicator_of(*ask))  # noqa: B023 - called at once
             assert fast == slow, (text[clause.start:clause.end], q.start)
             out.append(fast)
-            previous_end = q.end
+    return out
+
+
+def _comparators(text: str, clause, quantities: list, tl) -> list:
+    """(comparator, gap start) of each of a clause's quantities, each read from where the one
+    before it ended, both engines alike."""
+    out = []
+    for i, q in enumerate(quantities):
+        ask = (text, clause, q, quantities[i - 1].end if i else None, tl)
+        fast, slow = _both(lambda: _comparator_of(*ask))  # noqa: B023 - called at once
+        assert fast == slow, (text[clause.start:clause.end], q.start)
+        out.append(fast)
     return out
 
 
@@ -500,22 +506,11 @@ def test_a_comparator_word_bounds_an_amount_up_to_its_reach_alike(lex):
         for n in range(0, 40, 3):
             for word in ("不低于", "超过", "不超过", "至少"):
                 text = f"{word}{(filler * 40)[:n]}5%"
-                kinds.update(c for c, _ in _comparators(text, lex.targets))
+                with core.using("python"):
+                    found = clause_quantities(text, [(0, len(text))], lex.targets)[0]
+                clause = Clause(0, 0, 0, 0, len(text), False, "", 0)
+                kinds.update(c for c, _ in _comparators(text, clause, found, lex.targets))
     assert kinds["ge"] and kinds["gt"] and kinds["le"] and kinds["eq"], kinds
-
-
-def _comparators(text: str, tl) -> list:
-    """(comparator, gap start) of every quantity of `text` as one clause, both engines alike."""
-    clause = Clause(0, 0, 0, 0, len(text), False, "", 0)
-    with core.using("python"):
-        found = clause_quantities(text, [(0, len(text))], tl)[0]
-    out, previous_end = [], None
-    for q in found:
-        fast, slow = _both(lambda: _comparator_of(text, clause, q, previous_end, tl))  # noqa: B023
-        assert fast == slow, (text, q.start)
-        out.append(fast)
-        previous_end = q.end
-    return out
 
 
 @pytest.fixture(scope="session")

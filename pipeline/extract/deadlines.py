@@ -145,12 +145,6 @@ class ClauseTimes(NamedTuple):
         return cls([], None, [])
 
 
-def clause_times(text: str, spans: list[tuple[int, int]], lex: TargetLexicon) -> list[ClauseTimes]:
-    """The time phrases of each clause text[start:end]."""
-    found = times_found(text, [a for a, _ in spans], [b for _, b in spans], lex)
-    return [found.get(i) or ClauseTimes.empty() for i in range(len(spans))]
-
-
 def times_found(text: str, starts: list[int], ends: list[int], lex: TargetLexicon) -> dict[int, ClauseTimes]:
     """i → the time phrases of the clause text[starts[i]:ends[i]], for the clauses that have
     any (a few in a hundred): one call to the compiled core for a notice, or the functions
