@@ -237,6 +237,10 @@ class Clauses(Sequence[Clause]):
     def __iter__(self) -> Iterator[Clause]:
         return map(self._record, range(len(self)))
 
+    def run(self, first: int, last: int) -> ClauseRun:
+        """Clauses first … last - 1 (a sentence, a paragraph), without a record each."""
+        return ClauseRun(self, first, last)
+
     def _record(self, i: int) -> Clause:
         return Clause.of(i, self.paragraph_seq[i], self.sentence_seq[i], self.start[i], self.end[i],
                          self.is_heading[i], self.section_path[i], self.section_level[i], self.tags.get(i, ()))
@@ -252,6 +256,39 @@ class Clauses(Sequence[Clause]):
 
     def __repr__(self) -> str:
         return f"Clauses({list(self)!r})"
+
+
+class ClauseRun(Sequence[Clause]):
+    """Consecutive clauses of a notice: targets read a sentence's or a paragraph's clauses
+    one by one, and only those with something on them (a few in a hundred) need a record."""
+
+    __slots__ = ("clauses", "first", "last")
+
+    def __init__(self, clauses: Clauses, first: int, last: int) -> None:
+        if not 0 <= first <= last <= len(clauses):
+            raise ValueError("clause run out of range")
+        self.clauses, self.first, self.last = clauses, first, last
+
+    def __len__(self) -> int:
+        return self.last - self.first
+
+    @overload
+    def __getitem__(self, i: int) -> Clause: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> tuple[Clause, ...]: ...
+
+    def __getitem__(self, i: int | slice) -> Clause | tuple[Clause, ...]:
+        if isinstance(i, slice):
+            return tuple(self.clauses[self.first + k] for k in range(*i.indices(len(self))))
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError("clause index out of range")
+        return self.clauses[self.first + i % n]
+
+    @property
+    def seqs(self) -> range:
+        return range(self.first, self.last)
 
 
 @dataclass(frozen=True)

@@ -237,6 +237,26 @@ def test_a_notices_clauses_as_columns_give_the_same_records(records, i, j, step)
         Clauses([0], [], [], [], [], [], [], {})
 
 
+@given(CLAUSE_RECORDS, st.data())
+def test_a_run_of_clauses_gives_the_records_it_spans(records, data):
+    """targets read a sentence's or a paragraph's clauses as a run (`Clauses.run`): indexed,
+    sliced and iterated, it is the slice of the records, made one by one when asked for."""
+    clauses = Clauses.of_records(records)
+    first = data.draw(st.integers(0, len(records)))
+    last = data.draw(st.integers(first, len(records)))
+    run, want = clauses.run(first, last), records[first:last]
+    assert len(run) == len(want) and list(run) == want and list(run.seqs) == [c.seq for c in want]
+    i, j, step = (data.draw(st.integers(-15, 15)) for _ in range(3))
+    assert run[i:j:step or 1] == tuple(want[i:j:step or 1])
+    if -len(want) <= i < len(want):
+        assert run[i] == want[i]
+    else:
+        with pytest.raises(IndexError):
+            run[i]
+    with pytest.raises(ValueError, match="out of range"):
+        clauses.run(first, len(records) + 1)
+
+
 _OPTIONAL_TEXT = st.none() | st.text(max_size=6)
 _OPTIONAL_NUMBER = st.none() | st.floats(allow_nan=False)
 TARGET_FIELDS = st.fixed_dictionaries({

@@ -36,7 +36,7 @@ import regex
 from .. import core, regexes
 from ..errors import InputError
 from ..lexicons import Lexicons, TargetLexicon, alternation, derived
-from ..model import Clause, Clauses, Segmented, Target, replaced
+from ..model import Clause, ClauseRun, Clauses, Segmented, Target, replaced
 from .deadlines import DATE_ONE, YEAR_SPAN, ClauseTimes, Deadline, find_dates, times_found
 from .indicator_tables import table_targets
 from .numbers import ANY_NUMERAL, CN_CHARS, HAN, NUMBER_TEMPLATE, NUMERAL
@@ -102,7 +102,7 @@ class _Run(NamedTuple):  # a sentence as the seqs of its clauses: thousands a no
 class _Sentence(NamedTuple):  # a sentence whose clauses are read one by one (those with a quantity or time)
     paragraph_seq: int
     sentence_seq: int
-    clauses: tuple[Clause, ...]
+    clauses: ClauseRun
 
 
 def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
@@ -152,21 +152,22 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
         previous = run
         if not may_commit or active.isdisjoint(range(run.first, run.last)):
             continue
-        sentence = _Sentence(run.paragraph_seq, run.sentence_seq, clauses[run.first:run.last])
+        sentence = _Sentence(run.paragraph_seq, run.sentence_seq, clauses.run(run.first, run.last))
         opener_deadlines: list[tuple[int, Deadline]] = []  # (clause index, deadline) opening a clause
         phrase_deadlines: list[tuple[int, Deadline]] = []  # (clause index, deadline phrase) of every clause
         carried_periods, carried_windows = [], []  # from earlier clauses that hold no target
         sentence_targets: list[Target] = []
         # 2001年以来…累计投入65亿多元,新建校舍20万平方米: the whole sentence reports the past.
-        reported = any(c.seq in past for c in sentence.clauses)
+        reported = not past.isdisjoint(sentence.clauses.seqs)
         # …达到1000人次…的,给予…: the amounts before the condition's end say who qualifies.
         condition = conditions.get((sentence.paragraph_seq, sentence.sentence_seq))
         granted_from = condition + 1 if condition is not None else start
         # 对获得市级…基地认定的,一次性给予20万元: the recipient's level the condition names.
         recipient = _level(text[start:granted_from], tl) if condition is not None else None
-        for i, clause in enumerate(sentence.clauses):
-            if clause.seq not in active:
+        for i, seq in enumerate(sentence.clauses.seqs):
+            if seq not in active:
                 continue  # most clauses: nothing to read or carry
+            clause = clauses[seq]
             deadlines, bare, periods = times.get(clause.seq) or ClauseTimes.empty()
             quantities = counted.get(clause.seq, [])
             phrase_deadlines += [(i, d) for d in deadlines]
@@ -241,6 +242,7 @@ def _row_tasks(text: str, clauses: Clauses, first_body: int, found: list[Target]
     """A milestone read from a task table's time cell (`…市财政局|2017年6月底前出台实施意见`) is
     the deadline of the row's task: its indicator is the task cell (`探索捐赠知识产权收益…`)."""
     cell_end: dict[int, int] = {}  # paragraph seq → end of its last table cell
+    starts = clauses.start
     paragraph_of = clauses.paragraph_seq
     for seq, tags in clauses.tags.items():  # most clauses have none
         if seq >= first_body:
@@ -253,12 +255,12 @@ def _row_tasks(text: str, clauses: Clauses, first_body: int, found: list[Target]
     task_of: dict[int, str] = {}
     for paragraph, end in cell_end.items():
         row = _paragraph_clauses(clauses, paragraph, first_body)
-        if row[0].start >= end:
+        if row.first == row.last or starts[row.first] >= end:
             continue
-        task = ROW_LABEL.sub("", text[row[0].start:row[0].end]).strip()
-        for c in row[1:]:
-            if c.start >= end and task:
-                task_of[c.seq] = task
+        task = ROW_LABEL.sub("", text[starts[row.first]:clauses.end[row.first]]).strip()
+        for seq in range(row.first + 1, row.last):
+            if starts[seq] >= end and task:
+                task_of[seq] = task
     return [replaced(t, indicator=task_of[t.clause_seq]) if t.quantity_kind == "milestone" and t.clause_seq in task_of
             else t for t in found]
 
@@ -324,21 +326,22 @@ def _task_deadlines(text: str, clauses: Clauses, first_body: int, found: list[Ta
     return out
 
 
-def _paragraph_clauses(clauses: Clauses, paragraph: int, first_body: int) -> tuple[Clause, ...]:
+def _paragraph_clauses(clauses: Clauses, paragraph: int, first_body: int) -> ClauseRun:
     """The body clauses of one paragraph: a run, as paragraphs come in order."""
     paragraph_of = clauses.paragraph_seq
     first = bisect_left(paragraph_of, paragraph, first_body)
-    return clauses[first:bisect_right(paragraph_of, paragraph, first)]
+    return clauses.run(first, bisect_right(paragraph_of, paragraph, first))
 
 
-def _item_deadlines(text: str, paragraph: tuple[Clause, ...], out: list[Target], by_clause: dict[int, list[int]],
+def _item_deadlines(text: str, paragraph: ClauseRun, out: list[Target], by_clause: dict[int, list[int]],
                     label: regex.Pattern, tl: TargetLexicon) -> list[Target]:
     """`_task_deadlines` in one paragraph: each tag with a time limit closes the item of the
     clauses since the previous one."""
-    item: list[Clause] = []
-    for clause in paragraph:
-        item.append(clause)
-        for tag in clause.tags:
+    tags_of = paragraph.clauses.tags
+    item: list[int] = []  # seqs
+    for seq in paragraph.seqs:
+        item.append(seq)
+        for tag in tags_of.get(seq, ()):
             if tag.role == "time":  # a table's time column: the whole cell is the time limit
                 deadline = _tag_deadline(text, tag.start, tag.end)
             else:
@@ -346,13 +349,13 @@ def _item_deadlines(text: str, paragraph: tuple[Clause, ...], out: list[Target],
                 deadline = _tag_deadline(text, tag.start + m.end(), tag.end) if m else None
             if deadline is None:
                 continue
-            inside = [i for c in item for i in by_clause.get(c.seq, ())]
+            inside = [i for c in item for i in by_clause.get(c, ())]
             for i in inside:
                 if out[i].quantity_kind != "milestone" and out[i].deadline_source in ("document", "none"):
                     out[i] = replaced(out[i], deadline_year=deadline.year, deadline_text=deadline.text,
                                       deadline_source="clause")
             if not inside:
-                out.extend(_task_milestone(text, item, deadline, tl))
+                out.extend(_task_milestone(text, paragraph.clauses, item, deadline, tl))
             item = []
     return out
 
@@ -365,12 +368,15 @@ def _tag_deadline(text: str, start: int, end: int) -> Deadline | None:
     return None
 
 
-def _task_milestone(text: str, item: list[Clause], deadline: Deadline, tl: TargetLexicon) -> list[Target]:
+def _task_milestone(text: str, clauses: Clauses, item: list[int], deadline: Deadline,
+                    tl: TargetLexicon) -> list[Target]:
     # The item's own numbered first sentence (`1.强化财政预决算信息公开`) states a commitment.
-    clause = next((c for c in item if not tl.circumstance.match(_unnumbered(text, c))), item[0])
+    starts, ends = clauses.start, clauses.end
+    seq = next((c for c in item if not tl.circumstance.match(_unnumbered(text, starts[c], ends[c]))), item[0])
+    clause = clauses[seq]
     # An inline heading is one clause with its commas: the commitment is its first part
     # that does not open a circumstance.
-    parts = [p for p in _unnumbered(text, clause).split(",") if p.strip()] or [""]
+    parts = [p for p in _unnumbered(text, clause.start, clause.end).split(",") if p.strip()] or [""]
     commitment = next((p for p in parts if not tl.circumstance.match(p)), parts[0])
     commitment = OPENING_HEDGE.sub("", commitment).strip(" ,")
     return [_milestone(clause, commitment, deadline, "clause", "task_deadline", tl)] if commitment else []
@@ -380,8 +386,8 @@ _ITEM_NUMBER = regexes.compile(
     r"^\s*(?:[0-9]{1,2}[.、]|[一二三四五六七八九十]{1,3}、|\([一二三四五六七八九十0-9]{1,3}\))")
 
 
-def _unnumbered(text: str, clause: Clause) -> str:
-    return _ITEM_NUMBER.sub("", text[clause.start:clause.end])
+def _unnumbered(text: str, start: int, end: int) -> str:
+    return _ITEM_NUMBER.sub("", text[start:end])
 
 
 def _context(text: str, t: Target, clause: tuple[int, int] | None) -> str:
@@ -1040,10 +1046,12 @@ def _scope_finder(text: str, sentence: _Sentence, index: int, tl: TargetLexicon)
     for 每个县(区)至少…/各县(市、区)创建…, from the clause before the number or the sentence's
     first clause. Each pattern is searched once a clause, not once a target: a clause of
     20,000 numbers would otherwise search its beginning 20,000 times."""
-    clause = sentence.clauses[index]
-    found = [(name, m.end()) for name, pattern in tl.scopes if (m := pattern.search(text, clause.start, clause.end))]
-    first = sentence.clauses[0]
-    default = next((name for name, pattern in tl.scopes if index and pattern.search(text, first.start, first.end)),
+    run = sentence.clauses
+    starts, ends = run.clauses.start, run.clauses.end
+    seq = run.first + index
+    found = [(name, m.end()) for name, pattern in tl.scopes if (m := pattern.search(text, starts[seq], ends[seq]))]
+    first = run.first
+    default = next((name for name, pattern in tl.scopes if index and pattern.search(text, starts[first], ends[first])),
                    "jurisdiction")
 
     def scope(t: Target) -> str:
@@ -1086,7 +1094,7 @@ def _milestones(text, sentence: _Sentence, phrases, openers, targets: list[Targe
     starts = {d.start for _, d in all_deadlines}
     all_deadlines += [(i, d) for i, d in openers if d.start not in starts]
     target_starts = sorted(t.start for t in targets if t.quantity_kind != "milestone")
-    governed_end = sentence.clauses[-1].end
+    governed_end = sentence.clauses.clauses.end[sentence.clauses.last - 1]
     for i, d in sorted(all_deadlines, key=lambda x: x[1].start):
         k = bisect_left(target_starts, d.start)
         if k < len(target_starts) and target_starts[k] < governed_end:
