@@ -27,6 +27,7 @@ from pipeline.extract.quantities import clause_quantities, find_quantities
 from pipeline.extract.targets import (
     _after_separator,
     _comparator_of,
+    _covered,
     _exclusions_of,
     _indicator_of,
     _indicator_patterns,
@@ -386,7 +387,8 @@ def test_random_time_phrases_are_read_alike(lex, data):
 def _exclusions(text: str, clauses, quantities: dict, tl) -> dict:
     """clause seq → its excluded spans, in order (the engines list them in different orders)."""
     clauses = clauses if isinstance(clauses, Clauses) else Clauses.of_records(clauses)
-    found = _exclusions_of(text, clauses, list(range(len(clauses))), quantities, tl)
+    seqs = list(range(len(clauses)))
+    found = _exclusions_of(text, clauses, seqs, quantities, _covered(text, clauses, seqs, tl), tl)
     return {seq: sorted(spans) for seq, spans in found.items()}
 
 

@@ -131,7 +131,8 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
     counted = {candidates[i]: kept for i, qs in quantities_found(text, [starts[c] for c in candidates],
                                                                  [ends[c] for c in candidates], tl).items()
                if (kept := [q for q in qs if not spelt_out.overlaps(q.start, q.end)])}
-    exclusions = _exclusions_of(text, clauses, candidates, counted, tl)
+    covered = _covered(text, clauses, candidates, tl)
+    exclusions = _exclusions_of(text, clauses, candidates, counted, covered, tl)
     words = _word_ends(text, clauses, list(exclusions), tl)
     past, conditions = _past_and_conditions(text, clauses, read_runs, tl)
     # The clauses with a quantity, a time phrase or a coverage word: a sentence with none
@@ -181,7 +182,7 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
             found = [] if reported else [_at_level(t, recipient)
                                          for t in _clause_targets(text, clause, sentence, i, quantities, deadlines,
                                                                   periods, clause_windows, exclusions.get(clause.seq),
-                                                                  words.get(clause.seq, ()), tl)
+                                                                  words.get(clause.seq, ()), seq in covered, tl)
                                          if t.start >= granted_from]
             scope = _scope_finder(text, sentence, i, tl) if found else None
             for target in found:
@@ -484,16 +485,19 @@ def _excluded(deadlines, periods, windows, exclusions: list[tuple[int, int]]) ->
     return spans + [(w[0], w[2]) for w in windows] + exclusions
 
 
-def _exclusions_of(text: str, clauses: Clauses, seqs: list[int], quantities: dict[int, list[Quantity]],
-                   tl: TargetLexicon) -> dict[int, list[tuple[int, int]]]:
-    """clause seq → `_exclusions` of each of the clauses `seqs` with quantities or a coverage
-    word (no number of another can be a target): the compiled core reads them all in one call.
-    `quantities`: clause seq → its quantities (a clause it does not hold has none)."""
+def _covered(text: str, clauses: Clauses, seqs: list[int], tl: TargetLexicon) -> set[int]:
+    """The clauses of `seqs` with a coverage word (全覆盖, 翻番): one call for the notice."""
     coverage = derived(tl, "coverage_list", lambda: core.PatternList([core.source(tl.coverage_pattern)]))
     starts, ends = clauses.start, clauses.end
-    without = [c for c in seqs if not quantities.get(c)]
-    covered = {without[i] for i in coverage.which_in_each(text, [starts[c] for c in without],
-                                                          [ends[c] for c in without])}
+    return {seqs[i] for i in coverage.which_in_each(text, [starts[c] for c in seqs], [ends[c] for c in seqs])}
+
+
+def _exclusions_of(text: str, clauses: Clauses, seqs: list[int], quantities: dict[int, list[Quantity]],
+                   covered: set[int], tl: TargetLexicon) -> dict[int, list[tuple[int, int]]]:
+    """clause seq → `_exclusions` of each of the clauses `seqs` with quantities or a coverage
+    word (`covered`; no number of another can be a target): the compiled core reads them all
+    in one call. `quantities`: clause seq → its quantities (a clause it does not hold has none)."""
+    starts, ends = clauses.start, clauses.end
     seqs = [c for c in seqs if quantities.get(c) or c in covered]
     if not core.enabled():
         return {c.seq: _exclusions(text, c, quantities.get(c.seq, []), tl) for c in map(clauses.__getitem__, seqs)}
@@ -596,7 +600,7 @@ def _service_limit(text: str, clause: Clause, window: regex.Match, tl: TargetLex
 # --- one clause ----------------------------------------------------------------------
 
 def _clause_targets(text, clause, sentence, index, quantities, deadlines, periods, windows, exclusions, words,
-                    tl: TargetLexicon) -> list[Target]:
+                    coverage_word: bool, tl: TargetLexicon) -> list[Target]:
     if exclusions is None:
         return []  # most clauses: no quantity or coverage word, nothing to exclude, no noun phrase to find
     excluded = _Spans(_excluded(deadlines, periods, windows, exclusions))
@@ -651,8 +655,9 @@ def _clause_targets(text, clause, sentence, index, quantities, deadlines, period
         previous_level = level
         previous_comparator = comparator if bound_before else None
     out = _shared_head(text, _respectively(text, clause, out, tl))
-    out.extend(_coverage_targets(text, clause, _Spans([(t.start, t.end) for t in out] + excluded.spans),
-                                 boundaries, tl))
+    if coverage_word:  # a few clauses in a hundred
+        out.extend(_coverage_targets(text, clause, _Spans([(t.start, t.end) for t in out] + excluded.spans),
+                                     boundaries, tl))
     return out
 
 
