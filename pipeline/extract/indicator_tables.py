@@ -101,7 +101,7 @@ def _tables(text: str, paragraphs: list[Paragraph], lex: Lexicons) -> Iterator[t
                     rows.append(row[1:])
                 i += 1
             yield header, rows
-        elif text[p.start:p.end].strip() == "序号":  # one cell a line
+        elif text.find("序号", p.start, p.end) >= 0 and text[p.start:p.end].strip() == "序号":  # one cell a line
             j = i + 1
             while j < len(paragraphs) and j - i <= MAX_HEADER and _is_cell(text, paragraphs[j]) and \
                     text[paragraphs[j].start:paragraphs[j].end].strip() != "1":
