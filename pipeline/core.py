@@ -136,6 +136,17 @@ class Phrases:
         """(comparator, where its word starts) written before the amount at q_start."""
         return self._phrases.comparator(_held(text), clause_start, previous_end, q_start)
 
+    def clause_targets(self, text: str, clause: tuple[int, int], previous: tuple[int, int] | None,
+                       following: tuple[int, int] | None, quantities: list, deadlines: list, periods: list,
+                       windows: list[tuple[int, int, int, str]], exclusions: list[tuple[int, int]],
+                       words: Sequence[int], coverage_word: bool) -> tuple[list, ...]:
+        """The targets of the clause text[clause[0]:clause[1]] as columns: quantity number
+        (-1: a coverage word), kind, comparator, indicator, rule, level, level text, per,
+        start, end, value. Its `Quantity`, `Deadline` and `Period` records, windows,
+        exclusions and word ends as extract/targets.py holds them."""
+        return self._phrases.clause_targets(_held(text), *clause, previous, following, quantities, deadlines, periods,
+                                            windows, exclusions, words, coverage_word)
+
 
 def Assembler(near_wide: str, noise: str):  # noqa: N802 - the core's class
     """A notice's body put together from its kept lines, in the core (see clean.py)."""

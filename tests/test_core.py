@@ -26,6 +26,7 @@ from pipeline.extract.numbers import NumberError, parse_number
 from pipeline.extract.quantities import clause_quantities, find_quantities
 from pipeline.extract.targets import (
     _after_separator,
+    _clause_targets_of,
     _comparator_of,
     _covered,
     _exclusions_of,
@@ -33,8 +34,11 @@ from pipeline.extract.targets import (
     _indicator_patterns,
     _may_commit,
     _past_and_conditions,
+    _Sentence,
     _sentences,
+    _windows,
     _word_ends,
+    extract_targets,
 )
 from pipeline.extract.units import _subjects
 from pipeline.model import Clause, Clauses, Decoded, Source
@@ -532,6 +536,80 @@ def phrase_pieces(lex, pieces):
 @given(data=st.data())
 def test_random_text_around_quantities_measures_the_same(lex, phrase_pieces, data):
     _indicators(*_random_clauses(data, phrase_pieces, 18, 2), lex.targets)
+
+
+@pytest.fixture(scope="session")
+def target_pieces(lex, phrase_pieces):
+    """What a clause's targets are made of besides the text around a quantity: level words
+    (alone, listed, shared, paying), 分别, amounts of every kind in lists, coverage and
+    multiple words, a base before 的, a self-naming unit and the clause's punctuation."""
+    tl = lex.targets
+    return phrase_pieces[::2] + sorted(tl.levels)[::2] + sorted(tl.coverage_pattern.pattern.split("|"))[:12] + [
+        "省、", "市级、县级", "国家级和省级", "市级财政", "市级工业发展资金", "分别", "分别达到", "要", "至少", "建设",
+        "给予", "10家", "40家", "200万元", "100万元", "50%", "100%", "100%覆盖", "5年内", "3个工作日内", "2倍", "1次",
+        "11%", "72学时", "50元/天", "以上", "、", "和", "及", "的", ",", ";", "。", "企业", "翻一番", "实现翻倍"]
+
+
+@needs_core
+@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_random_clauses_give_the_same_targets(lex, target_pieces, data):
+    """A clause's targets (`_clause_targets`: which amounts, their noun phrases, comparators,
+    levels, lists, shared heads and coverage words) from random sentences, both engines."""
+    sentences = ["".join(data.draw(st.lists(st.sampled_from(target_pieces), min_size=1, max_size=14)))
+                 for _ in range(data.draw(st.integers(1, 3)))]
+    with core.using("python"):
+        try:
+            doc = process_text("一、发展目标\n" + "。".join(sentences) + "。", lex)
+        except InputError:
+            return  # a text the reading stages refuse: nothing to compare
+    fast, slow = _both(lambda: extract_targets(doc, lex))
+    assert fast == slow
+
+
+def _clause_targets(text: str, clauses: list, tl) -> list:
+    """The targets of every clause that holds a quantity or a coverage word, its inputs read
+    as `extract_targets` reads them (the clauses one sentence), both engines alike."""
+    clauses = Clauses.of_records(clauses)
+    seqs = list(range(len(clauses)))
+    with core.using("python"):
+        found = dict(enumerate(clause_quantities(text, list(zip(clauses.start, clauses.end, strict=True)), tl)))
+        covered = _covered(text, clauses, seqs, tl)
+        exclusions = _exclusions_of(text, clauses, seqs, found, covered, tl)
+        words = _word_ends(text, clauses, list(exclusions), tl)
+    sentence = _Sentence(0, 0, clauses.run(0, len(clauses)))
+    out = []
+    for seq in exclusions:
+        clause, quantities = clauses[seq], found[seq]
+        with core.using("python"):
+            windows = _windows(text, clause, quantities, tl)
+        ask = (text, clause, sentence, seq, quantities, [], [], windows, exclusions[seq], words[seq], seq in covered,
+               tl)
+        fast, slow = _both(lambda: _clause_targets_of(*ask))  # noqa: B023 - called at once
+        assert fast == slow, text[clause.start:clause.end]
+        out += fast
+    return out
+
+
+@needs_core
+@pytest.mark.parametrize(("text", "cut", "indicator"), [
+    ("按照3至6年一周期,对校长开展任期结束综合评估", 9, "任期结束综合评估"),  # after the next clause's last verb
+    ("按照3至6年一周期,对校长开展评", 9, "对校长开展评"),  # one character after it: the whole clause
+    ("课时占总课时的 11%开设美育课程", None, "美育课程"),  # a base before 的, a space between
+])
+def test_what_another_clause_or_the_verb_after_names_is_read_alike(lex, text, cut, indicator):
+    spans = [(0, cut), (cut, len(text))] if cut else [(0, len(text))]
+    clauses = [Clause(i, 0, 0, a, b, False, "", 0) for i, (a, b) in enumerate(spans)]
+    assert [t.indicator for t in _clause_targets(text, clauses, lex.targets)] == [indicator]
+
+
+@needs_core
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_random_clauses_read_as_they_come_give_the_same_targets(lex, target_pieces, data):
+    """The same as random sentences, on the text as written (spaces, brackets and all), its
+    clauses cut anywhere: what a clause before or after names, a base before 的 and spaces."""
+    _clause_targets(*_random_clauses(data, [*target_pieces, " ", "  "], 16, 3), lex.targets)
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,8 @@
 //! What a target measures and how it bounds it: the noun phrase around its quantity, the
 //! rules of pipeline/extract/targets.py's `_indicator` (with `_np_after`, `_np_before`,
 //! `_trim`, `_next_trim`, `_strip_final_verb` and `_after_last_de`), and the comparator word
-//! written a few characters before it (`_comparator`), for one quantity a call. The
+//! written a few characters before it (`_comparator`); clause.rs puts them together into
+//! the targets of a clause (`_clause_targets`), one call a clause. The
 //! patterns and words come from Python (targets.py, targets.yaml, comparators.tsv); this
 //! file holds the rules, not the patterns.
 //!
@@ -15,6 +16,7 @@ use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, Anchored, Input, MatchKind, StartKind};
 use pyo3::exceptions::PyValueError;
+use pyo3::intern;
 use pyo3::prelude::*;
 
 use crate::chars::is_han;
@@ -32,7 +34,25 @@ const VERB_ONLY: usize = 7; // a phrase that is only a verb, to its end (`fullma
 const BRACKETED: usize = 8; // a phrase that is only a bracket, to its end (`fullmatch`)
 const VERB_BEFORE: usize = 9; // a verb that ends where the search ends
 const PER_PERIOD: usize = 10; // 每2年: a number between a comparator and its amount that does not part them
-const PATTERNS: usize = 11;
+                              // The patterns of a clause's targets (clause.rs):
+const NUMERAL: usize = 11; // an amount written from its numeral (not from a comparator word before it)
+const LEVEL: usize = 12; // the lexicon's level words (市级)
+const SUBJECT_ADVERBS: usize = 13; // 要, 至少 … between a level word and its verb
+const GRANT_VERB: usize = 14; // 给予, 奖励 …: the level of who pays
+const PAYER: usize = 15; // 财政, …资金 after a level word: who pays
+const SHARED_LEVEL: usize = 16; // 省、 before 市级 (group w)
+const LEVEL_LIST: usize = 17; // between levels listed side by side, to its end
+const LIST_JOIN: usize = 18; // between two amounts of one list, to its end
+const AMOUNT_JOIN: usize = 19; // between amounts side by side, to its end
+const WITHIN_AFTER: usize = 20; // 内 after a duration
+const ITEM_SEPARATOR: usize = 21; // 、 和 … after an amount
+const COVERAGE_TAIL: usize = 22; // 覆盖 after 100%
+const COVERAGE: usize = 23; // the lexicon's coverage and multiple words
+const AT_LEAST_BEFORE: usize = 24; // 至少 before a multiple word
+const PATTERNS: usize = 25;
+
+mod clause;
+use clause::Amount;
 
 /// Characters stripped from a phrase's ends (`PHRASE_EDGES`).
 const EDGES: [char; 5] = [' ', ',', '、', ':', ';'];
@@ -64,7 +84,30 @@ pub struct Phrases {
     max_backoff: usize,                 // boundaries tried before the segment's start
     verb_reach: usize,                  // characters before an amount where a verb is looked for
     comparators: Comparators,
+    target_kinds: Vec<String>,       // the kinds of quantity that are targets
+    self_naming: Vec<String>,        // 学时: units that name what they count
+    levels: HashMap<String, String>, // level word → level
+    level_words: AhoCorasick,        // the same words: most indicators hold none
+    multiples: HashMap<String, f64>, // 翻一番 → 2
+    slash_group: usize,              // SLASH_PER's group p (the period)
+    shared_group: usize,             // SHARED_LEVEL's group w
 }
+
+/// A clause's targets as columns: quantity number (-1: a coverage word), kind, comparator,
+/// indicator, rule, level, level text, per, start, end, value (a coverage word's).
+type TargetColumns = (
+    Vec<i64>,
+    Vec<String>,
+    Vec<String>,
+    Vec<Option<String>>,
+    Vec<&'static str>,
+    Vec<Option<String>>,
+    Vec<Option<String>>,
+    Vec<Option<String>>,
+    Vec<usize>,
+    Vec<usize>,
+    Vec<f64>,
+);
 
 /// The comparator words written before an amount (comparators.tsv, position `before`).
 struct Comparators {
@@ -82,7 +125,9 @@ impl Phrases {
     /// are tried, the words kept whole, the grant nouns, and the four lengths; then the
     /// comparator words written before an amount with their comparators, the comparators
     /// that do not bound an amount, how far before it a word may stand, and how far before
-    /// that a word holding it may start.
+    /// that a word holding it may start; then the kinds of quantity that are targets, the
+    /// units that name what they count, the level words with their levels and the multiple
+    /// words with their values.
     #[new]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -98,6 +143,10 @@ impl Phrases {
         not_bounds: Vec<String>,
         gap: usize,
         longest: usize,
+        target_kinds: Vec<String>,
+        self_naming: Vec<String>,
+        levels: Vec<(String, String)>,
+        multiples: Vec<(String, f64)>,
     ) -> PyResult<Phrases> {
         if patterns.len() != PATTERNS {
             return Err(PyValueError::new_err(format!("{PATTERNS} patterns expected")));
@@ -123,8 +172,18 @@ impl Phrases {
         // As Python's dict: a word written twice keeps its last number (targets.yaml's trim
         // words are made unique when loaded).
         let trim_index = trim_words.iter().enumerate().map(|(k, w)| (w.clone(), k)).collect();
+        let patterns = Patterns::new(patterns)?;
+        let level_words =
+            AhoCorasick::new(levels.iter().map(|(word, _)| word)).map_err(|e| PyValueError::new_err(e.to_string()))?;
         Ok(Phrases {
-            patterns: Patterns::new(patterns)?,
+            slash_group: patterns.group(SLASH_PER, "p")?,
+            shared_group: patterns.group(SHARED_LEVEL, "w")?,
+            patterns,
+            target_kinds,
+            self_naming,
+            levels: levels.into_iter().collect(),
+            level_words,
+            multiples: multiples.into_iter().collect(),
             trim_words,
             trim_lengths,
             trim_index,
@@ -157,38 +216,87 @@ impl Phrases {
         gap_start: Option<usize>,
         boundaries: Vec<usize>,
     ) -> PyResult<(Option<String>, &'static str)> {
-        let phrase = |span: Span| Some(text.slice(span.0, span.1).to_owned());
-        let rate = self.patterns.match_span(SLASH_PER, text, q_end, TO_THE_END)?;
-        let after_start = rate.map_or(q_end, |(_, end)| end as usize);
-        if let Some(after) = self.np_after(text, after_start, clause_end)? {
-            return Ok((phrase(after), "np_after"));
+        let (span, rule) =
+            self.indicator_of(text, (clause_start, clause_end), (q_start, q_end), seg_start, gap_start, &boundaries)?;
+        Ok((span.map(|(a, b)| text.slice(a, b).to_owned()), rule))
+    }
+
+    /// The targets of the clause text[clause_start:clause_end] (`_clause_targets`), as columns
+    /// (`TargetColumns`). Its records as extract/targets.py holds them: `quantities` (start,
+    /// end, value, comparator, percent, and unit with its unit and kind), `deadlines` and
+    /// `periods` (start, end), `windows` ((start, end, end of the duration, text)), its
+    /// exclusions and the ends of its `words`; `previous`, `next`: the clauses around it in
+    /// its sentence; `coverage_word`: whether it holds one.
+    #[pyo3(signature = (text, clause_start, clause_end, previous, next, quantities, deadlines, periods, windows,
+                        exclusions, words, coverage_word))]
+    #[allow(clippy::too_many_arguments)]
+    fn clause_targets(
+        &self,
+        text: &Text,
+        clause_start: usize,
+        clause_end: usize,
+        previous: Option<Span>,
+        next: Option<Span>,
+        quantities: Vec<Bound<'_, PyAny>>,
+        deadlines: Vec<Bound<'_, PyAny>>,
+        periods: Vec<Bound<'_, PyAny>>,
+        windows: Vec<(usize, usize, usize, Bound<'_, PyAny>)>,
+        exclusions: Vec<Span>,
+        words: Vec<usize>,
+        coverage_word: bool,
+    ) -> PyResult<TargetColumns> {
+        // Where numbers are no commitments (`_excluded`), and where noun phrases may start
+        // besides after the target amounts (`_boundaries`).
+        let deadlines = deadlines.iter().map(span_of).collect::<PyResult<Vec<Span>>>()?;
+        let mut excluded = deadlines.clone();
+        for p in &periods {
+            excluded.push(span_of(p)?);
         }
-        let end = gap_start.unwrap_or(q_start);
-        // 可申请最高15万元的|创业担保贷款: what the amount is of, after 的; it wins over a verb
-        // before the amount, and stands in when nothing before names it.
-        let of = if text.slice(after_start, after_start + 1) == "的" {
-            self.np_after(text, after_start + 1, clause_end)?
-        } else {
-            None
-        };
-        if let Some(of) = of {
-            let lo = seg_start.max(clause_start).max(end.saturating_sub(self.verb_reach));
-            if self.patterns.first_span(VERB_BEFORE, text, lo, end)?.is_some() {
-                return Ok((phrase(of), "np_after"));
-            }
+        excluded.extend(windows.iter().map(|&(a, _, b, _)| (a, b)));
+        excluded.extend(exclusions);
+        let mut bounds = vec![clause_start];
+        bounds.extend(words);
+        bounds.extend(deadlines.iter().map(|&(_, end)| end));
+        bounds.extend(windows.iter().map(|&(_, end, _, _)| end));
+        let owned = quantities.iter().map(read_quantity).collect::<PyResult<Vec<_>>>()?;
+        let amounts: Vec<Amount> = owned
+            .iter()
+            .map(|(start, end, value, comparator, kind, unit, money)| Amount {
+                start: *start,
+                end: *end,
+                kind: kind.as_deref().unwrap_or(""),
+                comparator,
+                value: *value,
+                unit: unit.as_deref(),
+                money: *money,
+            })
+            .collect();
+        let found = self.clause_targets_of(
+            text,
+            (clause_start, clause_end),
+            previous,
+            next,
+            &amounts,
+            excluded,
+            bounds,
+            coverage_word,
+        )?;
+        let mut out: TargetColumns = Default::default();
+        for t in found {
+            out.0.push(t.quantity.map_or(-1, |i| i as i64));
+            out.1.push(t.kind);
+            out.2.push(t.comparator);
+            out.3.push(t.indicator);
+            out.4.push(t.rule);
+            let (words, level) = t.level.map_or((None, None), |(w, l)| (Some(w), Some(l)));
+            out.5.push(level);
+            out.6.push(words);
+            out.7.push(t.per);
+            out.8.push(t.start);
+            out.9.push(t.end);
+            out.10.push(t.value);
         }
-        let mut np = self.np_before(text, seg_start.max(clause_start), end, &boundaries)?;
-        if let (None, Some(gap)) = (np, gap_start) {
-            // 按不超过|项目新增设备、软件投资额|5%的比例: what the bound is of
-            if let Some(word_end) = self.comparator_at(text, gap, TO_THE_END) {
-                np = self.np_before(text, word_end, q_start, &boundaries)?;
-            }
-        }
-        Ok(match (np, of) {
-            (Some(np), _) => (phrase(np), "np_before"),
-            (None, Some(of)) => (phrase(of), "np_after"),
-            (None, None) => (None, "no_np"),
-        })
+        Ok(out)
     }
 
     /// (comparator, where its word starts) of an amount starting at `q_start` that has no
@@ -204,6 +312,63 @@ impl Phrases {
         previous_end: Option<usize>,
         q_start: usize,
     ) -> PyResult<(String, Option<usize>)> {
+        let (code, start) = self.comparator_before(text, clause_start, previous_end, q_start)?;
+        Ok((code.to_owned(), start))
+    }
+}
+
+impl Phrases {
+    /// `indicator`'s rules: the noun phrase's span, and its rule.
+    fn indicator_of(
+        &self,
+        text: &Text,
+        (clause_start, clause_end): Span,
+        (q_start, q_end): Span,
+        seg_start: usize,
+        gap_start: Option<usize>,
+        boundaries: &[usize],
+    ) -> PyResult<(Option<Span>, &'static str)> {
+        let rate = self.patterns.match_span(SLASH_PER, text, q_end, TO_THE_END)?;
+        let after_start = rate.map_or(q_end, |(_, end)| end as usize);
+        if let Some(after) = self.np_after(text, after_start, clause_end)? {
+            return Ok((Some(after), "np_after"));
+        }
+        let end = gap_start.unwrap_or(q_start);
+        // 可申请最高15万元的|创业担保贷款: what the amount is of, after 的; it wins over a verb
+        // before the amount, and stands in when nothing before names it.
+        let of = if text.slice(after_start, after_start + 1) == "的" {
+            self.np_after(text, after_start + 1, clause_end)?
+        } else {
+            None
+        };
+        if let Some(of) = of {
+            let lo = seg_start.max(clause_start).max(end.saturating_sub(self.verb_reach));
+            if self.patterns.first_span(VERB_BEFORE, text, lo, end)?.is_some() {
+                return Ok((Some(of), "np_after"));
+            }
+        }
+        let mut np = self.np_before(text, seg_start.max(clause_start), end, boundaries)?;
+        if let (None, Some(gap)) = (np, gap_start) {
+            // 按不超过|项目新增设备、软件投资额|5%的比例: what the bound is of
+            if let Some(word_end) = self.comparator_at(text, gap, TO_THE_END) {
+                np = self.np_before(text, word_end, q_start, boundaries)?;
+            }
+        }
+        Ok(match (np, of) {
+            (Some(np), _) => (Some(np), "np_before"),
+            (None, Some(of)) => (Some(of), "np_after"),
+            (None, None) => (None, "no_np"),
+        })
+    }
+
+    /// `comparator`'s rules: the comparator's code, and where its word starts.
+    fn comparator_before(
+        &self,
+        text: &Text,
+        clause_start: usize,
+        previous_end: Option<usize>,
+        q_start: usize,
+    ) -> PyResult<(&str, Option<usize>)> {
         let c = &self.comparators;
         // From a few characters before the reach, so that 超过 is seen as part of a 不超过
         // that starts just outside it. An amount that ended at 0 leaves the clause's start.
@@ -222,18 +387,16 @@ impl Phrases {
                 // one word a place
             })
             .max_by_key(|&&(a, _, _)| a);
-        let Some(&(start, end, w)) = best else { return Ok(("eq".to_owned(), None)) };
+        let Some(&(start, end, w)) = best else { return Ok(("eq", None)) };
         let mut periods = Vec::new();
         self.patterns.each_span(PER_PERIOD, text, end, q_start, |a, b| periods.push((text.char(a), text.char(b))))?;
         let parted = text.slice(end, q_start).chars().enumerate().any(|(i, ch)| {
             let at = (end + i) as i64;
             ch.is_ascii_digit() && !periods.iter().any(|&(a, b)| a <= at && at < b)
         });
-        Ok(if parted { ("eq".to_owned(), None) } else { (c.codes[w].clone(), Some(start)) })
+        Ok(if parted { ("eq", None) } else { (c.codes[w].as_str(), Some(start)) })
     }
-}
 
-impl Phrases {
     /// The comparator word (its number) starting at `at` in text[:end], the longest there:
     /// the words are a literal alternation, longest first, and this is its match at `at`.
     fn comparator_word(&self, text: &Text, at: usize, end: usize) -> Option<usize> {
@@ -423,6 +586,40 @@ impl Phrases {
     fn keeps_end(&self, piece: &str) -> bool {
         self.trim_keep.iter().any(|w| piece.ends_with(w.as_str()))
     }
+}
+
+/// A `Quantity` record's fields the rules read: start, end, value, comparator, kind (`kind`:
+/// percentage when written 百分之, else its unit's), unit name, and whether its unit is of money.
+type QuantityFields = (usize, usize, f64, String, Option<String>, Option<String>, bool);
+
+/// A time phrase's (start, end).
+fn span_of(record: &Bound<'_, PyAny>) -> PyResult<Span> {
+    let py = record.py();
+    Ok((record.getattr(intern!(py, "start"))?.extract()?, record.getattr(intern!(py, "end"))?.extract()?))
+}
+
+fn read_quantity(q: &Bound<'_, PyAny>) -> PyResult<QuantityFields> {
+    let py = q.py();
+    let unit = q.getattr(intern!(py, "unit"))?;
+    let (name, unit_kind) = if unit.is_none() {
+        (None, None)
+    } else {
+        (
+            Some(unit.getattr(intern!(py, "unit"))?.extract()?),
+            Some(unit.getattr(intern!(py, "kind"))?.extract::<String>()?),
+        )
+    };
+    let percent: bool = q.getattr(intern!(py, "percent"))?.extract()?;
+    let money = unit_kind.as_deref() == Some("money");
+    Ok((
+        q.getattr(intern!(py, "start"))?.extract()?,
+        q.getattr(intern!(py, "end"))?.extract()?,
+        q.getattr(intern!(py, "value"))?.extract()?,
+        q.getattr(intern!(py, "comparator"))?.extract()?,
+        if percent { Some("percentage".to_owned()) } else { unit_kind },
+        name,
+        money,
+    ))
 }
 
 /// text[a:b] without the edge characters at its ends (`phrase.strip(PHRASE_EDGES)`).

@@ -19,8 +19,10 @@ Indicator rules, in order (each a `rule` name on the row):
   once carries on to the items that name none.
 
 With the compiled core, a notice's quantities, time phrases, exclusions and boundary words
-are read in one call each, and a quantity's noun phrase (`_indicator`) in one call
-(core/src/phrases.rs); the Python functions are the reference the core is tested against.
+are read in one call each, and a clause's targets (`_clause_targets`: which amounts, what
+each measures, how it bounds it, its level, and the coverage words) in one call
+(core/src/phrases.rs, phrases/clause.rs); the Python functions are the reference the core
+is tested against.
 """
 
 from __future__ import annotations
@@ -180,7 +182,7 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
                 opener_deadlines.append((i, opener))
             clause_windows = _windows(text, clause, quantities, tl)
             found = [] if reported else [_at_level(t, recipient)
-                                         for t in _clause_targets(text, clause, sentence, i, quantities, deadlines,
+                                         for t in _clause_targets_of(text, clause, sentence, i, quantities, deadlines,
                                                                   periods, clause_windows, exclusions.get(clause.seq),
                                                                   words.get(clause.seq, ()), seq in covered, tl)
                                          if t.start >= granted_from]
@@ -661,6 +663,38 @@ def _clause_targets(text, clause, sentence, index, quantities, deadlines, period
     return out
 
 
+def _clause_targets_of(text, clause, sentence, index, quantities, deadlines, periods, windows, exclusions, words,
+                       coverage_word: bool, tl: TargetLexicon) -> list[Target]:
+    """`_clause_targets`, in the compiled core when it is on (core/src/phrases/clause.rs):
+    one call a clause, and a record for each target it returns."""
+    if not core.enabled():
+        return _clause_targets(text, clause, sentence, index, quantities, deadlines, periods, windows, exclusions,
+                               words, coverage_word, tl)
+    if exclusions is None:
+        return []
+    run, seq = sentence.clauses, clause.seq
+    starts, ends = run.clauses.start, run.clauses.end
+    found = _core_phrases(tl).clause_targets(
+        text, (clause.start, clause.end), (starts[seq - 1], ends[seq - 1]) if seq > run.first else None,
+        (starts[seq + 1], ends[seq + 1]) if seq + 1 < run.last else None, quantities, deadlines, periods, windows,
+        exclusions, words, coverage_word)
+    out = []
+    for i, kind, comparator, indicator, rule, level, level_text, per, start, end, amount in zip(*found, strict=True):
+        if i < 0:  # a coverage word: 100% of what it covers, or a multiple
+            value, value_max, unit = amount, None, "%" if kind == "coverage" else "倍"
+        else:
+            q = quantities[i]
+            value, value_max, unit = (100.0, None, "%") if kind == "coverage" else q.base()
+            rule = f"{q.rule}+{rule}"
+        out.append(Target.of(
+            clause_seq=seq, indicator=indicator, indicator_id=None, quantity_kind=kind, value=value,
+            value_max=value_max, comparator=comparator, unit=unit, per=per, within=None, level=level,
+            level_text=level_text, deadline_year=None, deadline_text=None, deadline_source="none",
+            mention=text[start:end], start=start, end=end, rule=rule,
+        ))
+    return out
+
+
 def _shared_head(text: str, out: list[Target]) -> list[Target]:
     """分别给予200万元、100万元资金奖补: amounts listed right before one noun phrase all count it."""
     for i in range(len(out) - 2, -1, -1):
@@ -783,12 +817,16 @@ def _core_phrases(tl: TargetLexicon) -> core.Phrases:
     def whole(pattern: regex.Pattern) -> str:  # for fullmatch: to the end of the phrase
         return f"(?:{core.source(pattern)})\\z"
 
-    return derived(tl, "core_phrases", lambda: core.Phrases(
+    return derived(tl, "core_phrases", lambda: core.Phrases(  # the order of core/src/phrases.rs's constants
         [*map(core.source, (SLASH_PER, LEAD_NAME, WINDOW_LEAD, tl.verb_pattern, WINDOW_TASK_END, NOT_NP_START,
                             tl.np_stop_pattern)),
-         whole(_verb_only(tl)), whole(BRACKETED), core.source(_verb_before(tl)), core.source(PER_PERIOD)],
+         whole(_verb_only(tl)), whole(BRACKETED), core.source(_verb_before(tl)), core.source(PER_PERIOD),
+         *map(core.source, (NUMERAL, tl.level_pattern, SUBJECT_ADVERBS, GRANT_VERB, PAYER, SHARED_LEVEL)),
+         *map(whole, (LEVEL_LIST, LIST_JOIN, AMOUNT_JOIN)),
+         *map(core.source, (WITHIN_AFTER, ITEM_SEPARATOR, COVERAGE_TAIL, tl.coverage_pattern, AT_LEAST_BEFORE))],
         list(tl.trim_words), list(tl.trim_keep), list(GRANT_NOUNS), MAX_NP, MIN_AFTER_DE, MAX_BACKOFF,
-        VERB_REACH, list(tl.comparators["before"].items()), list(NOT_BOUNDS), GAP_COMPARATOR, COMPARATOR_WORD))
+        VERB_REACH, list(tl.comparators["before"].items()), list(NOT_BOUNDS), GAP_COMPARATOR, COMPARATOR_WORD,
+        sorted(TARGET_KINDS), sorted(tl.self_naming_units), list(tl.levels.items()), list(tl.multiples.items())))
 
 
 def _indicator(text, clause, q: Quantity, seg_start, gap_start, boundaries, tl) -> tuple[str | None, str]:
