@@ -27,10 +27,11 @@ from pipeline.extract.quantities import clause_quantities, find_quantities
 from pipeline.extract.targets import (
     _after_separator,
     _clause_targets_of,
-    _comparator_of,
+    _comparator,
+    _core_phrases,
     _covered,
     _exclusions_of,
-    _indicator_of,
+    _indicator,
     _indicator_patterns,
     _may_commit,
     _past_and_conditions,
@@ -470,8 +471,9 @@ def _indicators(text: str, clauses, tl) -> list:
         for i, (q, (_, gap_start)) in enumerate(zip(quantities, _comparators(text, clause, quantities, tl),
                                                     strict=True)):
             seg_start = _after_separator(text, quantities[i - 1].end) if i else clause.start
-            ask = (text, clause, q, seg_start, gap_start, boundaries, tl)
-            fast, slow = _both(lambda: _indicator_of(*ask))  # noqa: B023 - called at once
+            fast = _core_phrases(tl).indicator(text, (clause.start, clause.end), (q.start, q.end), seg_start,
+                                               gap_start, boundaries)
+            slow = _indicator(text, clause, q, seg_start, gap_start, boundaries, tl)
             assert fast == slow, (text[clause.start:clause.end], q.start)
             out.append(fast)
     return out
@@ -482,8 +484,10 @@ def _comparators(text: str, clause, quantities: list, tl) -> list:
     before it ended, both engines alike."""
     out = []
     for i, q in enumerate(quantities):
-        ask = (text, clause, q, quantities[i - 1].end if i else None, tl)
-        fast, slow = _both(lambda: _comparator_of(*ask))  # noqa: B023 - called at once
+        previous_end = quantities[i - 1].end if i else None
+        slow = _comparator(text, clause, q, previous_end, tl)
+        # The core reads the word before an amount that has no comparator of its own.
+        fast = _core_phrases(tl).comparator(text, clause.start, previous_end, q.start) if q.comparator == "eq" else slow
         assert fast == slow, (text[clause.start:clause.end], q.start)
         out.append(fast)
     return out

@@ -615,11 +615,11 @@ def _clause_targets(text, clause, sentence, index, quantities, deadlines, period
     boundaries = _boundaries(clause, quantities, deadlines, windows, words)
     for q in quantities:
         kind = "coverage" if _is_coverage(text, q, clause, tl) else q.kind
-        comparator, gap_start = _comparator_of(text, clause, q, previous_end, tl)
+        comparator, gap_start = _comparator(text, clause, q, previous_end, tl)
         if kind == "duration" and comparator == "eq" and WITHIN_AFTER.match(text, q.end):
             comparator = "le"  # 5个工作日内(完成): at most
         seg_start = clause.start if previous_end is None else _after_separator(text, previous_end)
-        indicator, rule = _indicator_of(text, clause, q, seg_start, gap_start, boundaries, tl)
+        indicator, rule = _indicator(text, clause, q, seg_start, gap_start, boundaries, tl)
         if indicator is None:
             indicator = _next_clause_np(text, sentence, index, tl)
             rule = "np_next_clause" if indicator else rule
@@ -793,21 +793,6 @@ def _word_ends(text: str, clauses: Clauses, seqs: list[int], tl: TargetLexicon) 
     starts, ends = clauses.start, clauses.end
     found = words.spans_in_each(text, [starts[c] for c in seqs], [ends[c] for c in seqs])
     return {c: [end for _, end in spans] for c, spans in zip(seqs, found, strict=True)}
-
-
-def _comparator_of(text, clause, q: Quantity, previous_end, tl: TargetLexicon) -> tuple[str, int | None]:
-    """`_comparator`, in the compiled core when it is on (core/src/phrases.rs)."""
-    if not core.enabled() or q.comparator != "eq":
-        return _comparator(text, clause, q, previous_end, tl)
-    return _core_phrases(tl).comparator(text, clause.start, previous_end, q.start)
-
-
-def _indicator_of(text, clause, q: Quantity, seg_start, gap_start, boundaries, tl) -> tuple[str | None, str]:
-    """`_indicator`, in the compiled core when it is on (core/src/phrases.rs)."""
-    if not core.enabled():
-        return _indicator(text, clause, q, seg_start, gap_start, boundaries, tl)
-    return _core_phrases(tl).indicator(text, (clause.start, clause.end), (q.start, q.end), seg_start, gap_start,
-                                       boundaries)
 
 
 def _core_phrases(tl: TargetLexicon) -> core.Phrases:
