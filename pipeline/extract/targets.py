@@ -129,7 +129,7 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
     times_at = times_found(text, [starts[c] for c in timed], [ends[c] for c in timed], tl)
     times = {timed[i]: found for i, found in times_at.items()}
     paragraph_deadlines = _paragraph_deadlines(text, clauses, firsts, times)
-    spelt_out = _Spans([m.span() for m in tl.explained_pattern.finditer(text)])  # “11333”…,即:1个…
+    spelt_out = _Spans(_explained(text, tl))  # “11333”…,即:1个…
     counted = {candidates[i]: kept for i, qs in quantities_found(text, [starts[c] for c in candidates],
                                                                  [ends[c] for c in candidates], tl).items()
                if (kept := [q for q in qs if not spelt_out.overlaps(q.start, q.end)])}
@@ -450,6 +450,13 @@ def _past_and_conditions(text: str, clauses: Clauses, sentences: list[_Run],
     found = condition.firsts_in_each(text, [starts[s.first] for s in sentences], [ends[s.last - 1] for s in sentences])
     return reported, {(s.paragraph_seq, s.sentence_seq): f[0] for s, f in zip(sentences, found, strict=True)
                       if f is not None}
+
+
+def _explained(text: str, tl: TargetLexicon) -> list[tuple[int, int]]:
+    """Where a name made of numbers is spelt out after it (“11333”…,即:1个…): one scan of
+    the notice, in the core when it is on."""
+    explained = derived(tl, "explained_list", lambda: core.PatternList([core.source(tl.explained_pattern)]))
+    return explained.spans(text, 0, len(text))
 
 
 def _paragraph_firsts(clauses: Clauses, first_body: int) -> dict[int, int]:
