@@ -50,10 +50,12 @@ from .tables import (
     TableWriters,
     columns_of,
     columns_table,
+    counted,
     ipc_bytes,
     ipc_table,
     open_parquet,
     release_memory,
+    repeated,
     umask,
     write_json,
     write_table,
@@ -241,7 +243,7 @@ def document_columns(doc: Extracted) -> dict[str, Columns]:
     for seq, clause_tags in cs.tags.items():
         tags[seq] = [{"text": t.text, "start": t.start, "end": t.end} for t in clause_tags]
     clauses = {
-        "clause_id": id_column, "doc_id": [doc_id] * n, "seq": list(range(n)),
+        "clause_id": id_column, "doc_id": repeated(doc_id, n), "seq": counted(n),
         "paragraph_seq": cs.paragraph_seq, "sentence_seq": cs.sentence_seq,
         "section_path": cs.section_path, "section_level": cs.section_level, "is_heading": cs.is_heading,
         "text": texts, "text_original": originals, "start": starts, "end": ends, "categories": categories_of,
@@ -273,7 +275,7 @@ def document_columns(doc: Extracted) -> dict[str, Columns]:
         **{name: [getattr(t, name) for t in ts] for name in _TARGET_FIELDS},
     }
     categories = {
-        "doc_id": [doc_id] * len(codes), "clause_id": list(map(clause_id, codes.clause_seq)),
+        "doc_id": repeated(doc_id, len(codes)), "clause_id": list(map(clause_id, codes.clause_seq)),
         "codebook": codes.codebook, "category": codes.category, "score": codes.score, "evidence": codes.evidence,
     }
     return {"documents": columns_of("documents", [document]), "clauses": clauses,
