@@ -476,7 +476,9 @@ def _paragraph_deadlines(text: str, clauses: Clauses, firsts: dict[int, int],
     `times`: the time phrases of the clauses that have any."""
     out: dict[int, Deadline] = {}
     for paragraph, first in firsts.items():
-        deadlines, bare, _ = times.get(first) or ClauseTimes.empty()
+        if first not in times:
+            continue  # most paragraphs: no time phrase in their first clause
+        deadlines, bare, _ = times[first]
         opener = next((d for d in deadlines if _opens(text, clauses.start[first], d.start)), None) or bare
         if opener is not None:
             out[paragraph] = opener
