@@ -227,12 +227,8 @@ class Clauses(Sequence[Clause]):
     def __getitem__(self, i: slice) -> tuple[Clause, ...]: ...
 
     def __getitem__(self, i: int | slice) -> Clause | tuple[Clause, ...]:
-        if isinstance(i, slice):
-            return tuple(map(self._record, range(*i.indices(len(self)))))
-        n = len(self)
-        if not -n <= i < n:
-            raise IndexError("clause index out of range")
-        return self._record(i % n)
+        at = range(len(self))[i]  # a slice's seqs, or a seq checked and wrapped as a list's index is
+        return tuple(map(self._record, at)) if isinstance(at, range) else self._record(at)
 
     def __iter__(self) -> Iterator[Clause]:
         return map(self._record, range(len(self)))
@@ -279,12 +275,8 @@ class ClauseRun(Sequence[Clause]):
     def __getitem__(self, i: slice) -> tuple[Clause, ...]: ...
 
     def __getitem__(self, i: int | slice) -> Clause | tuple[Clause, ...]:
-        if isinstance(i, slice):
-            return tuple(self.clauses[self.first + k] for k in range(*i.indices(len(self))))
-        n = len(self)
-        if not -n <= i < n:
-            raise IndexError("clause index out of range")
-        return self.clauses[self.first + i % n]
+        at = self.seqs[i]
+        return tuple(map(self.clauses._record, at)) if isinstance(at, range) else self.clauses._record(at)
 
     @property
     def seqs(self) -> range:
