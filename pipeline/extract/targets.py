@@ -258,7 +258,7 @@ def _row_tasks(text: str, clauses: Clauses, first_body: int, found: list[Target]
     task_of: dict[int, str] = {}
     for paragraph, end in cell_end.items():
         row = _paragraph_clauses(clauses, paragraph, first_body)
-        if row.first == row.last or starts[row.first] >= end:
+        if starts[row.first] >= end:  # a paragraph with a cell holds a clause
             continue
         task = ROW_LABEL.sub("", text[starts[row.first]:clauses.end[row.first]]).strip()
         for seq in range(row.first + 1, row.last):
@@ -805,9 +805,9 @@ def _word_ends(text: str, clauses: Clauses, seqs: list[int], tl: TargetLexicon) 
 
 
 def _core_phrases(tl: TargetLexicon) -> core.Phrases:
-    """The rules of `_indicator` and `_comparator` compiled into the core, with this module's
-    patterns and the lexicon's verbs, noun phrase stops, trim words and comparator words (once
-    per loaded lexicon)."""
+    """The rules of `_clause_targets` (with `_indicator` and `_comparator`) compiled into the
+    core, with this module's patterns and the lexicon's verbs, noun phrase stops, trim words,
+    comparator words, levels, coverage and multiple words (once per loaded lexicon)."""
     def whole(pattern: regex.Pattern) -> str:  # for fullmatch: to the end of the phrase
         return f"(?:{core.source(pattern)})\\z"
 
@@ -1131,7 +1131,8 @@ def _milestones(text, sentence: _Sentence, phrases, openers, targets: list[Targe
     starts = {d.start for _, d in all_deadlines}
     all_deadlines += [(i, d) for i, d in openers if d.start not in starts]
     target_starts = sorted(t.start for t in targets if t.quantity_kind != "milestone")
-    governed_end = sentence.clauses.clauses.end[sentence.clauses.last - 1]
+    run = sentence.clauses
+    governed_end = run.clauses.end[run.last - 1]
     for i, d in sorted(all_deadlines, key=lambda x: x[1].start):
         k = bisect_left(target_starts, d.start)
         if k < len(target_starts) and target_starts[k] < governed_end:
