@@ -227,8 +227,7 @@ class Clauses(Sequence[Clause]):
     def __getitem__(self, i: slice) -> tuple[Clause, ...]: ...
 
     def __getitem__(self, i: int | slice) -> Clause | tuple[Clause, ...]:
-        at = range(len(self))[i]  # a slice's seqs, or a seq checked and wrapped as a list's index is
-        return tuple(map(self._record, at)) if isinstance(at, range) else self._record(at)
+        return self._of(range(len(self))[i])  # a slice's seqs, or a seq checked and wrapped as a list's index is
 
     def __iter__(self) -> Iterator[Clause]:
         return map(self._record, range(len(self)))
@@ -236,6 +235,10 @@ class Clauses(Sequence[Clause]):
     def run(self, first: int, last: int) -> ClauseRun:
         """Clauses first … last - 1 (a sentence, a paragraph), without a record each."""
         return ClauseRun(self, first, last)
+
+    def _of(self, at: int | range) -> Clause | tuple[Clause, ...]:
+        """The record of seq `at`, or those of a range of seqs."""
+        return tuple(map(self._record, at)) if isinstance(at, range) else self._record(at)
 
     def _record(self, i: int) -> Clause:
         return Clause.of(i, self.paragraph_seq[i], self.sentence_seq[i], self.start[i], self.end[i],
@@ -275,8 +278,7 @@ class ClauseRun(Sequence[Clause]):
     def __getitem__(self, i: slice) -> tuple[Clause, ...]: ...
 
     def __getitem__(self, i: int | slice) -> Clause | tuple[Clause, ...]:
-        at = self.seqs[i]
-        return tuple(map(self.clauses._record, at)) if isinstance(at, range) else self.clauses._record(at)
+        return self.clauses._of(self.seqs[i])
 
     @property
     def seqs(self) -> range:

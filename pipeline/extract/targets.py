@@ -171,8 +171,8 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
             if seq not in active:
                 continue  # most clauses: nothing to read or carry
             clause = clauses[seq]
-            deadlines, bare, periods = times.get(clause.seq) or ClauseTimes.empty()
-            quantities = counted.get(clause.seq, [])
+            deadlines, bare, periods = times.get(seq) or ClauseTimes.empty()
+            quantities = counted.get(seq, [])
             phrase_deadlines += [(i, d) for d in deadlines]
             opener = next((d for d in deadlines if _opens(text, clause.start, d.start)), None)
             if opener is None and bare is not None:  # a bare year opening any clause (SPEC §6.1: 2023年完成…, 2024年…)
@@ -183,8 +183,8 @@ def extract_targets(doc: Segmented, lex: Lexicons) -> tuple[Target, ...]:
             clause_windows = _windows(text, clause, quantities, tl)
             found = [] if reported else [_at_level(t, recipient)
                                          for t in _clause_targets_of(text, clause, sentence, i, quantities, deadlines,
-                                                                  periods, clause_windows, exclusions.get(clause.seq),
-                                                                  words.get(clause.seq, ()), seq in covered, tl)
+                                                                  periods, clause_windows, exclusions.get(seq),
+                                                                  words.get(seq, ()), seq in covered, tl)
                                          if t.start >= granted_from]
             scope = _scope_finder(text, sentence, i, tl) if found else None
             for target in found:

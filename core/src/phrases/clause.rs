@@ -163,7 +163,7 @@ impl Phrases {
             // every item (one after it, 60%以上和80%, is that amount's own).
             let mut listed = false;
             if let (Some(earlier), Some(end)) = (previous_comparator, previous_end) {
-                if comparator == "eq" && self.whole(LIST_JOIN, text, end, a.start)? {
+                if comparator == "eq" && self.full(LIST_JOIN, text, end, a.start)? {
                     (comparator, listed) = (earlier, true);
                 }
             }
@@ -202,11 +202,6 @@ impl Phrases {
         Ok(self.patterns.match_span(k, text, pos, end)?.map(|(_, e)| e as usize))
     }
 
-    /// Pattern `k` (written to end with `\z`) matches the whole of text[a:b].
-    fn whole(&self, k: usize, text: &Text, a: usize, b: usize) -> PyResult<bool> {
-        Ok(a <= b && self.patterns.match_span(k, text, a, b)?.is_some())
-    }
-
     /// Where the `覆盖` after a 100% ends (`_coverage_after`): it makes the amount a coverage.
     fn coverage_after(&self, text: &Text, a: &Amount) -> PyResult<Option<usize>> {
         if a.kind != "percentage" || a.value != 100.0 {
@@ -239,7 +234,7 @@ impl Phrases {
 
     /// The level the indicator names (`_level`); none when it names a list of levels (市级、县级
     /// 专职教研员至少1人): one value over several levels is no one level's.
-    pub(super) fn level(&self, indicator: &str) -> PyResult<Option<Level>> {
+    fn level(&self, indicator: &str) -> PyResult<Option<Level>> {
         let mut listed = self.levels_listed(indicator)?;
         Ok(if listed.len() == 1 { listed.pop() } else { None })
     }
@@ -273,7 +268,7 @@ impl Phrases {
                 end = stop;
                 continue;
             }
-            if !found.is_empty() && !self.whole(LEVEL_LIST, &t, end, start)? {
+            if !found.is_empty() && !self.full(LEVEL_LIST, &t, end, start)? {
                 break;
             }
             if found.last().is_none_or(|(_, last)| *last != own) {
@@ -338,7 +333,7 @@ impl Phrases {
             if nxt.rule == "np_after"
                 && nxt.kind == t.kind
                 && t.rule != "np_after"
-                && self.whole(AMOUNT_JOIN, text, t.end, nxt.start)?
+                && self.full(AMOUNT_JOIN, text, t.end, nxt.start)?
             {
                 let indicator = nxt.indicator.clone();
                 (out[i].indicator, out[i].rule) = (indicator, "np_shared");
