@@ -49,8 +49,8 @@ pub(super) struct Found {
 
 /// Half-open spans with a logarithmic overlap test (`_Spans`: a clause can hold thousands).
 struct Spans {
-    starts: Vec<usize>,
-    max_end: Vec<usize>, // running maximum of ends, for the spans sorted by start
+    spans: Vec<Span>,    // sorted by start
+    max_end: Vec<usize>, // running maximum of their ends
 }
 
 impl Spans {
@@ -64,11 +64,11 @@ impl Spans {
                 best
             })
             .collect();
-        Spans { starts: spans.iter().map(|&(a, _)| a).collect(), max_end }
+        Spans { spans, max_end }
     }
 
     fn overlaps(&self, start: usize, end: usize) -> bool {
-        let i = self.starts.partition_point(|&a| a < end); // spans starting before `end`
+        let i = self.spans.partition_point(|&(a, _)| a < end); // spans starting before `end`
         i > 0 && self.max_end[i - 1] > start
     }
 }
@@ -91,26 +91,26 @@ impl Phrases {
         mut boundaries: Vec<usize>,
         coverage_word: bool,
     ) -> PyResult<Vec<Found>> {
-        let excluded_spans = excluded.clone();
         let excluded = Spans::new(excluded);
-        let mut kept = Vec::new();
+        let mut kept = Vec::new(); // (amount, where the 覆盖 after it ends)
         for (i, a) in amounts.iter().enumerate() {
-            if !excluded.overlaps(a.start, a.end)
-                && (self.target_kinds.iter().any(|k| k == a.kind) || self.coverage_after(text, a)?.is_some())
-            {
-                kept.push(i);
+            if excluded.overlaps(a.start, a.end) {
+                continue;
+            }
+            let tail = self.coverage_after(text, a)?;
+            if tail.is_some() || self.target_kinds.iter().any(|k| k == a.kind) {
+                kept.push((i, tail));
             }
         }
-        boundaries.extend(kept.iter().map(|&i| amounts[i].end));
+        boundaries.extend(kept.iter().map(|&(i, _)| amounts[i].end));
         boundaries.sort_unstable();
         boundaries.dedup();
         let mut out: Vec<Found> = Vec::with_capacity(kept.len());
         let mut previous_end: Option<usize> = None;
         let mut previous_level: Option<Level> = None;
         let mut previous_comparator: Option<&'static str> = None; // a bound written before the amount
-        for &i in &kept {
+        for &(i, tail) in &kept {
             let a = &amounts[i];
-            let tail = self.coverage_after(text, a)?;
             let kind = if tail.is_some() { "coverage" } else { a.kind };
             let (mut comparator, gap_start) = if a.comparator == "eq" {
                 self.comparator_before(text, clause.0, previous_end, a.start)?
@@ -191,7 +191,7 @@ impl Phrases {
         self.shared_head(text, &mut out)?;
         if coverage_word {
             let mut taken: Vec<Span> = out.iter().map(|t| (t.start, t.end)).collect();
-            taken.extend(excluded_spans);
+            taken.extend(excluded.spans);
             self.coverage_targets(text, clause, &Spans::new(taken), &boundaries, &mut out)?;
         }
         Ok(out)
